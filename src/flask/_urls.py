@@ -1,0 +1,113 @@
+"""URL adapters and URL building (``url_for``)."""
+
+from __future__ import annotations
+
+import typing as t
+from urllib.parse import quote as _url_quote
+
+from werkzeug.routing import BuildError
+
+from .globals import _cv_app
+
+if t.TYPE_CHECKING:
+    from werkzeug.routing import MapAdapter
+
+    from .app import Flask
+    from .wrappers import Request
+
+_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
+
+
+def create_url_adapter(app: Flask, request: Request | None) -> MapAdapter | None:
+    """Bind the URL map to a request, or to ``SERVER_NAME`` outside one.
+
+    For a request, the Host header is checked against ``TRUSTED_HOSTS``
+    (raising a 400 ``SecurityError`` for others). ``SERVER_NAME`` only limits
+    matching when subdomain or host matching is on.
+    """
+    config = app.config
+    if request is not None:
+        trusted_hosts = config["TRUSTED_HOSTS"]
+        if trusted_hosts is not None:
+            request.trusted_hosts = trusted_hosts
+            # Validate now: werkzeug raises SecurityError for other hosts.
+            _ = request.host
+        url_map = app.url_map
+        subdomain: str | None = None
+        server_name = config["SERVER_NAME"]
+        if url_map.host_matching:
+            server_name = None
+        elif not app.subdomain_matching:
+            subdomain = url_map.default_subdomain or ""
+        return url_map.bind_to_environ(
+            request.environ, server_name=server_name, subdomain=subdomain
+        )
+
+    server_name = config["SERVER_NAME"]
+    if server_name is not None:
+        return app.url_map.bind(
+            server_name,
+            script_name=config["APPLICATION_ROOT"],
+            url_scheme=config["PREFERRED_URL_SCHEME"],
+        )
+    return None
+
+
+def build_url(
+    app: Flask,
+    endpoint: str,
+    values: dict[str, t.Any],
+    anchor: str | None,
+    method: str | None,
+    scheme: str | None,
+    external: bool | None,
+) -> str:
+    """The body of :meth:`flask.Flask.url_for`."""
+    ctx = _cv_app.get(None)
+    if ctx is not None and ctx._request is not None:
+        url_adapter = ctx.url_adapter
+        if endpoint[:1] == ".":
+            blueprint = ctx._request.blueprint
+            endpoint = f"{blueprint}{endpoint}" if blueprint else endpoint[1:]
+        if external is None:
+            external = scheme is not None
+    else:
+        url_adapter = ctx.url_adapter if ctx is not None else None
+        if url_adapter is None:
+            url_adapter = app.create_url_adapter(None)
+        if url_adapter is None:
+            raise RuntimeError(
+                "Unable to build URLs outside an active request without"
+                " 'SERVER_NAME' configured. Also configure 'APPLICATION_ROOT'"
+                " and 'PREFERRED_URL_SCHEME' as needed."
+            )
+        if external is None:
+            external = True
+
+    if scheme is not None and not external:
+        raise ValueError("When specifying '_scheme', '_external' must be True.")
+
+    app.inject_url_defaults(endpoint, values)
+
+    if url_adapter is None:
+        raise RuntimeError(
+            "Unable to build URLs: the request's host could not be used"
+            " for URL matching (see TRUSTED_HOSTS and SERVER_NAME)."
+        )
+    try:
+        rv = url_adapter.build(
+            endpoint,
+            values,
+            method=method,
+            url_scheme=scheme,
+            force_external=external,
+        )
+    except BuildError as error:
+        values.update(
+            _anchor=anchor, _method=method, _scheme=scheme, _external=external
+        )
+        return app.handle_url_build_error(error, endpoint, values)
+
+    if anchor is not None:
+        rv = f"{rv}#{_url_quote(anchor, safe=_ANCHOR_SAFE)}"
+    return rv

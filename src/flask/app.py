@@ -1,0 +1,650 @@
+"""The :class:`Flask` application: WSGI entry point and request pipeline.
+
+The pipeline, top to bottom (see ``wsgi_app``)::
+
+    push AppContext -> request_started -> url value preprocessors
+    -> before_request hooks -> view (or a hook's response) -> make_response
+    -> after_this_request callbacks -> after_request hooks -> save session
+    -> request_finished; on error: handlers, else a 500;
+    finally: teardown_request, teardown_appcontext, pop.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import typing as t
+import weakref
+from datetime import timedelta
+from inspect import iscoroutinefunction
+
+from werkzeug.exceptions import BadRequestKeyError
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import InternalServerError
+from werkzeug.routing import RequestRedirect
+from werkzeug.routing import RoutingException
+from werkzeug.utils import cached_property
+
+from . import typing as ft
+from ._resources import FileAccessMixin
+from ._responses import make_response as _make_response
+from ._urls import build_url
+from ._urls import create_url_adapter as _create_url_adapter
+from .ctx import _sentinel
+from .ctx import AppContext
+from .globals import _cv_app
+from .globals import g
+from .globals import request
+from .globals import session
+from .helpers import get_debug_flag
+from .helpers import get_flashed_messages
+from .helpers import url_for
+from .sansio.app import App
+from .sessions import SecureCookieSessionInterface
+from .sessions import SessionInterface
+from .signals import appcontext_tearing_down
+from .signals import got_request_exception
+from .signals import request_finished
+from .signals import request_started
+from .signals import request_tearing_down
+from .templating import _default_template_ctx_processor
+from .templating import _tojson_filter
+from .templating import DispatchingJinjaLoader
+from .templating import Environment
+from .wrappers import Request
+from .wrappers import Response
+
+if t.TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse
+    from _typeshed.wsgi import WSGIEnvironment
+    from werkzeug.routing import MapAdapter
+
+    from .testing import FlaskClient
+    from .testing import FlaskCliRunner
+
+T_shell = t.TypeVar("T_shell")
+
+
+class Flask(FileAccessMixin, App):
+    """A WSGI application: the central object of a Flask project.
+
+    ``import_name`` (usually ``__name__``) locates templates, static files and
+    the instance folder relative to the app's package or module.
+    """
+
+    #: Every config key and its default value.
+    default_config: dict[str, t.Any] = {
+        "DEBUG": None,
+        "TESTING": False,
+        "PROPAGATE_EXCEPTIONS": None,
+        "SECRET_KEY": None,
+        "SECRET_KEY_FALLBACKS": None,
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+        "USE_X_SENDFILE": False,
+        "TRUSTED_HOSTS": None,
+        "SERVER_NAME": None,
+        "APPLICATION_ROOT": "/",
+        "SESSION_COOKIE_NAME": "session",
+        "SESSION_COOKIE_DOMAIN": None,
+        "SESSION_COOKIE_PATH": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": False,
+        "SESSION_COOKIE_PARTITIONED": False,
+        "SESSION_COOKIE_SAMESITE": None,
+        "SESSION_REFRESH_EACH_REQUEST": True,
+        "MAX_CONTENT_LENGTH": None,
+        "MAX_FORM_MEMORY_SIZE": 500_000,
+        "MAX_FORM_PARTS": 1_000,
+        "SEND_FILE_MAX_AGE_DEFAULT": None,
+        "TRAP_BAD_REQUEST_ERRORS": None,
+        "TRAP_HTTP_EXCEPTIONS": False,
+        "EXPLAIN_TEMPLATE_LOADING": False,
+        "PREFERRED_URL_SCHEME": "http",
+        "TEMPLATES_AUTO_RELOAD": None,
+        "MAX_COOKIE_SIZE": 4093,
+        "PROVIDE_AUTOMATIC_OPTIONS": True,
+    }
+
+    request_class: type[Request] = Request
+    response_class: type[Response] = Response  # type: ignore[assignment]
+    #: The Jinja environment class.
+    jinja_environment = Environment
+    #: Where sessions are loaded from and saved to.
+    session_interface: SessionInterface = SecureCookieSessionInterface()
+
+    def __init__(
+        self,
+        import_name: str,
+        static_url_path: str | None = None,
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
+    ) -> None:
+        super().__init__(
+            import_name=import_name,
+            static_url_path=static_url_path,
+            static_folder=static_folder,
+            static_host=static_host,
+            host_matching=host_matching,
+            subdomain_matching=subdomain_matching,
+            template_folder=template_folder,
+            instance_path=instance_path,
+            instance_relative_config=instance_relative_config,
+            root_path=root_path,
+        )
+        from .cli import AppGroup
+
+        #: Click group for this app's commands, run with the ``flask`` command.
+        self.cli = AppGroup()
+        self.cli.name = self.name
+
+        self.template_context_processors[None].append(_default_template_ctx_processor)
+
+        if self.has_static_folder:
+            if bool(static_host) != host_matching:
+                raise ValueError(
+                    "'static_host' must be set if and only if 'host_matching'"
+                    " is enabled (invalid static_host/host_matching combination)."
+                )
+            # A weak reference, so the app is not kept alive by its own URL map.
+            self_ref = weakref.ref(self)
+
+            def static_view(**kw: t.Any) -> Response:
+                app = self_ref()
+                assert app is not None
+                return app.send_static_file(**kw)
+
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                host=static_host,
+                view_func=static_view,
+            )
+
+    # -- templates ---------------------------------------------------------
+
+    @cached_property
+    def jinja_env(self) -> Environment:
+        """The Jinja environment, created on first use."""
+        return self.create_jinja_environment()
+
+    def create_jinja_environment(self) -> Environment:
+        """Build the Jinja environment from :attr:`jinja_options` with Flask's
+        globals, the ``tojson`` filter and autoescaping."""
+        options = dict(self.jinja_options)
+        options.setdefault("autoescape", self.select_jinja_autoescape)
+        if "auto_reload" not in options:
+            auto_reload = self.config["TEMPLATES_AUTO_RELOAD"]
+            options["auto_reload"] = self.debug if auto_reload is None else auto_reload
+        rv = self.jinja_environment(self, **options)
+        rv.globals.update(
+            url_for=url_for,
+            get_flashed_messages=get_flashed_messages,
+            config=self.config,
+            request=request,
+            session=session,
+            g=g,
+        )
+        rv.policies["json.dumps_function"] = self.json.dumps
+        rv.filters["tojson"] = _tojson_filter
+        return rv
+
+    def create_global_jinja_loader(self) -> DispatchingJinjaLoader:
+        """The loader that searches the app's templates, then blueprints'."""
+        return DispatchingJinjaLoader(self)
+
+    def select_jinja_autoescape(self, filename: str | None) -> bool:
+        """Autoescape for HTML/XML/SVG templates and template strings."""
+        if filename is None:
+            return True
+        return filename.endswith((".html", ".htm", ".xml", ".xhtml", ".svg"))
+
+    @property
+    def templates_auto_reload(self) -> bool:
+        """Whether templates are reloaded when changed (default: debug)."""
+        rv = self.config["TEMPLATES_AUTO_RELOAD"]
+        return rv if rv is not None else self.debug  # type: ignore[no-any-return]
+
+    @templates_auto_reload.setter
+    def templates_auto_reload(self, value: bool) -> None:
+        self.config["TEMPLATES_AUTO_RELOAD"] = value
+
+    def update_template_context(self, context: dict[str, t.Any]) -> None:
+        """Add the values of the context processors that apply to the current
+        request's blueprints; values passed explicitly win."""
+        ctx = _cv_app.get(None)
+        blueprint = None
+        if ctx is not None and ctx._request is not None:
+            blueprint = ctx._request.blueprint
+        orig = context.copy()
+        for func in self._hooks("context", blueprint):
+            context.update(self.ensure_sync(func)())
+        context.update(orig)
+
+    def make_shell_context(self) -> dict[str, t.Any]:
+        """Names available in ``flask shell``: ``app``, ``g`` and those of the
+        shell context processors."""
+        rv: dict[str, t.Any] = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            rv.update(processor())
+        return rv
+
+    def open_instance_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
+    ) -> t.IO[t.Any]:
+        """Open a file relative to the instance folder (writing allowed)."""
+        path = os.path.join(self.instance_path, resource)
+        if "b" in mode:
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
+
+    # -- running -------------------------------------------------------------
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        load_dotenv: bool = True,
+        **options: t.Any,
+    ) -> None:
+        """Run the development server. Not for production: use a WSGI server.
+
+        Does nothing inside a ``flask run`` process, which already serves the
+        app. ``options`` go to :func:`werkzeug.serving.run_simple`.
+        """
+        if os.environ.get("FLASK_RUN_FROM_CLI") == "true":
+            from werkzeug.serving import is_running_from_reloader
+
+            if not is_running_from_reloader():
+                print(
+                    " * Ignoring a call to 'app.run()' that would block"
+                    " the current 'flask' CLI command.\n"
+                    "   Only call 'app.run()' in an 'if __name__ =="
+                    ' "__main__"\' guard.'
+                )
+            return
+
+        from . import cli as _cli
+        from .helpers import get_load_dotenv
+
+        if get_load_dotenv(load_dotenv):
+            _cli.load_dotenv()
+            if "FLASK_DEBUG" in os.environ:
+                self.debug = get_debug_flag()
+
+        if debug is not None:
+            self.debug = bool(debug)
+
+        server_name = self.config.get("SERVER_NAME")
+        sn_host = sn_port = None
+        if server_name:
+            sn_host, _, sn_port = server_name.partition(":")
+        if not host:
+            host = sn_host or "127.0.0.1"
+        if port or port == 0:
+            port = int(port)
+        elif sn_port:
+            port = int(sn_port)
+        else:
+            port = 5000
+
+        options.setdefault("use_reloader", self.debug)
+        options.setdefault("use_debugger", self.debug)
+        options.setdefault("threaded", True)
+
+        _cli.show_server_banner(self.debug, self.name)
+
+        import werkzeug.serving
+
+        try:
+            werkzeug.serving.run_simple(t.cast(str, host), port, self, **options)
+        finally:
+            # A later request after a reloader restart starts fresh.
+            self._got_first_request = False
+
+    def test_client(self, use_cookies: bool = True, **kwargs: t.Any) -> FlaskClient:
+        """A client that sends requests to the app without a server."""
+        cls = self.test_client_class
+        if cls is None:
+            from .testing import FlaskClient as cls
+        return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
+
+    def test_cli_runner(self, **kwargs: t.Any) -> FlaskCliRunner:
+        """A runner that invokes the app's CLI commands in tests."""
+        cls = self.test_cli_runner_class
+        if cls is None:
+            from .testing import FlaskCliRunner as cls
+        return cls(self, **kwargs)
+
+    # -- contexts ------------------------------------------------------------
+
+    def app_context(self) -> AppContext:
+        """A context without a request, e.g. for scripts and CLI commands."""
+        return AppContext(self)
+
+    def request_context(self, environ: WSGIEnvironment) -> AppContext:
+        """A context for the request described by ``environ``."""
+        return AppContext.from_environ(self, environ)
+
+    def test_request_context(self, *args: t.Any, **kwargs: t.Any) -> AppContext:
+        """A context for a request built from :class:`~flask.testing.EnvironBuilder`
+        arguments (path, method, data, json, headers, ...)."""
+        from .testing import EnvironBuilder
+
+        builder = EnvironBuilder(self, *args, **kwargs)
+        try:
+            return self.request_context(builder.get_environ())
+        finally:
+            builder.close()
+
+    # -- async -----------------------------------------------------------------
+
+    def ensure_sync(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """Return ``func`` callable from sync code: coroutine functions are
+        wrapped with :meth:`async_to_sync`."""
+        if iscoroutinefunction(func):
+            return self.async_to_sync(func)
+        return func
+
+    def async_to_sync(
+        self, func: t.Callable[..., t.Coroutine[t.Any, t.Any, t.Any]]
+    ) -> t.Callable[..., t.Any]:
+        """Wrap a coroutine function to run to completion when called."""
+        from ._async import async_to_sync
+
+        return async_to_sync(func)
+
+    # -- URLs --------------------------------------------------------------------
+
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        """Bind the URL map for a request, or for ``SERVER_NAME`` without one."""
+        return _create_url_adapter(self, request)
+
+    def url_for(
+        self,
+        endpoint: str,
+        /,
+        *,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        _external: bool | None = None,
+        **values: t.Any,
+    ) -> str:
+        """Build a URL for ``endpoint``; see :func:`flask.url_for`."""
+        return build_url(
+            self, endpoint, values, _anchor, _method, _scheme, _external
+        )
+
+    # -- the request pipeline ------------------------------------------------------
+
+    def wsgi_app(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> t.Iterable[bytes]:
+        """The WSGI application; ``__call__`` calls it, so middleware can wrap
+        ``app.wsgi_app`` and keep the app object."""
+        ctx = self.request_context(environ)
+        error: BaseException | None = None
+        try:
+            try:
+                ctx.push()
+                response = self.full_dispatch_request()
+            except Exception as e:
+                error = e
+                response = self.handle_exception(e)
+            except BaseException as e:
+                error = e
+                raise
+            return response(environ, start_response)
+        finally:
+            if "werkzeug.debug.preserve_context" in environ:
+                environ["werkzeug.debug.preserve_context"](ctx)
+            if error is not None and self.should_ignore_error(error):
+                error = None
+            ctx.pop(error)
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> t.Iterable[bytes]:
+        return self.wsgi_app(environ, start_response)
+
+    def full_dispatch_request(self) -> Response:
+        """Run the hooks and the view for the current request, and finalize
+        the response; handled errors become responses here."""
+        if not self._got_first_request:
+            self._got_first_request = True
+            self._setup_changed()
+        try:
+            if request_started.receivers:
+                request_started.send(self, _async_wrapper=self.ensure_sync)
+            rv = self.preprocess_request()
+            if rv is None:
+                rv = self.dispatch_request()
+        except Exception as e:
+            rv = self.handle_user_exception(e)
+        return self.finalize_request(rv)
+
+    def preprocess_request(self) -> ft.ResponseReturnValue | None:
+        """Run URL value preprocessors, then ``before_request`` hooks; return
+        the first non-``None`` hook value, which becomes the response."""
+        req = _cv_app.get()._request
+        assert req is not None
+        blueprint = req.blueprint
+        for func in self._hooks("url_value", blueprint):
+            func(req.endpoint, req.view_args)
+        for func in self._hooks("before", blueprint):
+            rv = self.ensure_sync(func)()
+            if rv is not None:
+                return rv  # type: ignore[no-any-return]
+        return None
+
+    def dispatch_request(self) -> ft.ResponseReturnValue:
+        """Call the view matched for the current request (or raise the
+        routing error: 404, 405, redirect)."""
+        req = _cv_app.get()._request
+        assert req is not None
+        if req.routing_exception is not None:
+            self.raise_routing_exception(req)
+        rule = req.url_rule
+        assert rule is not None
+        if req.method == "OPTIONS" and getattr(
+            rule, "provide_automatic_options", False
+        ):
+            return self.make_default_options_response()
+        view_args: dict[str, t.Any] = req.view_args  # type: ignore[assignment]
+        return self.ensure_sync(self.view_functions[rule.endpoint])(**view_args)  # type: ignore[no-any-return]
+
+    def finalize_request(
+        self,
+        rv: ft.ResponseReturnValue | HTTPException,
+        from_error_handler: bool = False,
+    ) -> Response:
+        """Turn ``rv`` into a response and run response processing. An error
+        during processing of an error response is logged, not raised."""
+        response = self.make_response(rv)
+        try:
+            response = self.process_response(response)
+            if request_finished.receivers:
+                request_finished.send(
+                    self, _async_wrapper=self.ensure_sync, response=response
+                )
+        except Exception:
+            if not from_error_handler:
+                raise
+            self.logger.exception(
+                "Request finalizing failed with an error while handling an error"
+            )
+        return response
+
+    def make_response(self, rv: ft.ResponseReturnValue | HTTPException) -> Response:
+        """Convert a view's return value to a :attr:`response_class` instance.
+
+        Accepts str, bytes, bytearray, dict, list, a generator or iterator,
+        a response object, a WSGI callable, or a tuple ``(body, status)``,
+        ``(body, headers)`` or ``(body, status, headers)``.
+        """
+        ctx = _cv_app.get(None)
+        environ = ctx._request.environ if ctx is not None and ctx._request else {}
+        return _make_response(self, rv, environ)  # type: ignore[arg-type]
+
+    def process_response(self, response: Response) -> Response:
+        """Run ``after_this_request`` callbacks and ``after_request`` hooks,
+        then save the session."""
+        ctx = _cv_app.get()
+        req = ctx._request
+        assert req is not None
+        for func in ctx._after_request_functions:
+            response = self.ensure_sync(func)(response)
+        for func in self._hooks("after", req.blueprint):
+            response = self.ensure_sync(func)(response)
+
+        interface = self.session_interface
+        sess = ctx._session
+        if (
+            sess is None
+            and "HTTP_COOKIE" in req.environ
+            and self.config["SESSION_REFRESH_EACH_REQUEST"]
+            and interface.get_cookie_name(self) in req.cookies
+        ):
+            # Not used by this request, but a permanent session is refreshed.
+            sess = ctx.session
+        if sess is not None and not interface.is_null_session(sess):
+            interface.save_session(self, sess, response)
+        return response
+
+    def make_default_options_response(self) -> Response:
+        """The response to an automatic ``OPTIONS`` request: the ``Allow``
+        header lists the methods the URL accepts."""
+        adapter = _cv_app.get().url_adapter
+        assert adapter is not None
+        rv = self.response_class()
+        rv.allow.update(adapter.allowed_methods())
+        return rv
+
+    def raise_routing_exception(self, request: Request) -> t.NoReturn:
+        """Raise the routing error; in debug mode, a redirect that would drop
+        a form body raises an explanatory error instead."""
+        exc = request.routing_exception
+        assert exc is not None
+        if (
+            not self.debug
+            or not isinstance(exc, RequestRedirect)
+            or exc.code in {307, 308}
+            or request.method in {"GET", "HEAD", "OPTIONS"}
+        ):
+            raise exc
+        from .debughelpers import FormDataRoutingRedirect
+
+        raise FormDataRoutingRedirect(request)
+
+    # -- error handling -----------------------------------------------------------
+
+    def handle_http_exception(
+        self, e: HTTPException
+    ) -> HTTPException | ft.ResponseReturnValue:
+        """Use the registered handler for an HTTP error, or the error itself
+        as the response. Redirects from routing are never handled."""
+        if e.code is None or isinstance(e, RoutingException):
+            return e
+        req = _cv_app.get()._request
+        handler = self._find_error_handler(e, req.blueprints if req else [])
+        if handler is None:
+            return e
+        return self.ensure_sync(handler)(e)  # type: ignore[no-any-return]
+
+    def handle_user_exception(
+        self, e: Exception
+    ) -> HTTPException | ft.ResponseReturnValue:
+        """Handle an exception raised by a hook or view: HTTP errors go to
+        :meth:`handle_http_exception`, others to a registered handler or are
+        re-raised."""
+        if isinstance(e, BadRequestKeyError) and (
+            self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
+        ):
+            e.show_exception = True
+        if isinstance(e, HTTPException) and not self.trap_http_exception(e):
+            return self.handle_http_exception(e)
+        req = _cv_app.get()._request
+        handler = self._find_error_handler(e, req.blueprints if req else [])
+        if handler is None:
+            raise
+        return self.ensure_sync(handler)(e)  # type: ignore[no-any-return]
+
+    def handle_exception(self, e: Exception) -> Response:
+        """Handle an unhandled exception: propagate it in debug/testing mode
+        (``PROPAGATE_EXCEPTIONS``), else log it and respond with a 500."""
+        exc_info = sys.exc_info()
+        if got_request_exception.receivers:
+            got_request_exception.send(
+                self, _async_wrapper=self.ensure_sync, exception=e
+            )
+        propagate = self.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = self.testing or self.debug
+        if propagate:
+            if exc_info[1] is e:
+                raise
+            raise e
+
+        self.log_exception(exc_info)
+        server_error: InternalServerError | ft.ResponseReturnValue
+        server_error = InternalServerError(original_exception=e)
+        req = _cv_app.get()._request
+        handler = self._find_error_handler(server_error, req.blueprints if req else [])
+        if handler is not None:
+            server_error = self.ensure_sync(handler)(server_error)
+        return self.finalize_request(server_error, from_error_handler=True)
+
+    def log_exception(
+        self,
+        exc_info: tuple[type, BaseException, t.Any] | tuple[None, None, None],
+    ) -> None:
+        """Log an unhandled exception with the request's path and method."""
+        self.logger.error(
+            f"Exception on {request.path} [{request.method}]", exc_info=exc_info
+        )
+
+    # -- teardown ---------------------------------------------------------------
+
+    def do_teardown_request(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
+        """Run ``teardown_request`` functions (innermost blueprint first); all
+        run even if one raises, and the first error is re-raised."""
+        if exc is _sentinel:
+            exc = sys.exc_info()[1]
+        req = _cv_app.get()._request
+        funcs = self._hooks("teardown", req.blueprint if req else None)
+        _run_all(self, funcs, exc)
+        if request_tearing_down.receivers:
+            request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
+
+    def do_teardown_appcontext(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
+        """Run ``teardown_appcontext`` functions in reverse registration
+        order; all run even if one raises."""
+        if exc is _sentinel:
+            exc = sys.exc_info()[1]
+        _run_all(self, reversed(self.teardown_appcontext_funcs), exc)
+        if appcontext_tearing_down.receivers:
+            appcontext_tearing_down.send(
+                self, _async_wrapper=self.ensure_sync, exc=exc
+            )
+
+
+def _run_all(
+    app: Flask, funcs: t.Iterable[ft.TeardownCallable], exc: BaseException | None
+) -> None:
+    """Call every teardown function; re-raise the first error afterwards."""
+    first_error: BaseException | None = None
+    for func in funcs:
+        try:
+            app.ensure_sync(func)(exc)
+        except Exception as e:
+            if first_error is None:
+                first_error = e
+    if first_error is not None:
+        raise first_error

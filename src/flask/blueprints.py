@@ -1,0 +1,49 @@
+"""Blueprints with file access (static files, resources) and a CLI group."""
+
+from __future__ import annotations
+
+import os
+import typing as t
+
+from ._resources import FileAccessMixin
+from .sansio.blueprints import Blueprint as SansioBlueprint
+from .sansio.blueprints import BlueprintSetupState as BlueprintSetupState
+from .sansio.scaffold import _sentinel
+
+__all__ = ["Blueprint", "BlueprintSetupState"]
+
+
+class Blueprint(FileAccessMixin, SansioBlueprint):
+    """A group of routes, hooks, templates and static files registered on an
+    app with :meth:`flask.Flask.register_blueprint`."""
+
+    def __init__(
+        self,
+        name: str,
+        import_name: str,
+        static_folder: str | os.PathLike[str] | None = None,
+        static_url_path: str | None = None,
+        template_folder: str | os.PathLike[str] | None = None,
+        url_prefix: str | None = None,
+        subdomain: str | None = None,
+        url_defaults: dict[str, t.Any] | None = None,
+        root_path: str | None = None,
+        cli_group: str | None = _sentinel,  # type: ignore[assignment]
+    ) -> None:
+        super().__init__(
+            name,
+            import_name,
+            static_folder,
+            static_url_path,
+            template_folder,
+            url_prefix,
+            subdomain,
+            url_defaults,
+            root_path,
+            cli_group,
+        )
+        from .cli import AppGroup
+
+        #: Click group for this blueprint's commands (``flask <name> <cmd>``).
+        self.cli = AppGroup()
+        self.cli.name = self.name

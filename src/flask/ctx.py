@@ -1,0 +1,295 @@
+"""The application context, which in Flask 3.2 also carries the request.
+
+One :class:`AppContext` is pushed per request (or per ``app_context()``
+block). It holds the app, ``g``, the request and its lazily opened session,
+the URL adapter and callbacks registered with :func:`after_this_request`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import sys
+import typing as t
+from functools import update_wrapper
+from types import TracebackType
+
+from werkzeug.exceptions import HTTPException
+
+from . import typing as ft
+from .globals import _cv_app
+from .signals import appcontext_popped
+from .signals import appcontext_pushed
+
+if t.TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+    from werkzeug.routing import MapAdapter
+
+    from .app import Flask
+    from .sessions import SessionMixin
+    from .wrappers import Request
+
+_sentinel = object()
+F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+
+
+class _AppCtxGlobals:
+    """The ``g`` namespace: a plain object for data scoped to one app context.
+
+    Behaves like an object for attribute access and offers the dict-like
+    helpers ``get``, ``pop``, ``setdefault``, ``in`` and iteration.
+    """
+
+    # Attribute access is typed as Any so that ``g.user`` type-checks.
+    def __getattr__(self, name: str) -> t.Any:
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value: t.Any) -> None:
+        self.__dict__[name] = value
+
+    def __delattr__(self, name: str) -> None:
+        try:
+            del self.__dict__[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def get(self, name: str, default: t.Any | None = None) -> t.Any:
+        """Return the attribute ``name``, or ``default`` if it is not set."""
+        return self.__dict__.get(name, default)
+
+    def pop(self, name: str, default: t.Any = _sentinel) -> t.Any:
+        """Remove and return ``name``; raise ``KeyError`` if missing and no
+        default was given."""
+        if default is _sentinel:
+            return self.__dict__.pop(name)
+        return self.__dict__.pop(name, default)
+
+    def setdefault(self, name: str, default: t.Any = None) -> t.Any:
+        """Return ``name``, first setting it to ``default`` if missing."""
+        return self.__dict__.setdefault(name, default)
+
+    def __contains__(self, item: str) -> bool:
+        return item in self.__dict__
+
+    def __iter__(self) -> t.Iterator[str]:
+        return iter(self.__dict__)
+
+    def __repr__(self) -> str:
+        ctx = _cv_app.get(None)
+        if ctx is not None:
+            return f"<flask.g of {ctx.app.name!r}>"
+        return object.__repr__(self)
+
+
+class AppContext:
+    """The state of one app context, optionally bound to a request.
+
+    ``request`` and ``session`` raise ``RuntimeError`` when the context has no
+    request, so ``flask.request`` outside a request fails with a clear message.
+    The session is opened from the request on first access, not on push.
+    """
+
+    def __init__(
+        self,
+        app: Flask,
+        *,
+        request: Request | None = None,
+        session: SessionMixin | None = None,
+    ) -> None:
+        self.app = app
+        self.g: _AppCtxGlobals = app.app_ctx_globals_class()
+        self._request = request
+        self._session = session
+        self.url_adapter: MapAdapter | None = None
+        if request is None:
+            self.url_adapter = app.create_url_adapter(None)
+        else:
+            try:
+                self.url_adapter = app.create_url_adapter(request)
+            except HTTPException as e:
+                # A malformed Host or server name: report it when dispatching.
+                request.routing_exception = e
+        self.flashes: list[tuple[str, str]] | None = None
+        self._after_request_functions: list[ft.AfterRequestCallable[t.Any]] = []
+        self._cv_tokens: list[contextvars.Token[AppContext]] = []
+
+    @classmethod
+    def from_environ(cls, app: Flask, environ: WSGIEnvironment, /) -> AppContext:
+        """Create a context for the request described by a WSGI environ."""
+        request = app.request_class(environ)
+        request.json_module = app.json
+        return cls(app, request=request)
+
+    @property
+    def has_request(self) -> bool:
+        """Whether this context is bound to a request."""
+        return self._request is not None
+
+    @property
+    def request(self) -> Request:
+        """The request bound to this context."""
+        if self._request is None:
+            from .globals import _no_req_msg
+
+            raise RuntimeError(_no_req_msg)
+        return self._request
+
+    @property
+    def session(self) -> SessionMixin:
+        """The session for the request, opened on first access."""
+        session = self._session
+        if session is None:
+            request = self.request
+            interface = self.app.session_interface
+            session = interface.open_session(self.app, request)
+            if session is None:
+                session = interface.make_null_session(self.app)
+            self._session = session
+        return session
+
+    @session.setter
+    def session(self, value: SessionMixin) -> None:
+        self._session = value
+
+    def match_request(self) -> None:
+        """Match the request URL, setting ``url_rule`` and ``view_args`` on the
+        request, or ``routing_exception`` if nothing matched."""
+        request = self.request
+        adapter = self.url_adapter
+        if adapter is None:
+            return
+        try:
+            rule, args = adapter.match(return_rule=True)
+            request.url_rule, request.view_args = rule, args  # type: ignore[assignment]
+        except HTTPException as e:
+            request.routing_exception = e
+
+    def copy(self) -> AppContext:
+        """A new context sharing this one's app, request and session, for use
+        in another thread or greenlet."""
+        ctx = self.__class__(self.app, request=self._request, session=self._session)
+        ctx.g = self.g
+        return ctx
+
+    def push(self) -> None:
+        """Make this the active context. May be pushed more than once; teardown
+        runs when the last push is popped."""
+        self._cv_tokens.append(_cv_app.set(self))
+        if len(self._cv_tokens) == 1:
+            if appcontext_pushed.receivers:
+                appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
+            request = self._request
+            if request is not None and request.routing_exception is None:
+                if request.url_rule is None:
+                    self.match_request()
+
+    def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
+        """Deactivate this context, running teardown functions on the last pop.
+
+        ``exc`` is the error that ended the request, passed to teardown
+        functions; by default the exception being handled, if any.
+        """
+        if not self._cv_tokens:
+            raise RuntimeError("Popped an app context that was not pushed.")
+        try:
+            if len(self._cv_tokens) == 1:
+                if exc is _sentinel:
+                    exc = sys.exc_info()[1]
+                try:
+                    if self._request is not None:
+                        try:
+                            self.app.do_teardown_request(exc)
+                        finally:
+                            self._request.close()
+                finally:
+                    self.app.do_teardown_appcontext(exc)
+        finally:
+            token = self._cv_tokens.pop()
+            current = _cv_app.get(None)
+            try:
+                _cv_app.reset(token)
+            except ValueError:
+                # Popped in another context than it was pushed in.
+                _cv_app.set(token.old_value)  # type: ignore[arg-type]
+            if current is not self:
+                raise AssertionError(
+                    f"Popped the wrong app context ({current!r} instead of"
+                    f" {self!r})."
+                )
+            if not self._cv_tokens and appcontext_popped.receivers:
+                appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    def __enter__(self) -> AppContext:
+        self.push()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.pop(exc_value)
+
+    def __repr__(self) -> str:
+        if self._request is not None:
+            r = self._request
+            return f"<{type(self).__name__} {r.url!r} [{r.method}] of {self.app.name}>"
+        return f"<{type(self).__name__} of {self.app.name}>"
+
+
+def has_app_context() -> bool:
+    """Whether an app context is active (``current_app`` and ``g`` work)."""
+    return _cv_app.get(None) is not None
+
+
+def has_request_context() -> bool:
+    """Whether a request is being handled (``request`` and ``session`` work)."""
+    ctx = _cv_app.get(None)
+    return ctx is not None and ctx._request is not None
+
+
+def after_this_request(
+    f: ft.AfterRequestCallable[t.Any],
+) -> ft.AfterRequestCallable[t.Any]:
+    """Run ``f(response)`` after this request's view, before the app's
+    ``after_request`` hooks; it must return a response."""
+    ctx = _cv_app.get(None)
+    if ctx is None or ctx._request is None:
+        raise RuntimeError(
+            "'after_this_request' can only be used while a request is being"
+            " handled (inside a view or a before_request hook)."
+        )
+    ctx._after_request_functions.append(f)
+    return f
+
+
+def copy_current_request_context(f: F) -> F:
+    """Decorate ``f`` so it runs in a copy of the current request's context,
+    e.g. in a thread started from a view."""
+    ctx = _cv_app.get(None)
+    if ctx is None or ctx._request is None:
+        raise RuntimeError(
+            "'copy_current_request_context' can only be used while a request is"
+            " being handled, so there is a context to copy."
+        )
+    copied = ctx.copy()
+
+    def wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:
+        with copied:
+            return copied.app.ensure_sync(f)(*args, **kwargs)
+
+    return update_wrapper(wrapper, f)  # type: ignore[return-value]
+
+
+def __getattr__(name: str) -> t.Any:
+    if name == "RequestContext":
+        import warnings
+
+        warnings.warn(
+            "'RequestContext' is deprecated: the request is part of 'AppContext'"
+            " since Flask 3.2. Use 'AppContext' instead.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return AppContext
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

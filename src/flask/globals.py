@@ -1,0 +1,69 @@
+"""The context variable holding the active :class:`~flask.ctx.AppContext` and
+the proxies (``current_app``, ``g``, ``request``, ``session``) that read it.
+
+Every proxy reads one ``ContextVar``, so contexts are isolated per thread and
+per asyncio task without any locking.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from contextvars import ContextVar
+
+from werkzeug.local import LocalProxy
+
+if t.TYPE_CHECKING:
+    from .app import Flask
+    from .ctx import _AppCtxGlobals
+    from .ctx import AppContext
+    from .sessions import SessionMixin
+    from .wrappers import Request
+
+_no_app_msg = """\
+Working outside of application context.
+
+Something needed the current application ('current_app', 'g', 'url_for', ...)
+but no application context is active. Push one with 'with app.app_context():',
+or do the work inside a request (a view, a hook, a CLI command run by 'flask').\
+"""
+
+_no_req_msg = """\
+Working outside of request context.
+
+Something needed the active HTTP request ('request', 'session', ...) but no
+request is being handled. In tests, use 'with app.test_request_context():'
+or make a request through 'app.test_client()'.\
+"""
+
+_cv_app: ContextVar[AppContext] = ContextVar("flask.app_ctx")
+
+app_ctx: AppContext = LocalProxy(  # type: ignore[assignment]
+    _cv_app, unbound_message=_no_app_msg
+)
+current_app: Flask = LocalProxy(  # type: ignore[assignment]
+    _cv_app, "app", unbound_message=_no_app_msg
+)
+g: _AppCtxGlobals = LocalProxy(  # type: ignore[assignment]
+    _cv_app, "g", unbound_message=_no_app_msg
+)
+request: Request = LocalProxy(  # type: ignore[assignment]
+    _cv_app, "request", unbound_message=_no_req_msg
+)
+session: SessionMixin = LocalProxy(  # type: ignore[assignment]
+    _cv_app, "session", unbound_message=_no_req_msg
+)
+
+
+def __getattr__(name: str) -> t.Any:
+    # Names from Flask < 3.2, where the request had a context of its own.
+    import warnings
+
+    if name in {"_cv_request", "request_ctx"}:
+        warnings.warn(
+            f"'flask.globals.{name}' is deprecated: the request context was"
+            " merged into the app context. Use '_cv_app' or 'app_ctx'.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return _cv_app if name == "_cv_request" else app_ctx
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,148 @@
+"""Helper functions used in views: URLs, redirects, aborts, responses,
+streaming, and re-exports of the file-sending and flashing helpers."""
+
+from __future__ import annotations
+
+import os
+import typing as t
+from functools import update_wrapper
+
+from werkzeug.exceptions import abort as _wz_abort
+from werkzeug.utils import redirect as _wz_redirect
+
+from ._paths import get_root_path as get_root_path
+from .globals import _cv_app
+from .globals import current_app
+
+if t.TYPE_CHECKING:
+    from werkzeug.wrappers import Response as BaseResponse
+
+    from .wrappers import Response
+
+# Re-exported for ``from flask.helpers import ...``; defined in their modules.
+from ._flash import flash as flash  # noqa: E402
+from ._flash import get_flashed_messages as get_flashed_messages  # noqa: E402
+from ._static import send_file as send_file  # noqa: E402
+from ._static import send_from_directory as send_from_directory  # noqa: E402
+
+
+def get_debug_flag() -> bool:
+    """Whether the ``FLASK_DEBUG`` environment variable turns debug mode on."""
+    val = os.environ.get("FLASK_DEBUG")
+    return bool(val and val.lower() not in {"0", "false", "no"})
+
+
+def get_load_dotenv(default: bool = True) -> bool:
+    """Whether to load ``.env`` files: ``False`` if ``FLASK_SKIP_DOTENV`` is
+    set to a true value, else ``default``."""
+    val = os.environ.get("FLASK_SKIP_DOTENV")
+    if not val:
+        return default
+    return val.lower() in ("0", "false", "no")
+
+
+def url_for(
+    endpoint: str,
+    *,
+    _anchor: str | None = None,
+    _method: str | None = None,
+    _scheme: str | None = None,
+    _external: bool | None = None,
+    **values: t.Any,
+) -> str:
+    """Build the URL of ``endpoint`` with ``values`` as rule arguments (others
+    become the query string).
+
+    ``.name`` is relative to the current request's blueprint. Inside a request
+    URLs are relative unless ``_external``; outside one they need
+    ``SERVER_NAME`` and are absolute.
+    """
+    return current_app.url_for(
+        endpoint,
+        _anchor=_anchor,
+        _method=_method,
+        _scheme=_scheme,
+        _external=_external,
+        **values,
+    )
+
+
+def redirect(
+    location: str, code: int = 303, Response: type[BaseResponse] | None = None
+) -> BaseResponse:
+    """A response redirecting to ``location`` (303 See Other by default).
+
+    Inside an app context, :meth:`flask.Flask.redirect` builds it, so an app
+    can change how redirects are made.
+    """
+    ctx = _cv_app.get(None)
+    if ctx is not None and Response is None:
+        return ctx.app.redirect(location, code=code)
+    return _wz_redirect(location, code=code, Response=Response)
+
+
+def abort(code: int | BaseResponse, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+    """Raise the :class:`~werkzeug.exceptions.HTTPException` for ``code``
+    (or raise with the given response)."""
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        ctx.app.aborter(code, *args, **kwargs)
+    _wz_abort(code, *args, **kwargs)
+
+
+def make_response(*args: t.Any) -> Response:
+    """Turn view-style return values into a response object, to add headers
+    or cookies before returning it. With no arguments, an empty response."""
+    if not args:
+        return current_app.response_class()
+    if len(args) == 1:
+        args = args[0]
+    return current_app.make_response(args)
+
+
+def get_template_attribute(template_name: str, attribute: str) -> t.Any:
+    """A macro or variable exported by a template, e.g. to call a macro from
+    Python."""
+    module = current_app.jinja_env.get_template(template_name).module
+    return getattr(module, attribute)
+
+
+def stream_with_context(
+    generator_or_function: t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]],
+) -> t.Iterator[t.AnyStr]:
+    """Keep the current app context (with its request) active while a
+    streamed response's generator runs, after the view has returned.
+
+    Works on a generator or, as a decorator, on a generator function.
+    """
+    try:
+        gen = iter(generator_or_function)  # type: ignore[arg-type]
+    except TypeError:
+        func = t.cast(t.Callable[..., t.Iterator[t.AnyStr]], generator_or_function)
+
+        def decorator(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            return stream_with_context(func(*args, **kwargs))
+
+        return update_wrapper(decorator, func)  # type: ignore[return-value]
+
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "'stream_with_context' can only be used when a request context is"
+            " active, such as in a view function."
+        )
+
+    def generator() -> t.Iterator[t.AnyStr | None]:
+        with ctx:
+            # Primed below, so the context is captured before the view returns.
+            yield None
+            try:
+                yield from gen
+            finally:
+                close = getattr(gen, "close", None)
+                if close is not None:
+                    close()
+
+    wrapped = generator()
+    next(wrapped)
+    return wrapped  # type: ignore[return-value]

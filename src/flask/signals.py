@@ -1,0 +1,36 @@
+"""Blinker signals sent by Flask during the request and context lifecycle.
+
+Signals are only sent when a receiver is connected (``signal.receivers`` is
+checked first), so an app that does not use them pays nothing.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+__all__ = [
+    "Namespace",
+    "appcontext_popped",
+    "appcontext_pushed",
+    "appcontext_tearing_down",
+    "before_render_template",
+    "got_request_exception",
+    "message_flashed",
+    "request_finished",
+    "request_started",
+    "request_tearing_down",
+    "template_rendered",
+]
+
+_signals = Namespace()
+
+template_rendered = _signals.signal("template-rendered")
+before_render_template = _signals.signal("before-render-template")
+request_started = _signals.signal("request-started")
+request_finished = _signals.signal("request-finished")
+request_tearing_down = _signals.signal("request-tearing-down")
+got_request_exception = _signals.signal("got-request-exception")
+appcontext_tearing_down = _signals.signal("appcontext-tearing-down")
+appcontext_pushed = _signals.signal("appcontext-pushed")
+appcontext_popped = _signals.signal("appcontext-popped")
+message_flashed = _signals.signal("message-flashed")

@@ -1,0 +1,220 @@
+"""Test helpers: a client that calls the app without a server, and a runner
+for the app's CLI commands."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import typing as t
+from contextlib import contextmanager
+from contextlib import ExitStack
+from copy import copy
+from types import TracebackType
+from urllib.parse import urlsplit
+
+import werkzeug.test
+from click.testing import CliRunner
+from click.testing import Result
+from werkzeug.test import Client
+from werkzeug.wrappers import Request as BaseRequest
+
+from .cli import ScriptInfo
+from .sessions import SessionMixin
+
+if t.TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+    from werkzeug.test import TestResponse
+
+    from .app import Flask
+
+
+class EnvironBuilder(werkzeug.test.EnvironBuilder):
+    """An environ builder whose defaults come from the app: host from
+    ``SERVER_NAME``, path prefix from ``APPLICATION_ROOT``, scheme from
+    ``PREFERRED_URL_SCHEME``, and JSON from ``app.json``."""
+
+    def __init__(
+        self,
+        app: Flask,
+        path: str = "/",
+        base_url: str | None = None,
+        subdomain: str | None = None,
+        url_scheme: str | None = None,
+        *args: t.Any,
+        **kwargs: t.Any,
+    ) -> None:
+        if base_url is not None and (subdomain or url_scheme):
+            raise ValueError(
+                "Cannot pass 'subdomain' or 'url_scheme' with 'base_url'."
+            )
+        if base_url is None:
+            http_host = app.config.get("SERVER_NAME") or "localhost"
+            app_root = app.config["APPLICATION_ROOT"]
+            if subdomain:
+                http_host = f"{subdomain}.{http_host}"
+            if url_scheme is None:
+                url_scheme = app.config["PREFERRED_URL_SCHEME"]
+            url = urlsplit(path)
+            base_url = (
+                f"{url.scheme or url_scheme}://{url.netloc or http_host}"
+                f"/{app_root.lstrip('/')}"
+            )
+            path = url.path
+            if url.query:
+                path = f"{path}?{url.query}"
+        self.app = app
+        super().__init__(path, base_url, *args, **kwargs)
+
+    def json_dumps(self, obj: t.Any, **kwargs: t.Any) -> str:  # type: ignore[override]
+        """Serialize ``json=`` data with the app's JSON provider."""
+        return self.app.json.dumps(obj, **kwargs)
+
+
+def _werkzeug_version() -> str:
+    try:
+        return importlib.metadata.version("werkzeug")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover
+        return "unknown"
+
+
+_WERKZEUG_VERSION = _werkzeug_version()
+
+
+class FlaskClient(Client):
+    """The client returned by :meth:`flask.Flask.test_client`.
+
+    ``with client:`` keeps the context of the last request active after it
+    returns, so ``request``, ``session`` and ``g`` can be inspected.
+    """
+
+    application: Flask
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.preserve_context = False
+        self._new_contexts: list[t.ContextManager[t.Any]] = []
+        self._context_stack = ExitStack()
+        self.environ_base = {
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_USER_AGENT": f"Werkzeug/{_WERKZEUG_VERSION}",
+        }
+
+    @contextmanager
+    def session_transaction(
+        self, *args: t.Any, **kwargs: t.Any
+    ) -> t.Iterator[SessionMixin]:
+        """Open the client's session for changes outside a request; it is
+        saved to the client's cookies when the block ends. Arguments are
+        those of ``test_request_context``."""
+        if self._cookies is None:
+            raise TypeError(
+                "Cookies are disabled. Create a client with 'use_cookies=True'."
+            )
+        app = self.application
+        ctx = app.test_request_context(*args, **kwargs)
+        self._add_cookies_to_wsgi(ctx.request.environ)
+        with ctx:
+            sess = app.session_interface.open_session(app, ctx.request)
+        if sess is None:
+            raise RuntimeError(
+                "Session backend did not open a session. Check the configuration"
+                " (is SECRET_KEY set?)."
+            )
+        yield sess
+        resp = app.response_class()
+        if app.session_interface.is_null_session(sess):
+            return
+        with ctx:
+            app.session_interface.save_session(app, sess, resp)
+        self._update_cookies_from_response(
+            ctx.request.host.partition(":")[0],
+            ctx.request.path,
+            resp.headers.getlist("Set-Cookie"),
+        )
+
+    def _copy_environ(self, other: WSGIEnvironment) -> WSGIEnvironment:
+        out = {**self.environ_base, **other}
+        if self.preserve_context:
+            out["werkzeug.debug.preserve_context"] = self._new_contexts.append
+        return out
+
+    def _request_from_builder_args(
+        self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]
+    ) -> BaseRequest:
+        kwargs["environ_base"] = self._copy_environ(kwargs.get("environ_base", {}))
+        builder = EnvironBuilder(self.application, *args, **kwargs)
+        try:
+            return builder.get_request()
+        finally:
+            builder.close()
+
+    def open(
+        self,
+        *args: t.Any,
+        buffered: bool = False,
+        follow_redirects: bool = False,
+        **kwargs: t.Any,
+    ) -> TestResponse:
+        if args and isinstance(
+            args[0], (werkzeug.test.EnvironBuilder, dict, BaseRequest)
+        ):
+            if isinstance(args[0], werkzeug.test.EnvironBuilder):
+                builder = copy(args[0])
+                builder.environ_base = self._copy_environ(builder.environ_base or {})  # type: ignore[arg-type]
+                request = builder.get_request()
+            elif isinstance(args[0], dict):
+                request = EnvironBuilder.from_environ(
+                    args[0],
+                    app=self.application,
+                    environ_base=self._copy_environ({}),
+                ).get_request()
+            else:
+                request = copy(args[0])
+                request.environ = self._copy_environ(request.environ)
+        else:
+            request = self._request_from_builder_args(args, kwargs)
+
+        # Contexts preserved from the previous request end now.
+        self._context_stack.close()
+        response = super().open(
+            request, buffered=buffered, follow_redirects=follow_redirects
+        )
+        response.json_module = self.application.json  # type: ignore[assignment]
+        while self._new_contexts:
+            cm = self._new_contexts.pop(0)
+            self._context_stack.enter_context(cm)
+        return response
+
+    def __enter__(self) -> FlaskClient:
+        if self.preserve_context:
+            raise RuntimeError("Cannot nest client invocations")
+        self.preserve_context = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.preserve_context = False
+        self._context_stack.close()
+
+
+class FlaskCliRunner(CliRunner):
+    """A click test runner for the app's commands, returned by
+    :meth:`flask.Flask.test_cli_runner`."""
+
+    def __init__(self, app: Flask, **kwargs: t.Any) -> None:
+        self.app = app
+        super().__init__(**kwargs)
+
+    def invoke(  # type: ignore[override]
+        self, cli: t.Any = None, args: t.Any = None, **kwargs: t.Any
+    ) -> Result:
+        """Invoke ``cli`` (default: ``app.cli``) with ``args``, with a
+        :class:`~flask.cli.ScriptInfo` that returns this app."""
+        if cli is None:
+            cli = self.app.cli
+        if "obj" not in kwargs:
+            kwargs["obj"] = ScriptInfo(create_app=lambda: self.app)
+        return super().invoke(cli, args, **kwargs)
