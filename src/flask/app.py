@@ -147,7 +147,7 @@ class Flask(FileAccessMixin, App):
 
         if self.has_static_folder:
             if bool(static_host) != host_matching:
-                raise ValueError(
+                raise AssertionError(
                     "'static_host' must be set if and only if 'host_matching'"
                     " is enabled (invalid static_host/host_matching combination)."
                 )

@@ -164,11 +164,13 @@ class AppContext:
             request.routing_exception = e
 
     def copy(self) -> AppContext:
-        """A new context sharing this one's app, request and session, for use
-        in another thread or greenlet."""
-        ctx = self.__class__(self.app, request=self._request, session=self._session)
-        ctx.g = self.g
-        return ctx
+        """A new context sharing this one's app, request and session (with a
+        fresh ``g``), for use in another thread or greenlet."""
+        session = self._session
+        if session is None and self._request is not None:
+            # Open it now so both contexts see the same session object.
+            session = self.session
+        return self.__class__(self.app, request=self._request, session=session)
 
     def push(self) -> None:
         """Make this the active context. May be pushed more than once; teardown

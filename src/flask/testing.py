@@ -43,7 +43,7 @@ class EnvironBuilder(werkzeug.test.EnvironBuilder):
         **kwargs: t.Any,
     ) -> None:
         if base_url is not None and (subdomain or url_scheme):
-            raise ValueError(
+            raise AssertionError(
                 "Cannot pass 'subdomain' or 'url_scheme' with 'base_url'."
             )
         if base_url is None:
