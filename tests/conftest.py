@@ -53,9 +53,7 @@ def req_ctx(app: Flask) -> t.Iterator[flask.ctx.AppContext]:
 
 
 @pytest.fixture
-def modules_tmp_path(
-    tmp_path: t.Any, monkeypatch: pytest.MonkeyPatch
-) -> t.Any:
+def modules_tmp_path(tmp_path: t.Any, monkeypatch: pytest.MonkeyPatch) -> t.Any:
     """A temporary folder on ``sys.path`` for modules written by a test."""
     rv = tmp_path / "modules_tmp"
     rv.mkdir()

@@ -253,7 +253,10 @@ def test_app_context_signals_and_repush(app: flask.Flask) -> None:
     def popped(sender, **kw):  # type: ignore[no-untyped-def]
         events.append("popped")
 
-    with flask.appcontext_pushed.connected_to(pushed, app), flask.appcontext_popped.connected_to(popped, app):
+    with (
+        flask.appcontext_pushed.connected_to(pushed, app),
+        flask.appcontext_popped.connected_to(popped, app),
+    ):
         with app.app_context():
             events.append("inside")
     assert events == ["pushed", "inside", "popped"]

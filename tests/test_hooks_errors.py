@@ -351,7 +351,9 @@ def test_bad_request_key_error_shown_with_handler(app: flask.Flask, client) -> N
     assert b"missing" in rv.data
 
 
-def test_routing_redirect_not_handled_by_error_handler(app: flask.Flask, client) -> None:
+def test_routing_redirect_not_handled_by_error_handler(
+    app: flask.Flask, client
+) -> None:
     @app.errorhandler(HTTPException)
     def handle(e):  # type: ignore[no-untyped-def]
         return "handled", 500

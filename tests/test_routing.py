@@ -356,4 +356,3 @@ def test_setup_after_first_request_is_an_error(app: flask.Flask, client) -> None
         @app.route("/late")
         def late() -> str:
             return ""
-

@@ -18,7 +18,9 @@ def test_flask_is_imported_from_this_checkout() -> None:
 def test_distribution_metadata() -> None:
     assert importlib.metadata.version("flask") == "3.2.0.dev0"
     dist = importlib.metadata.distribution("flask")
-    scripts = {ep.name: ep.value for ep in dist.entry_points if ep.group == "console_scripts"}
+    scripts = {
+        ep.name: ep.value for ep in dist.entry_points if ep.group == "console_scripts"
+    }
     assert scripts["flask"] == "flask.cli:main"
 
 

@@ -160,9 +160,7 @@ def test_environ_builder_json_uses_app_provider(app: flask.Flask) -> None:
 
 
 def test_test_request_context_arguments(app: flask.Flask) -> None:
-    with app.test_request_context(
-        "/p", method="PUT", data="raw", headers={"X-A": "1"}
-    ):
+    with app.test_request_context("/p", method="PUT", data="raw", headers={"X-A": "1"}):
         assert flask.request.method == "PUT"
         assert flask.request.get_data() == b"raw"
         assert flask.request.headers["X-A"] == "1"

@@ -52,7 +52,7 @@ def __getattr__(name: str) -> t.Any:
 
         warnings.warn(
             "The '__version__' attribute is deprecated. Use feature detection,"
-            " or importlib.metadata.version(\"flask\").",
+            ' or importlib.metadata.version("flask").',
             DeprecationWarning,
             stacklevel=2,
         )

@@ -28,7 +28,7 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
     if rv_type is response_class:
         return rv  # type: ignore[return-value]
     if rv_type is str:
-        return response_class(rv)
+        return response_class(t.cast(str, rv))
     if rv_type is dict:
         return app.json.response(rv)  # type: ignore[return-value]
 
@@ -40,9 +40,9 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
             rv, status, headers = rv  # type: ignore[misc]
         elif n == 2:
             if isinstance(rv[1], _HEADER_TYPES):
-                rv, headers = rv  # type: ignore[misc]
+                rv, headers = rv
             else:
-                rv, status = rv  # type: ignore[misc,assignment]
+                rv, status = rv
         else:
             raise TypeError(
                 "The view function did not return a valid response tuple."

@@ -106,7 +106,7 @@ class Flask(FileAccessMixin, App):
     }
 
     request_class: type[Request] = Request
-    response_class: type[Response] = Response  # type: ignore[assignment]
+    response_class: type[Response] = Response
     #: The Jinja environment class.
     jinja_environment = Environment
     #: Where sessions are loaded from and saved to.
@@ -208,7 +208,7 @@ class Flask(FileAccessMixin, App):
     def templates_auto_reload(self) -> bool:
         """Whether templates are reloaded when changed (default: debug)."""
         rv = self.config["TEMPLATES_AUTO_RELOAD"]
-        return rv if rv is not None else self.debug  # type: ignore[no-any-return]
+        return rv if rv is not None else self.debug
 
     @templates_auto_reload.setter
     def templates_auto_reload(self, value: bool) -> None:
@@ -312,14 +312,18 @@ class Flask(FileAccessMixin, App):
         """A client that sends requests to the app without a server."""
         cls = self.test_client_class
         if cls is None:
-            from .testing import FlaskClient as cls
+            from .testing import FlaskClient
+
+            cls = FlaskClient
         return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
 
     def test_cli_runner(self, **kwargs: t.Any) -> FlaskCliRunner:
         """A runner that invokes the app's CLI commands in tests."""
         cls = self.test_cli_runner_class
         if cls is None:
-            from .testing import FlaskCliRunner as cls
+            from .testing import FlaskCliRunner
+
+            cls = FlaskCliRunner
         return cls(self, **kwargs)
 
     # -- contexts ------------------------------------------------------------
@@ -378,9 +382,7 @@ class Flask(FileAccessMixin, App):
         **values: t.Any,
     ) -> str:
         """Build a URL for ``endpoint``; see :func:`flask.url_for`."""
-        return build_url(
-            self, endpoint, values, _anchor, _method, _scheme, _external
-        )
+        return build_url(self, endpoint, values, _anchor, _method, _scheme, _external)
 
     # -- the request pipeline ------------------------------------------------------
 
@@ -491,7 +493,7 @@ class Flask(FileAccessMixin, App):
         """
         ctx = _cv_app.get(None)
         environ = ctx._request.environ if ctx is not None and ctx._request else {}
-        return _make_response(self, rv, environ)  # type: ignore[arg-type]
+        return _make_response(self, rv, environ)
 
     def process_response(self, response: Response) -> Response:
         """Run ``after_this_request`` callbacks and ``after_request`` hooks,
@@ -630,9 +632,7 @@ class Flask(FileAccessMixin, App):
             exc = sys.exc_info()[1]
         _run_all(self, reversed(self.teardown_appcontext_funcs), exc)
         if appcontext_tearing_down.receivers:
-            appcontext_tearing_down.send(
-                self, _async_wrapper=self.ensure_sync, exc=exc
-            )
+            appcontext_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
 
 
 def _run_all(

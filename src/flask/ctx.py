@@ -211,11 +211,10 @@ class AppContext:
                 _cv_app.reset(token)
             except ValueError:
                 # Popped in another context than it was pushed in.
-                _cv_app.set(token.old_value)  # type: ignore[arg-type]
+                _cv_app.set(token.old_value)
             if current is not self:
                 raise AssertionError(
-                    f"Popped the wrong app context ({current!r} instead of"
-                    f" {self!r})."
+                    f"Popped the wrong app context ({current!r} instead of {self!r})."
                 )
             if not self._cv_tokens and appcontext_popped.receivers:
                 appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)

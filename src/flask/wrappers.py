@@ -51,7 +51,7 @@ class Request(RequestBase):
             return default
         return ctx.app.config[key]  # type: ignore[no-any-return]
 
-    @property  # type: ignore[override]
+    @property
     def max_content_length(self) -> int | None:
         """Largest accepted body in bytes (``MAX_CONTENT_LENGTH``): a larger
         body is a 413 when form data or the stream is read."""
@@ -63,7 +63,7 @@ class Request(RequestBase):
     def max_content_length(self, value: int | None) -> None:
         self._max_content_length = value
 
-    @property  # type: ignore[override]
+    @property
     def max_form_memory_size(self) -> int | None:
         """Largest non-file form field in bytes (``MAX_FORM_MEMORY_SIZE``)."""
         return self._app_config(
@@ -97,7 +97,7 @@ class Request(RequestBase):
         rule = self.url_rule
         if rule is None:
             return None
-        endpoint = rule.endpoint
+        endpoint: str = rule.endpoint
         if "." in endpoint:
             return endpoint.rpartition(".")[0]
         return None

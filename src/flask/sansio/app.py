@@ -62,6 +62,17 @@ def _blueprint_chain(name: str | None) -> tuple[str, ...]:
     return tuple(".".join(parts[:i]) for i in range(len(parts), 0, -1))
 
 
+#: Hook kind -> (attribute holding the functions, run innermost first?).
+_HOOK_SOURCES: dict[str, tuple[str, bool]] = {
+    "before": ("before_request_funcs", False),
+    "url_value": ("url_value_preprocessors", False),
+    "context": ("template_context_processors", False),
+    "url_defaults": ("url_default_functions", False),
+    "after": ("after_request_funcs", True),
+    "teardown": ("teardown_request_funcs", True),
+}
+
+
 class App(Scaffold):
     """Application registration state shared by WSGI and other front ends."""
 
@@ -124,7 +135,7 @@ class App(Scaffold):
         self.config = self.make_config(instance_relative_config)
         self.aborter = self.make_aborter()
         #: The JSON provider: ``app.json.dumps``, ``app.json.response`` ...
-        self.json: JSONProvider = self.json_provider_class(self)  # type: ignore[arg-type]
+        self.json: JSONProvider = self.json_provider_class(self)
         #: Handlers called by ``url_for`` when building a URL fails.
         self.url_build_error_handlers: list[
             t.Callable[[Exception, str, dict[str, t.Any]], str]
@@ -160,7 +171,7 @@ class App(Scaffold):
     @cached_property
     def logger(self) -> logging.Logger:
         """The ``logging`` logger named after the app."""
-        return create_logger(self)  # type: ignore[arg-type]
+        return create_logger(self)
 
     def make_config(self, instance_relative: bool = False) -> Config:
         """Create ``app.config`` from :attr:`default_config`, with ``DEBUG``
@@ -257,7 +268,9 @@ class App(Scaffold):
             if provide_automatic_options:
                 required_methods.add("OPTIONS")
 
-        rule_obj = self.url_rule_class(rule, methods=methods | required_methods, **options)
+        rule_obj = self.url_rule_class(
+            rule, methods=methods | required_methods, **options
+        )
         rule_obj.provide_automatic_options = provide_automatic_options  # type: ignore[attr-defined]
         self.url_map.add(rule_obj)
         if view_func is not None:
@@ -369,24 +382,16 @@ class App(Scaffold):
             return self._dispatch_cache[key]
         except KeyError:
             pass
+        attr, innermost_first = _HOOK_SOURCES[kind]
+        source: dict[str | None, list[t.Any]] = getattr(self, attr)
         names = _blueprint_chain(blueprint)
         funcs: list[t.Any] = []
-        if kind in ("before", "url_value", "context", "url_defaults"):
-            source = {
-                "before": self.before_request_funcs,
-                "url_value": self.url_value_preprocessors,
-                "context": self.template_context_processors,
-                "url_defaults": self.url_default_functions,
-            }[kind]
+        if innermost_first:
+            for name in (*names, None):
+                funcs.extend(reversed(source.get(name, ())))
+        else:
             for name in (None, *reversed(names)):
                 funcs.extend(source.get(name, ()))
-        else:
-            source_r = {
-                "after": self.after_request_funcs,
-                "teardown": self.teardown_request_funcs,
-            }[kind]
-            for name in (*names, None):
-                funcs.extend(reversed(source_r.get(name, ())))
         result = tuple(funcs)
         self._dispatch_cache[key] = result
         return result
@@ -410,7 +415,7 @@ class App(Scaffold):
                 if not handler_map:
                     continue
                 for cls in exc_class.__mro__:
-                    handler = handler_map.get(cls)  # type: ignore[call-overload]
+                    handler = handler_map.get(cls)
                     if handler is not None:
                         break
                 if handler is not None:

@@ -235,7 +235,7 @@ class Blueprint(Scaffold):
         if not self.cli.commands:
             return
         if cli_group is None:
-            app.cli.commands.update(self.cli.commands)  # type: ignore[attr-defined]
+            app.cli.commands.update(self.cli.commands)
             return
         self.cli.name = name if cli_group is _sentinel else cli_group
         app.cli.add_command(self.cli)
@@ -309,7 +309,9 @@ class Blueprint(Scaffold):
 
         return decorator
 
-    def _add_app_jinja(self, kind: str, f: t.Callable[..., t.Any], name: str | None) -> None:
+    def _add_app_jinja(
+        self, kind: str, f: t.Callable[..., t.Any], name: str | None
+    ) -> None:
         def register(state: BlueprintSetupState) -> None:
             getattr(state.app.jinja_env, kind)[name or f.__name__] = f  # type: ignore[attr-defined]
 

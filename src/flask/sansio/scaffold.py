@@ -42,7 +42,7 @@ _sentinel = object()
 #: Error handlers: blueprint name -> status code (or None) -> class -> handler.
 ErrorHandlerSpec = dict[
     ft.AppOrBlueprintKey,
-    dict[t.Optional[int], dict[type[Exception], ft.ErrorHandlerCallable]],
+    dict[int | None, dict[type[Exception], ft.ErrorHandlerCallable]],
 ]
 
 
@@ -90,7 +90,7 @@ class Scaffold:
     ) -> None:
         #: The name of the package or module this object belongs to.
         self.import_name = import_name
-        self.static_folder = static_folder  # type: ignore[assignment]
+        self.static_folder = static_folder
         self.static_url_path = static_url_path
         #: Template folder relative to ``root_path``.
         self.template_folder = template_folder
