@@ -1,0 +1,143 @@
+"""JSON providers: the object behind ``app.json`` that serializes for the app.
+
+An app uses one provider for ``jsonify``, request JSON parsing and the session
+cookie serializer, so replacing ``app.json`` (or ``json_provider_class``)
+switches all of them to another JSON library at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import decimal
+import json
+import typing as t
+import uuid
+import weakref
+from datetime import date
+
+from werkzeug.http import http_date
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from werkzeug.sansio.response import Response
+
+    from ..sansio.app import App
+
+
+def _default(o: t.Any) -> t.Any:
+    """Convert a value the ``json`` module does not know into one it does.
+
+    Dates become HTTP date strings (``date`` and ``datetime`` alike), decimals
+    and UUIDs strings, dataclass instances dicts, and objects with
+    ``__html__`` (``Markup``) their HTML text.
+    """
+    if isinstance(o, date):
+        return http_date(o)
+    if isinstance(o, (decimal.Decimal, uuid.UUID)):
+        return str(o)
+    if dataclasses.is_dataclass(o):
+        return dataclasses.asdict(o)  # type: ignore[arg-type]
+    if hasattr(o, "__html__"):
+        return str(o.__html__())
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+class JSONProvider:
+    """The interface an app's JSON provider implements.
+
+    Subclasses implement :meth:`dumps` and :meth:`loads`; the other methods
+    are built on those two. The app is held through a weak proxy so that the
+    provider does not keep its app alive (``app.json`` points back to it).
+    """
+
+    def __init__(self, app: App) -> None:
+        self._app: App = weakref.proxy(app)
+
+    def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
+        """Serialize ``obj`` to a JSON string."""
+        raise NotImplementedError
+
+    def dump(self, obj: t.Any, fp: t.IO[str], **kwargs: t.Any) -> None:
+        """Serialize ``obj`` and write it to the text file ``fp``."""
+        fp.write(self.dumps(obj, **kwargs))
+
+    def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
+        """Deserialize a JSON string or bytes."""
+        raise NotImplementedError
+
+    def load(self, fp: t.IO[t.AnyStr], **kwargs: t.Any) -> t.Any:
+        """Read the file ``fp`` and deserialize its contents."""
+        return self.loads(fp.read(), **kwargs)
+
+    def _prepare_response_obj(
+        self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]
+    ) -> t.Any:
+        """Turn ``response()``'s arguments into the value to serialize.
+
+        No arguments give ``None``, one argument is used as is, several
+        become a list, keyword arguments a dict; mixing both is an error.
+        """
+        if args and kwargs:
+            raise TypeError("app.json.response() takes either args or kwargs, not both")
+        if not args and not kwargs:
+            return None
+        if len(args) == 1:
+            return args[0]
+        return args or kwargs
+
+    def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
+        """Serialize the arguments into an ``application/json`` response."""
+        obj = self._prepare_response_obj(args, kwargs)
+        return self._app.response_class(self.dumps(obj), mimetype="application/json")
+
+
+class DefaultJSONProvider(JSONProvider):
+    """A provider using Python's :mod:`json` module.
+
+    Extra types are handled by :attr:`default`. Keys are sorted and output is
+    ASCII by default; the class attributes may be changed on ``app.json`` or in
+    a subclass.
+    """
+
+    #: Called for values ``json`` cannot serialize; see :func:`_default`.
+    default: t.Callable[[t.Any], t.Any] = staticmethod(_default)
+
+    #: Escape non-ASCII characters (``\\uXXXX``) in the output.
+    ensure_ascii = True
+
+    #: Sort object keys. Keeps output stable, which matters for caching and
+    #: for the session cookie; fails if a dict mixes key types.
+    sort_keys = True
+
+    #: Compact (``True``) or indented (``False``) :meth:`response` output.
+    #: ``None`` means indented in debug mode, compact otherwise.
+    compact: bool | None = None
+
+    #: The mimetype of :meth:`response`.
+    mimetype = "application/json"
+
+    def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
+        """Serialize ``obj`` with :func:`json.dumps`, applying the class
+        attributes unless ``kwargs`` override them."""
+        kwargs.setdefault("default", self.default)
+        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
+        kwargs.setdefault("sort_keys", self.sort_keys)
+        return json.dumps(obj, **kwargs)
+
+    def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
+        """Deserialize with :func:`json.loads`."""
+        return json.loads(s, **kwargs)
+
+    def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
+        """Serialize the arguments into a JSON response ending with a newline.
+
+        One argument is the data, several a list, keyword arguments a dict.
+        Output is indented by 2 if :attr:`compact` is ``False``, or ``None``
+        while the app is in debug mode.
+        """
+        obj = self._prepare_response_obj(args, kwargs)
+        compact = self.compact
+        if compact is False or (compact is None and self._app.debug):
+            text = self.dumps(obj, indent=2)
+        else:
+            text = self.dumps(obj, separators=(",", ":"))
+        return self._app.response_class(f"{text}\n", mimetype=self.mimetype)

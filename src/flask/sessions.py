@@ -1,0 +1,414 @@
+"""Client-side sessions stored in a signed cookie, and the interface to replace
+them (server-side stores, other formats).
+
+The default cookie format is itsdangerous' timed serializer with HMAC-SHA1,
+the ``cookie-session`` salt and the tagged JSON serializer, so a cookie made
+by one Flask implementation is read by any other with the same secret key.
+"""
+
+from __future__ import annotations
+
+import collections.abc as cabc
+import hashlib
+import typing as t
+from datetime import datetime
+from datetime import timezone
+
+from itsdangerous import BadData
+from itsdangerous import URLSafeTimedSerializer
+from werkzeug.datastructures import CallbackDict
+
+from .json.tag import TaggedJSONSerializer
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from _typeshed import ReadableBuffer
+    from werkzeug.sansio.request import Request as SansioRequest
+    from werkzeug.sansio.response import Response as SansioResponse
+
+    from .app import Flask
+
+
+_SAMESITE_VALUES = {"strict": "Strict", "lax": "Lax", "none": "None"}
+
+
+def check_samesite(value: t.Any) -> str | None:
+    """Validate a ``SESSION_COOKIE_SAMESITE`` value, returning its canonical
+    spelling (``"Strict"``, ``"Lax"``, ``"None"``) or ``None``.
+
+    Called at start-up so a typo fails at once instead of on the first
+    response that sets the cookie. Matching is case-insensitive, like the
+    browser's; the Python value ``None`` means the attribute is left out.
+    """
+    if value is None:
+        return None
+    canonical = _SAMESITE_VALUES.get(value.lower()) if isinstance(value, str) else None
+    if canonical is None:
+        raise ValueError(
+            f"Invalid SESSION_COOKIE_SAMESITE value {value!r}: it must be"
+            " 'Strict', 'Lax', 'None' (the string) or None (no attribute)."
+        )
+    return canonical
+
+
+class SessionMixin(cabc.MutableMapping[str, t.Any]):
+    """The attributes every session object has, on top of a mutable mapping."""
+
+    @property
+    def permanent(self) -> bool:
+        """Whether the cookie outlives the browser session, expiring after
+        ``PERMANENT_SESSION_LIFETIME``. Stored in the ``_permanent`` key."""
+        return self.get("_permanent", False)  # type: ignore[no-any-return]
+
+    @permanent.setter
+    def permanent(self, value: bool) -> None:
+        self["_permanent"] = bool(value)
+
+    #: Whether the session was just created. The default cookie session
+    #: always reports ``False``; server-side interfaces may use it.
+    new = False
+
+    #: Whether the session was changed. Mutable values changed in place
+    #: (``session["list"].append(1)``) are not seen; set this to ``True``.
+    modified = True
+
+    #: Whether the session was read or written, so responses vary on the
+    #: cookie (``Vary: Cookie``) and caches do not share them.
+    accessed = True
+
+
+def _on_update(session: SecureCookieSession) -> None:
+    """Called by ``CallbackDict`` after every change."""
+    session.modified = True
+    session.accessed = True
+
+
+class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
+    """The session of :class:`SecureCookieSessionInterface`: a dict that
+    records whether it was read (:attr:`accessed`) or changed
+    (:attr:`modified`).
+
+    Reading keys only (``in``, ``len``, iteration) counts as access too, since
+    the response still depends on the cookie.
+    """
+
+    modified = False
+    accessed = False
+
+    def __init__(
+        self,
+        initial: cabc.Mapping[str, t.Any]
+        | cabc.Iterable[tuple[str, t.Any]]
+        | None = None,
+    ) -> None:
+        super().__init__(initial, _on_update)
+
+    def __getitem__(self, key: str) -> t.Any:
+        self.accessed = True
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: t.Any = None) -> t.Any:
+        self.accessed = True
+        return super().get(key, default)
+
+    def setdefault(self, key: str, default: t.Any = None) -> t.Any:
+        self.accessed = True
+        return super().setdefault(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.accessed = True
+        return super().__contains__(key)
+
+    def __len__(self) -> int:
+        self.accessed = True
+        return super().__len__()
+
+    def __iter__(self) -> t.Iterator[str]:
+        self.accessed = True
+        return super().__iter__()
+
+    def keys(self) -> t.KeysView[str]:  # type: ignore[override]
+        self.accessed = True
+        return super().keys()
+
+    def values(self) -> t.ValuesView[t.Any]:  # type: ignore[override]
+        self.accessed = True
+        return super().values()
+
+    def items(self) -> t.ItemsView[str, t.Any]:  # type: ignore[override]
+        self.accessed = True
+        return super().items()
+
+    def copy(self) -> dict[str, t.Any]:
+        self.accessed = True
+        return dict.copy(self)
+
+
+class NullSession(SecureCookieSession):
+    """The session used when sessions are unavailable (no secret key).
+
+    It can be read (it is always empty) but any change raises a
+    ``RuntimeError`` explaining that ``SECRET_KEY`` must be set.
+    """
+
+    def _fail(self, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+        raise RuntimeError(
+            "The session is unavailable because no secret key was set. Set"
+            " 'SECRET_KEY' (app.secret_key) on the application to a long random"
+            " value, kept secret, to use the session or flash messages."
+        )
+
+    __setitem__ = _fail
+    __delitem__ = _fail
+    clear = _fail
+    pop = _fail
+    popitem = _fail
+    update = _fail
+    setdefault = _fail
+
+
+class SessionInterface:
+    """How an app opens and saves sessions; set ``app.session_interface`` to
+    an instance of a subclass to store sessions differently.
+
+    :meth:`open_session` runs when the session is first used in a request and
+    :meth:`save_session` at the end of a request that opened it. Both are
+    called with the app context active. The ``get_cookie_*`` helpers read
+    the ``SESSION_COOKIE_*`` settings for subclasses to reuse.
+    """
+
+    #: What :meth:`make_null_session` creates.
+    null_session_class: type[SessionMixin] = NullSession
+
+    #: Whether the interface pickles session data. Informational, for
+    #: extensions that need to know.
+    pickle_based = False
+
+    def make_null_session(self, app: Flask) -> SessionMixin:
+        """The session used when :meth:`open_session` returns ``None``: read
+        access works, writes explain what is misconfigured."""
+        return self.null_session_class()
+
+    def is_null_session(self, obj: object) -> bool:
+        """Whether ``obj`` is a null session, which is never saved."""
+        return isinstance(obj, self.null_session_class)
+
+    def get_cookie_name(self, app: Flask) -> str:
+        """``SESSION_COOKIE_NAME``."""
+        return app.config["SESSION_COOKIE_NAME"]  # type: ignore[no-any-return]
+
+    def get_cookie_domain(self, app: Flask) -> str | None:
+        """``SESSION_COOKIE_DOMAIN``; ``None`` makes a host-only cookie."""
+        return app.config["SESSION_COOKIE_DOMAIN"]  # type: ignore[no-any-return]
+
+    def get_cookie_path(self, app: Flask) -> str:
+        """``SESSION_COOKIE_PATH``, falling back to ``APPLICATION_ROOT``."""
+        config = app.config
+        path: str = config["SESSION_COOKIE_PATH"] or config["APPLICATION_ROOT"]
+        return path
+
+    def get_cookie_httponly(self, app: Flask) -> bool:
+        """``SESSION_COOKIE_HTTPONLY``: hide the cookie from JavaScript."""
+        return app.config["SESSION_COOKIE_HTTPONLY"]  # type: ignore[no-any-return]
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """``SESSION_COOKIE_SECURE``: send the cookie over HTTPS only."""
+        return app.config["SESSION_COOKIE_SECURE"]  # type: ignore[no-any-return]
+
+    def get_cookie_samesite(self, app: Flask) -> str | None:
+        """``SESSION_COOKIE_SAMESITE``: ``"Strict"``, ``"Lax"``, ``"None"``
+        or ``None``."""
+        return app.config["SESSION_COOKIE_SAMESITE"]  # type: ignore[no-any-return]
+
+    def get_cookie_partitioned(self, app: Flask) -> bool:
+        """``SESSION_COOKIE_PARTITIONED`` (CHIPS); browsers require
+        ``Secure`` with it."""
+        return app.config["SESSION_COOKIE_PARTITIONED"]  # type: ignore[no-any-return]
+
+    def get_expiration_time(self, app: Flask, session: SessionMixin) -> datetime | None:
+        """When the cookie expires: now plus ``PERMANENT_SESSION_LIFETIME``
+        for a permanent session, ``None`` (end of browser session) otherwise."""
+        if session.permanent:
+            return datetime.now(timezone.utc) + app.permanent_session_lifetime
+        return None
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        """Whether :meth:`save_session` should send the cookie: when the
+        session changed, or to push the expiry of a permanent session forward
+        when ``SESSION_REFRESH_EACH_REQUEST`` is on."""
+        if session.modified:
+            return True
+        return session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
+
+    def open_session(self, app: Flask, request: SansioRequest) -> SessionMixin | None:
+        """Load the session for ``request``.
+
+        Return ``None`` when sessions are unavailable; the app then uses
+        :meth:`make_null_session`. Must not fail on bad client data: return
+        a new, empty session instead.
+        """
+        raise NotImplementedError
+
+    def save_session(
+        self, app: Flask, session: SessionMixin, response: SansioResponse
+    ) -> None:
+        """Persist ``session`` and set or delete the cookie on ``response``.
+
+        Not called for null sessions.
+        """
+        raise NotImplementedError
+
+
+def _lazy_sha1(string: ReadableBuffer = b"") -> t.Any:
+    """SHA-1 for itsdangerous' signer, kept a function so ``hashlib`` is not
+    asked for it at import time (it may be disabled in FIPS builds)."""
+    return hashlib.sha1(string)
+
+
+#: The serializer of the default cookie session, shared by all apps.
+session_json_serializer = TaggedJSONSerializer()
+
+_CACHE_LIMIT = 64
+
+
+class SecureCookieSessionInterface(SessionInterface):
+    """Sessions stored in the cookie itself, signed (not encrypted) with
+    ``SECRET_KEY``.
+
+    Keys in ``SECRET_KEY_FALLBACKS`` are accepted when reading, so a key can be
+    rotated without logging everyone out; cookies are always signed with the
+    current key. Cookies that are tampered with, signed with an unknown key,
+    older than ``PERMANENT_SESSION_LIFETIME`` or not a valid cookie at all
+    give an empty session.
+    """
+
+    #: Mixed into the key so the session signature is not valid for other
+    #: itsdangerous uses of the same secret key.
+    salt = "cookie-session"
+    #: The hash for the HMAC signature.
+    digest_method = staticmethod(_lazy_sha1)
+    #: How the signing key is derived from the secret key and salt.
+    key_derivation = "hmac"
+    #: Turns session data into a string and back.
+    serializer: t.Any = session_json_serializer
+    #: The session object created by :meth:`open_session`.
+    session_class: type[SecureCookieSession] = SecureCookieSession
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """The itsdangerous serializer for ``app``'s keys, or ``None`` if no
+        secret key is set.
+
+        Built once per set of keys and settings, then reused; changing
+        ``SECRET_KEY`` or ``SECRET_KEY_FALLBACKS`` makes a new one.
+        """
+        secret_key = app.secret_key
+        if not secret_key:
+            return None
+        fallbacks = app.config.get("SECRET_KEY_FALLBACKS")
+        fallback_keys = tuple(fallbacks) if fallbacks else ()
+        cache_key: tuple[t.Any, ...] | None = (
+            secret_key,
+            fallback_keys,
+            self.salt,
+            self.key_derivation,
+            self.digest_method,
+            self.serializer,
+        )
+        # Settings may differ per instance, so each instance has its own cache,
+        # created here so subclasses need not call an ``__init__``.
+        cache: dict[tuple[t.Any, ...], URLSafeTimedSerializer] | None
+        cache = self.__dict__.get("_serializers")
+        if cache is None:
+            cache = self.__dict__["_serializers"] = {}
+        try:
+            signer = cache.get(cache_key)  # type: ignore[arg-type]
+        except TypeError:  # something unhashable (a bytearray key): no caching
+            signer, cache_key = None, None
+        if signer is None:
+            # itsdangerous signs with the last key and accepts all of them.
+            signer = URLSafeTimedSerializer(
+                [*fallback_keys, secret_key],
+                salt=self.salt,
+                serializer=self.serializer,
+                signer_kwargs={
+                    "key_derivation": self.key_derivation,
+                    "digest_method": self.digest_method,
+                },
+            )
+            if cache_key is not None:
+                if len(cache) >= _CACHE_LIMIT:
+                    cache.clear()
+                cache[cache_key] = signer
+        return signer
+
+    def open_session(
+        self, app: Flask, request: SansioRequest
+    ) -> SecureCookieSession | None:
+        """Load the session from the cookie; an empty session if there is no
+        valid cookie, ``None`` if no secret key is set."""
+        signer = self.get_signing_serializer(app)
+        if signer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data = signer.loads(value, max_age=max_age)
+        except BadData:
+            return self.session_class()
+        if not isinstance(data, dict):
+            return self.session_class()
+        return self.session_class(data)
+
+    def save_session(
+        self, app: Flask, session: SessionMixin, response: SansioResponse
+    ) -> None:
+        """Set the cookie if the session changed (or is refreshed), delete it
+        if the session was emptied, and add ``Vary: Cookie`` when the
+        response depends on it."""
+        name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
+        secure = self.get_cookie_secure(app)
+        partitioned = self.get_cookie_partitioned(app)
+        samesite = self.get_cookie_samesite(app)
+        httponly = self.get_cookie_httponly(app)
+
+        if session.accessed:
+            response.vary.add("Cookie")
+
+        if not session:
+            # An emptied session: remove the cookie with the same attributes
+            # it was set with, or browsers would keep it.
+            if session.modified:
+                response.delete_cookie(
+                    name,
+                    domain=domain,
+                    path=path,
+                    secure=secure,
+                    partitioned=partitioned,
+                    samesite=samesite,
+                    httponly=httponly,
+                )
+                response.vary.add("Cookie")
+            return
+
+        if not self.should_set_cookie(app, session):
+            return
+
+        signer = self.get_signing_serializer(app)
+        if signer is None:
+            return
+        value = signer.dumps(dict(session))
+        response.set_cookie(
+            name,
+            value,
+            expires=self.get_expiration_time(app, session),
+            httponly=httponly,
+            domain=domain,
+            path=path,
+            secure=secure,
+            partitioned=partitioned,
+            samesite=samesite,
+        )
+        response.vary.add("Cookie")
