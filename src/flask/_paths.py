@@ -39,8 +39,9 @@ def get_root_path(import_name: str) -> str:
     package) raises ``RuntimeError``: pass ``root_path`` explicitly.
     """
     mod = sys.modules.get(import_name)
-    if mod is not None and getattr(mod, "__file__", None) is not None:
-        return os.path.dirname(os.path.abspath(mod.__file__))  # type: ignore[type-var]
+    mod_file: str | None = getattr(mod, "__file__", None)
+    if mod_file is not None:
+        return os.path.dirname(os.path.abspath(mod_file))
 
     spec = _spec_or_none(import_name)
     if spec is None or spec.loader is None:
