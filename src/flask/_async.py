@@ -1,0 +1,256 @@
+"""Running ``async def`` views, hooks and handlers from synchronous WSGI code.
+
+asgiref's ``AsyncToSync`` starts a thread and a fresh event loop for every
+call. Here each OS thread keeps one event loop, created on first use and
+reused until the thread ends, so a call costs one ``run_until_complete``.
+
+The coroutine runs in a task whose context is a copy of the caller's, so
+``request``, ``g`` and ``session`` work inside it. Context variables the
+coroutine sets are copied back into the caller's context afterwards (as
+asgiref does), so an async ``before_request`` hook can set one for the view.
+Tasks the coroutine leaves running are cancelled and unfinished async
+generators are closed when it returns, so nothing leaks into the next call.
+
+If an event loop is already running in the calling thread (sync code called
+from a coroutine, e.g. ``render_template`` with an async context processor
+inside an async view), the coroutine runs on a new loop in a helper thread
+while the caller waits, instead of failing like asgiref.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections.abc as cabc
+import contextvars
+import inspect
+import os
+import sys
+import threading
+import types
+import typing as t
+
+_MISSING_ASGIREF = "Install Flask with the 'async' extra in order to use async views."
+
+
+class _ThreadLoop:
+    """One thread's event loop, plus the tasks created on it during a call.
+
+    A task factory records every task the call creates, which is much cheaper
+    than scanning ``asyncio.all_tasks()`` to find the ones left running.
+    ``threading.local`` storage is released when its thread finishes, which
+    drops this object; closing the loop then frees its selector and sockets
+    without an "unclosed event loop" warning.
+    """
+
+    __slots__ = ("loop", "created", "factory")
+
+    def __init__(self) -> None:
+        # Created in an empty context: the loop keeps a handle for its
+        # self-pipe that holds the context current at creation, which would
+        # otherwise keep the first request's app context alive.
+        self.loop = contextvars.Context().run(asyncio.new_event_loop)
+        self.created: list[asyncio.Task[t.Any]] = []
+        created = self.created
+
+        def factory(
+            loop: asyncio.AbstractEventLoop,
+            coro: t.Any,
+            **kwargs: t.Any,
+        ) -> asyncio.Task[t.Any]:
+            task = asyncio.Task(coro, loop=loop, **kwargs)
+            created.append(task)
+            return task
+
+        self.factory = factory
+        self.loop.set_task_factory(factory)
+
+    def __del__(self) -> None:
+        loop = self.loop
+        if not loop.is_closed() and not loop.is_running():
+            loop.close()
+
+    def settle(self) -> None:
+        """Cancel tasks and close async generators that a finished call left
+        behind, so they cannot run later in another request's context."""
+        loop = self.loop
+        created = self.created
+        if loop.get_task_factory() is not self.factory:
+            # The call replaced the factory: scan everything and restore it.
+            created[:] = asyncio.all_tasks(loop)
+            loop.set_task_factory(self.factory)
+        # ``_asyncgens`` is the loop's registry of started async generators.
+        agens: t.Any = getattr(loop, "_asyncgens", None)
+        # Cleanup may start new tasks (a ``finally`` that spawns one, the
+        # ``aclose()`` calls), so repeat until a round leaves nothing behind.
+        while True:
+            pending = [task for task in created if not task.done()]
+            created.clear()
+            if pending:
+                for task in pending:
+                    task.cancel()
+                loop.run_until_complete(
+                    asyncio.gather(*pending, return_exceptions=True)
+                )
+            elif agens:
+                gens = list(agens)
+                agens.clear()
+                loop.run_until_complete(_close_all(gens))
+            else:
+                return
+
+
+async def _close_all(gens: list[t.Any]) -> None:
+    await asyncio.gather(*(g.aclose() for g in gens), return_exceptions=True)
+
+
+_state = threading.local()
+
+
+def _reset_after_fork() -> None:
+    # A forked child must not share the parent's selector: start afresh.
+    global _state
+    _state = threading.local()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+def _thread_loop() -> _ThreadLoop:
+    """Return this thread's event loop, creating it on first use."""
+    tl: _ThreadLoop | None = getattr(_state, "tl", None)
+    if tl is None or tl.loop.is_closed():
+        tl = _state.tl = _ThreadLoop()
+    return tl
+
+
+async def _await(aw: cabc.Awaitable[t.Any]) -> t.Any:
+    return await aw
+
+
+if sys.version_info >= (3, 11):
+
+    def _run_on(tl: _ThreadLoop, coro: t.Any, ctx: contextvars.Context) -> t.Any:
+        """Run ``coro`` to completion on ``tl``'s loop inside ``ctx``."""
+        try:
+            return tl.loop.run_until_complete(tl.loop.create_task(coro, context=ctx))
+        finally:
+            tl.settle()
+
+else:  # pragma: no cover - Python 3.10
+
+    async def _tracked(coro: t.Any, ctx: contextvars.Context) -> t.Any:
+        # 3.10 tasks always run in a copy of the creating context: copy the
+        # variables the coroutine changed back into ``ctx`` when it ends.
+        try:
+            return await coro
+        finally:
+            _adopt(contextvars.copy_context(), ctx)
+
+    def _run_on(tl: _ThreadLoop, coro: t.Any, ctx: contextvars.Context) -> t.Any:
+        """Run ``coro`` to completion on ``tl``'s loop inside ``ctx``."""
+        try:
+            task = ctx.run(tl.loop.create_task, _tracked(coro, ctx))
+            return tl.loop.run_until_complete(task)
+        finally:
+            tl.settle()
+
+
+def _adopt(src: contextvars.Context, dst: contextvars.Context | None = None) -> None:
+    """Set every variable whose value differs in ``src`` in ``dst`` (or in the
+    current context)."""
+    missing = _adopt
+    for var, value in src.items():
+        if dst is None:
+            if var.get(missing) is not value:
+                var.set(value)
+        elif dst.get(var, missing) is not value:
+            dst.run(var.set, value)
+
+
+def _run_in_helper_thread(coro: t.Any, ctx: contextvars.Context) -> t.Any:
+    """Run ``coro`` on a fresh loop in a new thread, blocking until it ends.
+
+    Used when this thread's loop is busy running the coroutine that called
+    us; a new thread per call is fine for this rare path and cannot deadlock
+    the way a bounded pool could with deeper nesting.
+    """
+    outcome: list[t.Any] = []
+    error: list[BaseException] = []
+
+    def main() -> None:
+        tl = _ThreadLoop()
+        try:
+            outcome.append(_run_on(tl, coro, ctx))
+        except BaseException as e:
+            error.append(e)
+        finally:
+            tl.loop.close()
+
+    thread = threading.Thread(target=main, name="flask-async-nested", daemon=True)
+    thread.start()
+    thread.join()
+    if error:
+        try:
+            raise error[0]
+        finally:
+            del error[:]
+    return outcome[0]
+
+
+def run_sync(aw: cabc.Awaitable[t.Any]) -> t.Any:
+    """Run an awaitable to completion from synchronous code and return its
+    result (or raise its exception) in the calling thread's context."""
+    if type(aw) is not types.CoroutineType:
+        if not inspect.isawaitable(aw):
+            raise TypeError(f"Expected an awaitable, got {type(aw).__name__!r}.")
+        aw = _await(aw)
+    ctx = contextvars.copy_context()
+    try:
+        if asyncio._get_running_loop() is None:
+            return _run_on(_thread_loop(), aw, ctx)
+        return _run_in_helper_thread(aw, ctx)
+    finally:
+        _adopt(ctx)
+
+
+class _SyncCall:
+    """The sync callable returned by :func:`async_to_sync`.
+
+    A slotted object rather than a closure with ``functools.wraps``: it is
+    built on every ``ensure_sync`` call, so it should cost next to nothing;
+    name and signature are read from the wrapped function on demand.
+    """
+
+    __slots__ = ("__wrapped__",)
+
+    def __init__(self, func: t.Callable[..., t.Any]) -> None:
+        self.__wrapped__ = func
+
+    def __call__(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        return run_sync(self.__wrapped__(*args, **kwargs))
+
+    @property
+    def __name__(self) -> str:
+        return getattr(self.__wrapped__, "__name__", "_SyncCall")
+
+    def __repr__(self) -> str:
+        return f"<sync wrapper of {self.__wrapped__!r}>"
+
+
+def async_to_sync(
+    func: t.Callable[..., cabc.Awaitable[t.Any]],
+) -> t.Callable[..., t.Any]:
+    """Return a sync callable that calls ``func`` and runs the awaitable it
+    returns on this thread's event loop (see the module docstring).
+
+    Raises ``RuntimeError`` if asgiref (the ``flask[async]`` extra) is not
+    installed, like Flask: the runner does not use asgiref, but Flask declares
+    async support through that extra, so what works here works on Flask.
+    """
+    if sys.modules.get("asgiref.sync") is None:
+        try:
+            import asgiref.sync  # noqa: F401
+        except ImportError:
+            raise RuntimeError(_MISSING_ASGIREF) from None
+    return _SyncCall(func)
