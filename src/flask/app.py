@@ -40,6 +40,7 @@ from .helpers import get_debug_flag
 from .helpers import get_flashed_messages
 from .helpers import url_for
 from .sansio.app import App
+from .sessions import check_samesite
 from .sessions import SecureCookieSessionInterface
 from .sessions import SessionInterface
 from .signals import appcontext_tearing_down
@@ -420,8 +421,7 @@ class Flask(FileAccessMixin, App):
         """Run the hooks and the view for the current request, and finalize
         the response; handled errors become responses here."""
         if not self._got_first_request:
-            self._got_first_request = True
-            self._setup_changed()
+            self._start_serving()
         try:
             if request_started.receivers:
                 request_started.send(self, _async_wrapper=self.ensure_sync)
@@ -431,6 +431,13 @@ class Flask(FileAccessMixin, App):
         except Exception as e:
             rv = self.handle_user_exception(e)
         return self.finalize_request(rv)
+
+    def _start_serving(self) -> None:
+        """First-request work: freeze setup, drop stale dispatch caches and
+        validate settings that would otherwise fail on some later response."""
+        check_samesite(self.config["SESSION_COOKIE_SAMESITE"])
+        self._got_first_request = True
+        self._setup_changed()
 
     def preprocess_request(self) -> ft.ResponseReturnValue | None:
         """Run URL value preprocessors, then ``before_request`` hooks; return

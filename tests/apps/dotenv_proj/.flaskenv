@@ -1,0 +1,3 @@
+FOO=flaskenv
+BAR=flaskenv
+SPAM=flaskenv

@@ -1,0 +1,3 @@
+"""A module with no app and no factory."""
+
+value = 1
