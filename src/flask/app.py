@@ -26,6 +26,7 @@ from werkzeug.routing import RoutingException
 from werkzeug.utils import cached_property
 
 from . import typing as ft
+from ._async import async_to_sync as _async_to_sync
 from ._resources import FileAccessMixin
 from ._responses import make_response as _make_response
 from ._urls import build_url
@@ -360,10 +361,9 @@ class Flask(FileAccessMixin, App):
     def async_to_sync(
         self, func: t.Callable[..., t.Coroutine[t.Any, t.Any, t.Any]]
     ) -> t.Callable[..., t.Any]:
-        """Wrap a coroutine function to run to completion when called."""
-        from ._async import async_to_sync
-
-        return async_to_sync(func)
+        """Wrap a coroutine function to run to completion when called (on
+        this thread's event loop, reused across calls)."""
+        return _async_to_sync(func)
 
     # -- URLs --------------------------------------------------------------------
 
