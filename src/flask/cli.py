@@ -275,6 +275,9 @@ version_option = click.Option(
 )
 
 
+_LISTING_KEY = "flask.cli.listing_commands"
+
+
 class FlaskGroup(AppGroup):
     """The ``flask`` command as a reusable click group.
 
@@ -352,10 +355,24 @@ class FlaskGroup(AppGroup):
             click.secho(f"Error: {e.format_message()}\n", err=True, fg="red")
             return None
 
-        # The app's commands (and their parameter callbacks) run in its context.
-        if not current_app or current_app._get_current_object() is not app:  # type: ignore[attr-defined]
+        # The app's commands (and their parameter callbacks) run in its
+        # context. Not when the help lists them: click may never close the
+        # context then (no arguments), which would leave the app pushed.
+        listing = ctx.meta.get(_LISTING_KEY, False)
+        if not listing and (
+            not current_app or current_app._get_current_object() is not app  # type: ignore[attr-defined]
+        ):
             ctx.with_resource(app.app_context())
         return app.cli.get_command(ctx, name)
+
+    def format_commands(
+        self, ctx: click.Context, formatter: click.HelpFormatter
+    ) -> None:
+        ctx.meta[_LISTING_KEY] = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            ctx.meta[_LISTING_KEY] = False
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._load_plugin_commands()

@@ -18,6 +18,7 @@ from itsdangerous import BadData
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 
+from ._signing import CachedSignerSerializer
 from .json.tag import TaggedJSONSerializer
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -325,7 +326,7 @@ class SecureCookieSessionInterface(SessionInterface):
             signer, cache_key = None, None
         if signer is None:
             # itsdangerous signs with the last key and accepts all of them.
-            signer = URLSafeTimedSerializer(
+            signer = CachedSignerSerializer(
                 [*fallback_keys, secret_key],
                 salt=self.salt,
                 serializer=self.serializer,

@@ -2,8 +2,8 @@
 
 import click
 
-from flask import Flask
 from flask import current_app
+from flask import Flask
 
 app = Flask(__name__)
 

@@ -1,0 +1,845 @@
+"""Benchmark our Flask against real Flask 3.1.3, interleaved, in one run.
+
+    python benchmarks/run.py [--rounds N] [--quick] [--only NAMES] [--json OUT]
+
+Creates (or reuses) two venvs under benchmarks/.envs/: ``flask-real`` (Flask
+3.1.3 from the package index) and ``flask-ours`` (this repository, editable).
+Each round runs benchmarks/worker.py once per implementation, real then ours,
+and the table shows the median over rounds of microseconds per request and the
+ratio ours/real (lower is better). Responses are compared between the two
+before anything is timed. Only the standard library is used here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import typing as t
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+ENVS = os.path.join(BENCH, ".envs")
+WORKER = os.path.join(BENCH, "worker.py")
+
+IMPLS: dict[str, list[str]] = {
+    "real": ["flask==3.1.3", "asgiref", "gunicorn"],
+    "ours": ["-e", f"{ROOT}[async]", "gunicorn"],
+}
+ENV_DIRS = {"real": "flask-real", "ours": "flask-ours"}
+
+# Must match scenarios.py (not imported here: this script runs outside the venvs).
+CORE = [
+    "hello",
+    "json",
+    "routes",
+    "template",
+    "session",
+    "url_for",
+    "hooks",
+    "not_found",
+    "abort_403",
+    "form",
+    "json_post",
+    "async",
+]
+PAYLOAD = ["json_post", "json_post_20k", "json_post_200k"]
+SCALING = ["routes_10", "routes_1000", "routes_10000"]
+EXTRAS = ["cold_start", "memory", "wrk"]
+PAYLOAD_KB = {"json_post": 2, "json_post_20k": 20, "json_post_200k": 200}
+GROUPS = {"core": CORE, "payload": PAYLOAD, "scaling": SCALING}
+
+TARGETS: list[tuple[str, str, float]] = [
+    ("geomean", "geomean of in-process scenarios", 0.6),
+    ("hello", "hello", 0.6),
+    ("session", "session", 0.5),
+    ("async", "async", 0.2),
+    ("max", "worst in-process scenario", 1.0),
+    ("cold_start", "cold start", 0.8),
+    ("memory", "peak memory", 1.0),
+]
+
+COLD_START_SCRIPT = """\
+import flask
+app = flask.Flask("coldstart")
+bp = flask.Blueprint("api", "coldstart", url_prefix="/api")
+
+@app.route("/")
+def index():
+    return "hello"
+
+@app.route("/user/<name>")
+def user(name):
+    return name
+
+@app.post("/items")
+def create():
+    return {"ok": True}
+
+@bp.get("/status")
+def status():
+    return {"status": "up"}
+
+app.register_blueprint(bp)
+"""
+
+
+class Settings(t.NamedTuple):
+    rounds: int
+    target: float
+    repeat: int
+    cold_runs: int
+    memory_runs: int
+    wrk_rounds: int
+    wrk_seconds: int
+    selected: set[str]
+
+
+# -- environments -------------------------------------------------------------
+
+
+def child_env() -> dict[str, str]:
+    """The environment for subprocesses: nothing that could change what loads.
+
+    PYTHONDONTWRITEBYTECODE is dropped so cold starts read cached bytecode like
+    a deployed app does, instead of compiling every module each time.
+    """
+    env = dict(os.environ)
+    for key in list(env):
+        if key.startswith("FLASK_") or key in {
+            "PYTHONPATH",
+            "PYTHONHOME",
+            "PYTHONDONTWRITEBYTECODE",
+            "PYTHONSTARTUP",
+            "VIRTUAL_ENV",
+            "PYTHONWARNINGS",
+        }:
+            del env[key]
+    return env
+
+
+def env_python(impl: str) -> str:
+    return os.path.join(ENVS, ENV_DIRS[impl], "bin", "python")
+
+
+def env_bin(impl: str, name: str) -> str:
+    return os.path.join(ENVS, ENV_DIRS[impl], "bin", name)
+
+
+def ensure_env(impl: str, reinstall: bool) -> None:
+    """Create the venv for ``impl`` unless one with the same requirements exists."""
+    path = os.path.join(ENVS, ENV_DIRS[impl])
+    marker = os.path.join(path, ".bench-requirements.json")
+    spec = json.dumps(IMPLS[impl])
+    if not reinstall and os.path.exists(env_python(impl)) and os.path.exists(marker):
+        with open(marker) as f:
+            if f.read() == spec:
+                return
+    log(f"creating {path} ({' '.join(IMPLS[impl])}) ...")
+    os.makedirs(ENVS, exist_ok=True)
+    run_checked([sys.executable, "-m", "venv", "--clear", path], timeout=300)
+    pip = [
+        env_python(impl),
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+    ]
+    run_checked(pip + IMPLS[impl], timeout=900)
+    with open(marker, "w") as f:
+        f.write(spec)
+
+
+def check_env(impl: str) -> dict[str, str]:
+    """Which flask the venv imports; refuse to compare the wrong packages."""
+    code = (
+        "import json, os, flask, importlib.metadata as m;"
+        "print(json.dumps({'path': os.path.dirname(flask.__file__),"
+        " 'version': m.version('flask'), 'werkzeug': m.version('werkzeug')}))"
+    )
+    out = run_checked([env_python(impl), "-c", code], timeout=120, cwd=BENCH)
+    info: dict[str, str] = json.loads(out.strip().splitlines()[-1])
+    ours_src = os.path.join(ROOT, "src", "flask")
+    if impl == "ours" and os.path.realpath(info["path"]) != os.path.realpath(ours_src):
+        sys.exit(f"flask-ours imports flask from {info['path']}, not {ours_src}")
+    if impl == "real" and info["version"] != "3.1.3":
+        sys.exit(f"flask-real has Flask {info['version']}, expected 3.1.3")
+    return info
+
+
+def run_checked(cmd: list[str], timeout: float, cwd: str | None = None) -> str:
+    proc = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd or BENCH,
+        env=child_env(),
+    )
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
+        sys.exit(f"command failed ({proc.returncode}): {' '.join(cmd)}")
+    return proc.stdout
+
+
+def log(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+# -- in-process scenarios -----------------------------------------------------
+
+
+def run_worker(impl: str, args: list[str], timeout: float) -> dict[str, t.Any]:
+    """Run worker.py in ``impl``'s venv; its last stdout line is JSON."""
+    cmd = [env_python(impl), WORKER, *args]
+    try:
+        proc = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=BENCH,
+            env=child_env(),
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"worker timed out after {timeout:.0f}s"}
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        return {"error": f"worker exited {proc.returncode}: {proc.stderr[-2000:]}"}
+    result: dict[str, t.Any] = json.loads(lines[-1])
+    if proc.stderr.strip():
+        result["stderr"] = proc.stderr[-2000:]
+    return result
+
+
+class Worker:
+    """A ``worker.py serve`` process in one venv, driven line by line."""
+
+    def __init__(self, impl: str, names: list[str], timeout: float) -> None:
+        self.impl = impl
+        self.errors = tempfile.TemporaryFile("w+")
+        self.proc = subprocess.Popen(
+            [env_python(impl), WORKER, "serve", "--only", ",".join(names)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.errors,
+            text=True,
+            cwd=BENCH,
+            env=child_env(),
+        )
+        # A hung worker is killed, so a blocked readline returns.
+        self.timer = threading.Timer(timeout, self.proc.kill)
+        self.timer.start()
+
+    def read(self) -> t.Any:
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        if not line:
+            self.proc.wait()
+            self.errors.seek(0)
+            tail = self.errors.read()[-2000:]
+            code = self.proc.returncode
+            raise WorkerError(f"{self.impl} worker exited {code}: {tail}")
+        return json.loads(line)
+
+    def ask(self, line: str) -> t.Any:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        return self.read()
+
+    def close(self) -> None:
+        self.timer.cancel()
+        try:
+            if self.proc.stdin:
+                self.proc.stdin.close()
+            self.proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+        self.errors.close()
+
+
+class WorkerError(RuntimeError):
+    pass
+
+
+def bench_rounds(names: list[str], s: Settings, timeout: float) -> dict[str, t.Any]:
+    """Rounds of a fresh real and a fresh ours worker, timed in alternation.
+
+    Per scenario, each implementation is calibrated, then ``repeat`` chunks run
+    real, ours, real, ours, ... so both see the same machine load; the fastest
+    chunk is that round's figure.
+    """
+    raw: dict[str, list[dict[str, t.Any]]] = {"real": [], "ours": []}
+    for r in range(s.rounds):
+        log(f"  round {r + 1}/{s.rounds}")
+        workers: dict[str, Worker] = {}
+        try:
+            for impl in ("real", "ours"):
+                workers[impl] = Worker(impl, names, timeout)
+            hello = {impl: w.read() for impl, w in workers.items()}
+            for name in names:
+                if not all(name in hello[impl]["timable"] for impl in workers):
+                    continue
+                _time_pair(name, workers, hello, s)
+            for impl in workers:
+                raw[impl].append(hello[impl])
+        except WorkerError as e:
+            for impl in ("real", "ours"):
+                raw[impl].append({"error": str(e)})
+        finally:
+            for w in workers.values():
+                w.close()
+    return raw
+
+
+def _time_pair(
+    name: str, workers: dict[str, Worker], hello: dict[str, t.Any], s: Settings
+) -> None:
+    iterations = {}
+    for impl, w in workers.items():
+        per_call = w.ask(f"calibrate {name} {s.target * 0.2}")
+        iterations[impl] = max(3, int(s.target * 1e9 / per_call / s.repeat))
+    samples: dict[str, list[float]] = {impl: [] for impl in workers}
+    for _ in range(s.repeat):
+        for impl, w in workers.items():
+            n = iterations[impl]
+            samples[impl].append(w.ask(f"time {name} {n}") / n / 1000)
+    for impl in workers:
+        entry = hello[impl]["scenarios"][name]
+        entry.update(
+            us=min(samples[impl]), samples=samples[impl], iterations=iterations[impl]
+        )
+
+
+def summarize(
+    names: list[str], raw: dict[str, list[dict[str, t.Any]]]
+) -> dict[str, dict[str, t.Any]]:
+    """Median per scenario and implementation, and the response comparison."""
+    out: dict[str, dict[str, t.Any]] = {}
+    for name in names:
+        row: dict[str, t.Any] = {"name": name, "problems": []}
+        responses: dict[str, t.Any] = {}
+        for impl in ("real", "ours"):
+            samples = []
+            for run in raw[impl]:
+                if "error" in run:
+                    row["problems"].append(f"{impl}: {run['error'].strip()[-300:]}")
+                    continue
+                entry = run["scenarios"].get(name, {})
+                if "error" in entry:
+                    row["problems"].append(f"{impl}: {entry['error']}")
+                response = entry.get("response")
+                if response is not None:
+                    responses.setdefault(impl, response)
+                    for problem in response["problems"]:
+                        row["problems"].append(f"{impl}: {problem}")
+                if "us" in entry:
+                    samples.append(entry["us"])
+            row[impl] = statistics.median(samples) if samples else None
+            row[f"{impl}_rounds"] = samples
+        row["problems"] = sorted(set(row["problems"]))
+        real_resp, ours_resp = responses.get("real"), responses.get("ours")
+        if real_resp and ours_resp:
+            for key in ("status", "body_sha256", "headers"):
+                if real_resp[key] != ours_resp[key]:
+                    row["problems"].append(
+                        f"{key} differs: real {real_resp[key]!r} "
+                        f"ours {ours_resp[key]!r}"
+                    )
+        row["responses"] = responses
+        row["ok"] = not row["problems"] and bool(real_resp and ours_resp)
+        # Paired: each round's real and ours chunks ran side by side.
+        paired = [
+            o["scenarios"][name]["us"] / r["scenarios"][name]["us"]
+            for r, o in zip(raw["real"], raw["ours"], strict=True)
+            if "us" in r.get("scenarios", {}).get(name, {})
+            and "us" in o.get("scenarios", {}).get(name, {})
+        ]
+        row["round_ratios"] = paired
+        row["ratio"] = statistics.median(paired) if paired else None
+        out[name] = row
+    return out
+
+
+# -- cold start, memory, end to end -------------------------------------------
+
+
+def cold_start(s: Settings) -> dict[str, t.Any]:
+    """Wall time of a fresh interpreter importing flask and building an app."""
+    samples: dict[str, list[float]] = {"real": [], "ours": [], "bare": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        script = os.path.join(tmp, "coldstart_app.py")
+        with open(script, "w") as f:
+            f.write(COLD_START_SCRIPT)
+        commands = {
+            "real": [env_python("real"), script],
+            "ours": [env_python("ours"), script],
+            "bare": [env_python("real"), "-c", "pass"],
+        }
+        env = child_env()
+        for i in range(s.cold_runs + 1):
+            for key, cmd in commands.items():
+                started = time.perf_counter()
+                proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True)
+                elapsed = (time.perf_counter() - started) * 1000
+                if proc.returncode != 0:
+                    return {"error": f"{key}: {proc.stderr.decode()[-1000:]}"}
+                if i > 0:  # the first run writes bytecode caches
+                    samples[key].append(elapsed)
+    med = {key: statistics.median(v) for key, v in samples.items()}
+    return {
+        "real_ms": med["real"],
+        "ours_ms": med["ours"],
+        "bare_ms": med["bare"],
+        "ratio": med["ours"] / med["real"],
+        "net_ratio": (med["ours"] - med["bare"]) / max(med["real"] - med["bare"], 1e-9),
+        "samples": samples,
+    }
+
+
+def peak_memory(s: Settings) -> dict[str, t.Any]:
+    """ru_maxrss of a process that builds the core apps and serves 2000 requests."""
+    samples: dict[str, list[int]] = {"real": [], "ours": []}
+    for _ in range(s.memory_runs):
+        for impl in ("real", "ours"):
+            result = run_worker(impl, ["memory", "--requests", "2000"], timeout=300)
+            if "error" in result:
+                return {"error": f"{impl}: {result['error']}"}
+            samples[impl].append(result["maxrss_kb"])
+    real = statistics.median(samples["real"])
+    ours = statistics.median(samples["ours"])
+    return {"real_kb": real, "ours_kb": ours, "ratio": ours / real, "samples": samples}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen[bytes], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop gunicorn (master and its worker: its own process group)."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=5)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(timeout=5)
+
+
+def _wrk_once(impl: str, s: Settings) -> float:
+    """Requests per second of gunicorn (1 sync worker) serving the hello app."""
+    port = _free_port()
+    cmd = [
+        env_bin(impl, "gunicorn"),
+        "--workers=1",
+        "--worker-class=sync",
+        f"--bind=127.0.0.1:{port}",
+        "--log-level=warning",
+        f"--chdir={BENCH}",
+        "wsgi_app:app",
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        cwd=BENCH,
+        env=child_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        if not _wait_for_port(port, proc, 20):
+            raise RuntimeError(f"gunicorn did not start: {_stderr_of(proc)}")
+        url = f"http://127.0.0.1:{port}/"
+        wrk = ["wrk", "-t1", "-c8"]
+        subprocess.run(wrk + ["-d1s", url], capture_output=True, timeout=30)
+        out = subprocess.run(
+            wrk + [f"-d{s.wrk_seconds}s", url],
+            capture_output=True,
+            text=True,
+            timeout=s.wrk_seconds + 30,
+        ).stdout
+        if "Non-2xx" in out:
+            raise RuntimeError(f"non-2xx responses from {impl}:\n{out}")
+        match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+        if not match:
+            raise RuntimeError(f"unexpected wrk output:\n{out}")
+        return float(match.group(1))
+    finally:
+        _stop(proc)
+
+
+def _stderr_of(proc: subprocess.Popen[bytes]) -> str:
+    _stop(proc)
+    return proc.stderr.read().decode()[-1000:] if proc.stderr else ""
+
+
+def end_to_end(s: Settings) -> dict[str, t.Any]:
+    if shutil.which("wrk") is None:
+        return {"skipped": "wrk not on PATH (Debian package: wrk)"}
+    samples: dict[str, list[float]] = {"real": [], "ours": []}
+    try:
+        for _ in range(s.wrk_rounds):
+            for impl in ("real", "ours"):
+                log(f"  wrk {impl}")
+                samples[impl].append(_wrk_once(impl, s))
+    except (RuntimeError, subprocess.TimeoutExpired) as e:
+        return {"error": str(e)}
+    real = statistics.median(samples["real"])
+    ours = statistics.median(samples["ours"])
+    # Ratio of cost per request, like every other row: real req/s over ours.
+    return {
+        "real_rps": real,
+        "ours_rps": ours,
+        "ratio": real / ours,
+        "samples": samples,
+    }
+
+
+# -- report -------------------------------------------------------------------
+
+
+def fmt(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, r in enumerate(rows):
+        cells = [r[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def geomean(values: list[float]) -> float | None:
+    return math.exp(sum(map(math.log, values)) / len(values)) if values else None
+
+
+def _row(
+    name: str, real: float | None, ours: float | None, unit: str, ratio: float | None,
+    ok: bool, digits: int = 1,
+) -> list[str]:  # fmt: skip
+    return [name, fmt(real, digits), fmt(ours, digits), unit, fmt(ratio, 2),
+            "ok" if ok else "DIFF"]  # fmt: skip
+
+
+def report(result: dict[str, t.Any]) -> tuple[str, bool]:
+    """The printed report, and whether every response matched."""
+    out: list[str] = []
+    all_ok = True
+    header = ["scenario", "real", "ours", "unit", "ratio", "ok"]
+    core = result["core"]
+    if core:
+        rows = [header]
+        for name, r in core.items():
+            all_ok &= r["ok"]
+            rows.append(_row(name, r["real"], r["ours"], "us/req", r["ratio"], r["ok"]))
+        out.append(table(rows))
+        out.append(
+            f"\ngeomean ratio over {len(result['geomean_of'])} in-process scenarios: "
+            f"{fmt(result['geomean'], 3)}"
+        )
+    scaling = result["scaling"]
+    if scaling:
+        out.append("\nroute matching, last route of N (flat = same us at every N)")
+        rows = [header]
+        for name, r in scaling.items():
+            all_ok &= r["ok"]
+            rows.append(_row(name, r["real"], r["ours"], "us/req", r["ratio"], r["ok"]))
+        out.append(table(rows))
+        for impl in ("real", "ours"):
+            growth = result["scaling_growth"].get(impl)
+            out.append(f"{impl}: us at largest N / us at smallest N = {fmt(growth, 2)}")
+    payload = result["payload"]
+    if payload:
+        out.append("\nJSON POST payload series (cost per KB must not grow with size)")
+        rows = [["scenario", "KB", "real us", "ours us", "real us/KB", "ours us/KB"]]
+        for name, r in payload.items():
+            all_ok &= r["ok"]
+            kb = r["kb"]
+            real_kb = r["real"] / kb if r["real"] else None
+            ours_kb = r["ours"] / kb if r["ours"] else None
+            rows.append(
+                [name, fmt(kb, 0), fmt(r["real"]), fmt(r["ours"]), fmt(real_kb, 2),
+                 fmt(ours_kb, 2)]
+            )  # fmt: skip
+        out.append(table(rows))
+        for impl in ("real", "ours"):
+            info = result["payload_linear"][impl]
+            steps = ", ".join(fmt(m, 2) for m in info["marginal_us_per_kb"])
+            verdict = {None: "n/a", True: "linear", False: "SUPERLINEAR"}
+            out.append(
+                f"{impl}: marginal us/KB between sizes: {steps} "
+                f"-> {verdict[info['linear']]}"
+            )
+    extras = []
+    cs = result.get("cold_start")
+    if cs and "error" not in cs:
+        extras.append(
+            _row("cold start", cs["real_ms"], cs["ours_ms"], "ms", cs["ratio"], True)
+        )
+        net_real = cs["real_ms"] - cs["bare_ms"]
+        net_ours = cs["ours_ms"] - cs["bare_ms"]
+        extras.append(
+            _row("cold start - bare python", net_real, net_ours, "ms",
+                 cs["net_ratio"], True)
+        )  # fmt: skip
+    mem = result.get("memory")
+    if mem and "error" not in mem:
+        extras.append(
+            _row("peak memory (maxrss)", mem["real_kb"], mem["ours_kb"], "KB",
+                 mem["ratio"], True, digits=0)
+        )  # fmt: skip
+    e2e = result.get("wrk")
+    if e2e and "real_rps" in e2e:
+        extras.append(
+            _row("gunicorn+wrk hello", e2e["real_rps"], e2e["ours_rps"], "req/s",
+                 e2e["ratio"], True, digits=0)
+        )  # fmt: skip
+    if extras:
+        out.append("\n" + table([header, *extras]))
+    for key in ("cold_start", "memory", "wrk"):
+        info = result.get(key) or {}
+        for what in ("error", "skipped"):
+            if what in info:
+                out.append(f"{key}: {what}: {info[what]}")
+    if e2e and "real_rps" in e2e:
+        out.append("(req/s row: ratio is real req/s / ours req/s, lower is better)")
+    problems = [
+        f"  {name}: {p}"
+        for section in ("core", "scaling", "payload")
+        for name, row in result[section].items()
+        for p in row["problems"]
+    ]
+    if problems:
+        out.append("\nresponse problems:\n" + "\n".join(problems))
+    if result["targets"]:
+        out.append("\ntargets (ratio ours/real):")
+        for _key, label, limit, value, passed in result["targets"]:
+            mark = "PASS" if passed else "MISS"
+            out.append(f"  {mark}  {label}: {fmt(value, 3)} (<= {limit})")
+    return "\n".join(out), all_ok
+
+
+def check_targets(
+    result: dict[str, t.Any],
+) -> list[tuple[str, str, float, float, bool]]:
+    core = result["core"]
+    values: dict[str, float | None] = {"geomean": result["geomean"]}
+    for name in ("hello", "session", "async"):
+        values[name] = core[name]["ratio"] if name in core else None
+    ratios = [r["ratio"] for r in core.values() if r["ratio"] is not None]
+    values["max"] = max(ratios) if ratios else None
+    values["cold_start"] = (result.get("cold_start") or {}).get("ratio")
+    values["memory"] = (result.get("memory") or {}).get("ratio")
+    rows = []
+    for key, label, limit in TARGETS:
+        value = values.get(key)
+        if value is not None:
+            rows.append((key, label, limit, value, value <= limit))
+    return rows
+
+
+# -- main ---------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Settings]:
+    parser = argparse.ArgumentParser(
+        description="Benchmark this Flask against real Flask 3.1.3."
+    )
+    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 5)")
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter loops")
+    parser.add_argument(
+        "--only",
+        help="comma-separated scenarios or groups: "
+        + ", ".join([*GROUPS, *CORE, *PAYLOAD[1:], *SCALING, *EXTRAS]),
+    )
+    parser.add_argument("--json", metavar="OUT", help="also write results as JSON")
+    parser.add_argument("--reinstall", action="store_true", help="recreate the venvs")
+    parser.add_argument(
+        "--profile",
+        metavar="NAMES",
+        help="instead of timing: cProfile these scenarios on our package",
+    )
+    parser.add_argument("--profile-out", metavar="FILE", help="write the profile here")
+    args = parser.parse_args(argv)
+    selected: set[str] = set()
+    if args.only:
+        for item in args.only.split(","):
+            item = item.strip()
+            if item in GROUPS:
+                selected.update(GROUPS[item])
+            elif item in {*CORE, *PAYLOAD, *SCALING, *EXTRAS}:
+                selected.add(item)
+            else:
+                parser.error(f"unknown scenario or group {item!r}")
+    else:
+        selected = {*CORE, *PAYLOAD, *SCALING, *EXTRAS}
+    if args.quick:
+        settings = Settings(args.rounds or 3, 0.06, 3, 4, 1, 1, 1, selected)
+    else:
+        settings = Settings(args.rounds or 5, 0.25, 5, 10, 3, 3, 3, selected)
+    return args, settings
+
+
+def profile(names: str, out_file: str | None) -> None:
+    result = run_worker(
+        "ours", ["profile", "--only", names, "--iterations", "5000"], timeout=600
+    )
+    if "error" in result:
+        sys.exit(result["error"])
+    text = []
+    for name, entry in result.items():
+        if name == "stderr":
+            continue
+        text.append(
+            f"=== {name}: {entry['iterations']} requests, "
+            f"{entry['calls_per_request']:.0f} function calls per request ===\n"
+            + entry["text"]
+        )
+    joined = "\n".join(text)
+    print(joined)
+    if out_file:
+        with open(out_file, "w") as f:
+            f.write(joined)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, s = parse_args(argv)
+    started = time.monotonic()
+    for impl in ("real", "ours"):
+        ensure_env(impl, args.reinstall)
+    envs = {impl: check_env(impl) for impl in ("real", "ours")}
+    if args.profile:
+        profile(args.profile, args.profile_out)
+        return 0
+    for impl, info in envs.items():
+        log(
+            f"{impl}: flask {info['version']} werkzeug {info['werkzeug']} "
+            f"({info['path']})"
+        )
+    if envs["real"]["werkzeug"] != envs["ours"]["werkzeug"]:
+        log("warning: the two venvs have different Werkzeug versions")
+
+    in_process = [n for n in CORE + PAYLOAD[1:] if n in s.selected]
+    log(f"in-process scenarios: {s.rounds} rounds ...")
+    raw = bench_rounds(in_process, s, timeout=300) if in_process else None
+    summary = summarize(in_process, raw) if raw else {}
+    scaling_names = [n for n in SCALING if n in s.selected]
+    raw_scaling = None
+    scaling = {}
+    if scaling_names:
+        log("route scaling (one round: 10,000 routes take a while to build) ...")
+        one_round = s._replace(rounds=1)
+        raw_scaling = bench_rounds(scaling_names, one_round, timeout=900)
+        scaling = summarize(scaling_names, raw_scaling)
+    result: dict[str, t.Any] = {
+        "versions": envs,
+        "settings": s._asdict() | {"selected": sorted(s.selected)},
+        "core": {n: summary[n] for n in CORE if n in summary},
+        "scaling": scaling,
+        "payload": {n: summary[n] for n in PAYLOAD if n in summary},
+        "raw": {"rounds": raw, "scaling": raw_scaling},
+    }
+    for name, row in result["payload"].items():
+        row["kb"] = PAYLOAD_KB[name]
+    result["payload_linear"] = _linearity(result["payload"])
+    ratios = [r["ratio"] for r in result["core"].values() if r["ratio"] is not None]
+    result["geomean"] = geomean(ratios)
+    result["geomean_of"] = [n for n, r in result["core"].items() if r["ratio"]]
+    result["scaling_growth"] = _growth(scaling)
+    if "cold_start" in s.selected:
+        log("cold start ...")
+        result["cold_start"] = cold_start(s)
+    if "memory" in s.selected:
+        log("peak memory ...")
+        result["memory"] = peak_memory(s)
+    if "wrk" in s.selected:
+        log("gunicorn + wrk ...")
+        result["wrk"] = end_to_end(s)
+    result["targets"] = check_targets(result)
+    result["seconds"] = time.monotonic() - started
+    text, all_ok = report(result)
+    print(text)
+    print(f"\n(total {result['seconds']:.0f}s)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=2, default=str)
+    return 0 if all_ok else 1
+
+
+def _linearity(payload: dict[str, t.Any]) -> dict[str, t.Any]:
+    """Per implementation: the marginal cost per KB between consecutive sizes.
+
+    Linear (or better) means the marginal us/KB does not grow with the payload;
+    a 50% allowance absorbs noise, a superlinear path shows far more than that.
+    """
+    out: dict[str, t.Any] = {}
+    rows = [r for r in payload.values()]
+    for impl in ("real", "ours"):
+        points = [(r["kb"], r[impl]) for r in rows if r[impl] is not None]
+        marginal = [
+            (b_us - a_us) / (b_kb - a_kb)
+            for (a_kb, a_us), (b_kb, b_us) in zip(points, points[1:], strict=False)
+        ]
+        out[impl] = {
+            "marginal_us_per_kb": marginal,
+            "linear": all(
+                y <= x * 1.5 for x, y in zip(marginal, marginal[1:], strict=False)
+            )
+            if len(marginal) >= 2
+            else None,
+        }
+    return out
+
+
+def _growth(scaling: dict[str, t.Any]) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    rows = list(scaling.values())
+    for impl in ("real", "ours"):
+        if len(rows) >= 2 and rows[0][impl] and rows[-1][impl]:
+            out[impl] = rows[-1][impl] / rows[0][impl]
+        else:
+            out[impl] = None
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

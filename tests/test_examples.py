@@ -1,0 +1,120 @@
+"""Run the example projects' own test suites, and build the docs.
+
+Each example under ``examples/`` is a separate project with its own
+``conftest.py`` and pytest settings, so its suite runs in a subprocess with
+the example folder as the working directory. ``PYTHONPATH`` puts this
+checkout's ``src`` and the example's source first, so the suites test this
+``flask`` and the example code in the tree, installed or not.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+DOCS = ROOT / "docs"
+
+# example folder -> the module or package it provides
+PROJECTS = {
+    "tutorial": "flaskr",
+    "hello": "hello",
+    "javascript": "js_example",
+}
+
+
+def _env(example_dir: Path) -> dict[str, str]:
+    """The parent's environment with the source paths first on PYTHONPATH.
+
+    ``FLASK_*`` variables are dropped, like the root conftest does, and
+    plugin autoloading is off so that a pytest plugin installed in the
+    environment (pytest-flask, say) cannot change how the suites run.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
+    paths = [str(ROOT / "src"), str(example_dir)]
+    if env.get("PYTHONPATH"):
+        paths.append(env["PYTHONPATH"])
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    env["FLASK_SKIP_DOTENV"] = "1"
+    env.pop("PYTEST_ADDOPTS", None)
+    return env
+
+
+def _run(
+    args: list[str], cwd: Path, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args,
+        cwd=cwd,
+        env=_env(cwd),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("example", sorted(PROJECTS))
+def test_example_imports_from_tree(example: str) -> None:
+    """The example and flask both come from this checkout, not site-packages."""
+    example_dir = EXAMPLES / example
+    code = f"import flask, {PROJECTS[example]} as m; print(flask.__file__); print(m.__file__)"
+    result = _run([sys.executable, "-c", code], example_dir, timeout=60)
+    assert result.returncode == 0, result.stderr
+    flask_file, module_file = result.stdout.split()
+    assert Path(flask_file).is_relative_to(ROOT / "src" / "flask")
+    assert Path(module_file).is_relative_to(example_dir)
+
+
+@pytest.mark.parametrize("example", sorted(PROJECTS))
+def test_example_suite_passes(example: str) -> None:
+    example_dir = EXAMPLES / example
+    result = _run(
+        [sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider"],
+        example_dir,
+        timeout=300,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    summary = re.search(r"(\d+) passed", output)
+    assert summary is not None, output
+    assert int(summary.group(1)) > 0
+    assert " failed" not in output
+    assert " error" not in output
+
+
+def test_docs_build_without_warnings(tmp_path: Path) -> None:
+    """``sphinx-build -W`` succeeds: every page and docstring is valid."""
+    pytest.importorskip("sphinx")
+    result = _run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-E",
+            "-W",
+            "--keep-going",
+            "-q",
+            "-b",
+            "html",
+            "-d",
+            str(tmp_path / "doctrees"),
+            str(DOCS),
+            str(tmp_path / "html"),
+        ],
+        ROOT,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "html" / "index.html").is_file()
+    api = (tmp_path / "html" / "api.html").read_text("utf8")
+    # autodoc really ran: documented objects carry their anchors.
+    for anchor in ("flask.Flask", "flask.Blueprint", "flask.cli.FlaskGroup"):
+        assert f'id="{anchor}"' in api
