@@ -743,6 +743,31 @@ def test_version_without_metadata(
     assert "\nFlask 3.2.0.dev0\n" in result.output
 
 
+def test_module_cli_and_main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import runpy
+
+    from flask import cli as cli_module
+
+    assert isinstance(cli_module.cli, FlaskGroup)
+    assert cli_module.cli.name == "flask"
+    assert {"run", "shell", "routes"} <= set(cli_module.cli.commands)
+
+    # main() is the console script; "python -m flask" runs the same.
+    monkeypatch.setattr(sys, "argv", ["flask", "--version"])
+    with pytest.raises(SystemExit) as e:
+        cli_module.main()
+    assert e.value.code == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith("Flask ")
+
+    monkeypatch.setattr(sys, "argv", ["python -m flask", "--version"])
+    with pytest.raises(SystemExit) as e:
+        runpy.run_module("flask", run_name="__main__")
+    assert e.value.code == 0
+    assert capsys.readouterr().out.splitlines()[2].startswith("Werkzeug ")
+
+
 def test_flask_group_debug_option(cli_runner: CliRunner) -> None:
     seen = []
     group = FlaskGroup(create_app=lambda: Flask("dbg"))
@@ -1122,6 +1147,28 @@ def test_run_env_vars(cli_runner: CliRunner, run_recorder: RunRecorder) -> None:
     # The command line wins over the environment.
     assert cli_runner.invoke(group, ["run", "-p", "1"], env=env).exit_code == 0
     assert run_recorder.last["port"] == 1
+
+
+def test_run_long_options(cli_runner: CliRunner, run_recorder: RunRecorder) -> None:
+    group = FlaskGroup(create_app=lambda: Flask("long"))
+    args = ["run", "--host", "::1", "--port", "8123", "--with-threads"]
+    args += ["--reload", "--debugger"]
+    result = cli_runner.invoke(group, args)
+    assert result.exit_code == 0, result.output
+    last = run_recorder.last
+    assert (last["host"], last["port"], last["threaded"]) == ("::1", 8123, True)
+    # Both forced on while debug mode stays off.
+    assert (last["use_reloader"], last["use_debugger"]) == (True, True)
+    assert result.output == " * Debug mode: off\n"
+
+    args = ["run", "--no-reload", "--no-debugger", "--without-threads"]
+    assert cli_runner.invoke(group, args, env={"FLASK_DEBUG": "1"}).exit_code == 0
+    last = run_recorder.last
+    assert (last["use_reloader"], last["use_debugger"], last["threaded"]) == (
+        False,
+        False,
+        False,
+    )
 
 
 def test_run_patching_werkzeug(

@@ -3,7 +3,8 @@
 Each test starts gunicorn or waitress as a subprocess on 127.0.0.1 (a free
 port), talks to it over real HTTP with http.client, and stops the whole
 process group afterwards. The servers come from requirements/deploy.txt;
-the tests skip when one is not installed.
+the tests skip when one is not installed, except in CI (``CI`` set), where
+that is an error.
 """
 
 from __future__ import annotations
@@ -27,15 +28,29 @@ import flask
 
 APPS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "apps")
 OUR_FLASK = os.path.dirname(os.path.abspath(flask.__file__))
-START_TIMEOUT = 30.0
-REQUEST_TIMEOUT = 15.0
+START_TIMEOUT = 20.0
+REQUEST_TIMEOUT = 10.0
+
+
+def _server_missing(name: str) -> bool:
+    """Whether ``name`` cannot be imported. In CI (``CI`` set), where
+    requirements/deploy.txt is installed, a missing server is an error:
+    failing here keeps the tests from being skipped unnoticed."""
+    if importlib.util.find_spec(name) is not None:
+        return False
+    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+        raise RuntimeError(
+            f"{name} is required in CI: pip install -r requirements/deploy.txt"
+        )
+    return True
+
 
 needs_gunicorn = pytest.mark.skipif(
-    importlib.util.find_spec("gunicorn") is None or sys.platform == "win32",
+    sys.platform == "win32" or _server_missing("gunicorn"),
     reason="gunicorn is not installed (pip install -r requirements/deploy.txt)",
 )
 needs_waitress = pytest.mark.skipif(
-    importlib.util.find_spec("waitress") is None,
+    _server_missing("waitress"),
     reason="waitress is not installed (pip install -r requirements/deploy.txt)",
 )
 

@@ -9,10 +9,16 @@ checkout's ``src`` and the example's source first, so the suites test this
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import os
 import re
 import subprocess
 import sys
+import types
+import typing as t
+import warnings
+import zlib
 from pathlib import Path
 
 import pytest
@@ -27,6 +33,23 @@ PROJECTS = {
     "hello": "hello",
     "javascript": "js_example",
 }
+
+
+# Modules whose public names the API reference must all document.
+API_MODULES = [
+    "flask",
+    "flask.blueprints",
+    "flask.cli",
+    "flask.config",
+    "flask.ctx",
+    "flask.json",
+    "flask.json.tag",
+    "flask.logging",
+    "flask.sessions",
+    "flask.signals",
+    "flask.testing",
+    "flask.views",
+]
 
 
 def _env(example_dir: Path) -> dict[str, str]:
@@ -65,7 +88,10 @@ def _run(
 def test_example_imports_from_tree(example: str) -> None:
     """The example and flask both come from this checkout, not site-packages."""
     example_dir = EXAMPLES / example
-    code = f"import flask, {PROJECTS[example]} as m; print(flask.__file__); print(m.__file__)"
+    code = (
+        f"import flask, {PROJECTS[example]} as m;"
+        " print(flask.__file__); print(m.__file__)"
+    )
     result = _run([sys.executable, "-c", code], example_dir, timeout=60)
     assert result.returncode == 0, result.stderr
     flask_file, module_file = result.stdout.split()
@@ -118,3 +144,52 @@ def test_docs_build_without_warnings(tmp_path: Path) -> None:
     # autodoc really ran: documented objects carry their anchors.
     for anchor in ("flask.Flask", "flask.Blueprint", "flask.cli.FlaskGroup"):
         assert f'id="{anchor}"' in api
+    assert _undocumented(tmp_path / "html" / "objects.inv") == []
+
+
+def _inventory(path: Path) -> set[str]:
+    """The object names in a Sphinx ``objects.inv`` (version 2 format)."""
+    data = path.read_bytes()
+    # Four plain text header lines, then a zlib stream of "name role ..." lines.
+    body = zlib.decompress(data.split(b"\n", 4)[4]).decode("utf8")
+    return {line.split(" ", 1)[0] for line in body.splitlines() if line}
+
+
+def _undocumented(inventory: Path) -> list[str]:
+    """Public names of :data:`API_MODULES` that the built docs do not describe.
+
+    A name counts as documented under its import path, under ``flask.<name>``
+    or under the module that defines it (``flask.signals`` for the signals
+    ``flask`` re-exports). Submodules, type variables, ``__future__`` flags
+    and names imported from other packages are not part of the API.
+    """
+    documented = _inventory(inventory)
+    missing = []
+    for module_name in API_MODULES:
+        module = importlib.import_module(module_name)
+        names = getattr(module, "__all__", None) or [
+            n for n in dir(module) if not n.startswith("_")
+        ]
+        for name in names:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                obj = getattr(module, name)
+            if isinstance(obj, types.ModuleType | t.TypeVar) or name == "annotations":
+                continue
+            # Only classes and functions say where they are defined; other
+            # objects (signals, proxies) would report their class's module.
+            home, qualname = None, name
+            if isinstance(obj, type) or inspect.isroutine(obj):
+                home = getattr(obj, "__module__", None) or ""
+                qualname = getattr(obj, "__qualname__", name)
+                if not home.startswith("flask"):
+                    continue
+            candidates = {
+                f"{module_name}.{name}",
+                f"flask.{name}",
+                f"flask.signals.{name}",
+                f"{home}.{qualname}",
+            }
+            if not candidates & documented:
+                missing.append(f"{module_name}.{name}")
+    return missing

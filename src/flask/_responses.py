@@ -12,6 +12,9 @@ from . import typing as ft
 from .globals import _cv_app
 
 if t.TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse
+    from _typeshed.wsgi import WSGIEnvironment
+
     from .app import Flask
     from .wrappers import Response
 
@@ -42,7 +45,7 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
             if isinstance(rv[1], _HEADER_TYPES):
                 rv, headers = rv
             else:
-                rv, status = rv
+                rv, status = rv  # type: ignore[misc]
         else:
             raise TypeError(
                 "The view function did not return a valid response tuple."
@@ -99,3 +102,69 @@ def _current_endpoint() -> str | None:
     if ctx is None or ctx._request is None:
         return None
     return ctx._request.endpoint
+
+
+# -- sending a response ------------------------------------------------------
+
+#: The werkzeug methods :func:`serve` stands in for. A response class that
+#: overrides any of them is always served through its own ``__call__``.
+_SERVE_METHODS = (
+    "__call__",
+    "get_wsgi_response",
+    "get_wsgi_headers",
+    "get_app_iter",
+    "iter_encoded",
+    "close",
+)
+_plain_classes: dict[type, bool] = {}
+
+
+def _is_plain(cls: type) -> bool:
+    plain = _plain_classes.get(cls)
+    if plain is None:
+        plain = all(
+            getattr(cls, name) is getattr(BaseResponse, name) for name in _SERVE_METHODS
+        )
+        _plain_classes[cls] = plain
+    return plain
+
+
+def serve(
+    response: BaseResponse, environ: WSGIEnvironment, start_response: StartResponse
+) -> t.Iterable[bytes]:
+    """Send ``response`` as werkzeug's ``Response.__call__`` would.
+
+    The common case, a buffered body of bytes with no ``Location`` header,
+    no close callbacks and a status that has a body, is sent directly: the
+    header list is passed as is and the body list is the WSGI iterable
+    (closing it would do nothing). Everything else goes through werkzeug.
+    """
+    body = response.response
+    status = response.status_code
+    if (
+        type(body) is list
+        and not response._on_close
+        and 200 <= status < 600
+        and status != 204
+        and status != 304
+        and environ["REQUEST_METHOD"] != "HEAD"
+        and _is_plain(type(response))
+    ):
+        headers = response.headers.to_wsgi_list()
+        has_length = False
+        for key, _value in headers:
+            key = key.lower()
+            if key == "content-length":
+                has_length = True
+            elif key == "location" or key == "content-location":
+                break
+        else:
+            for chunk in body:
+                if type(chunk) is not bytes:
+                    break
+            else:
+                if not has_length and response.automatically_set_content_length:
+                    headers.append(("Content-Length", str(sum(map(len, body)))))
+                start_response(response.status, headers)
+                return body
+    return response(environ, start_response)

@@ -11,8 +11,11 @@ from __future__ import annotations
 import os
 import typing as t
 from datetime import datetime
+from stat import S_ISLNK
 
 import werkzeug.utils
+from werkzeug.exceptions import NotFound
+from werkzeug.security import safe_join
 
 from .globals import _cv_app
 from .globals import _no_req_msg
@@ -83,10 +86,46 @@ def send_from_directory(
     a file there.
 
     Safe for a ``path`` taken from the URL: anything that would leave
-    ``directory`` (``..``, an absolute path, a null byte) is a 404, never a
-    file outside. A relative ``directory`` is taken from the app's root path.
-    Other keyword arguments are passed on to :func:`send_file`.
+    ``directory`` (``..``, an absolute path, a null byte, a symlink to a
+    place outside it) is a 404, never a file outside. A relative
+    ``directory`` is taken from the app's root path. Other keyword arguments
+    are passed on to :func:`send_file`.
     """
-    return werkzeug.utils.send_from_directory(  # type: ignore[return-value]
-        directory, path, **_werkzeug_options(**kwargs)
-    )
+    options = _werkzeug_options(**kwargs)
+    directory = os.fspath(directory)
+    path = os.fspath(path)
+    joined = safe_join(directory, path)
+    if joined is None:
+        raise NotFound()
+    full = os.path.join(options["_root_path"], joined)
+    if not os.path.isfile(full) or _leaves_folder(full, joined, directory):
+        raise NotFound()
+    return werkzeug.utils.send_file(full, **options)  # type: ignore[return-value]
+
+
+def _leaves_folder(full: str, joined: str, directory: str) -> bool:
+    """Whether a symlink inside the folder takes the file ``full`` out of it.
+
+    Only the components below the folder are checked (``lstat`` each, one
+    or two for a usual path); the real paths are compared only when one of
+    them is a link, so a folder that is itself a symlink still works.
+    """
+    base = full[: len(full) - len(joined)] + (directory or ".")
+    current = base
+    for part in joined[len(directory) :].split("/"):
+        if not part:
+            continue
+        current = f"{current}/{part}"
+        try:
+            is_link = S_ISLNK(os.lstat(current).st_mode)
+        except (OSError, ValueError):
+            is_link = False
+        if is_link:
+            real_base = os.path.realpath(base)
+            try:
+                return os.path.commonpath([real_base, os.path.realpath(full)]) != (
+                    real_base
+                )
+            except ValueError:  # different drives on Windows
+                return True
+    return False

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import typing as t
+from functools import lru_cache
 from urllib.parse import quote as _url_quote
 
 from werkzeug.routing import BuildError
+from werkzeug.routing import MapAdapter
+from werkzeug.wsgi import get_host
 
 from .globals import _cv_app
 
 if t.TYPE_CHECKING:
-    from werkzeug.routing import MapAdapter
+    from _typeshed.wsgi import WSGIEnvironment
 
     from .app import Flask
     from .wrappers import Request
@@ -27,12 +30,21 @@ def create_url_adapter(app: Flask, request: Request | None) -> MapAdapter | None
     """
     config = app.config
     if request is not None:
+        url_map = app.url_map
+        environ = request.environ
+        if (
+            config["SERVER_NAME"] is None
+            and config["TRUSTED_HOSTS"] is None
+            and not url_map.host_matching
+            and not app.subdomain_matching
+            and "HTTP_UPGRADE" not in environ
+        ):
+            return _fast_adapter(app, environ)
         trusted_hosts = config["TRUSTED_HOSTS"]
         if trusted_hosts is not None:
             request.trusted_hosts = trusted_hosts
             # Validate now: werkzeug raises SecurityError for other hosts.
             _ = request.host
-        url_map = app.url_map
         subdomain: str | None = None
         server_name = config["SERVER_NAME"]
         if url_map.host_matching:
@@ -51,6 +63,65 @@ def create_url_adapter(app: Flask, request: Request | None) -> MapAdapter | None
             url_scheme=config["PREFERRED_URL_SCHEME"],
         )
     return None
+
+
+@lru_cache(maxsize=256)
+def _server_name(
+    scheme: str, host: str | None, name: str | None, port: str | None
+) -> str:
+    """The adapter's server name for a request's host values, as
+    ``Map.bind_to_environ`` computes it (lowercase, IDNA-encoded, standard
+    port dropped). Cached: a site sees few distinct hosts, and the cache is
+    bounded so random Host headers cannot grow it."""
+    environ: dict[str, t.Any] = {"wsgi.url_scheme": scheme}
+    if host is not None:
+        environ["HTTP_HOST"] = host
+    if name is not None:
+        environ["SERVER_NAME"] = name
+    if port is not None:
+        environ["SERVER_PORT"] = port
+    server_name, sep, port_part = get_host(environ).lower().partition(":")
+    # May raise UnicodeError, which lru_cache does not store; the caller
+    # turns it into werkzeug's BadHost like Map.bind does.
+    return f"{server_name.encode('idna').decode('ascii')}{sep}{port_part}"
+
+
+def _wsgi_str(environ: WSGIEnvironment, key: str) -> str | None:
+    value: str | None = environ.get(key)
+    if value is None or value.isascii():
+        return value
+    return value.encode("latin1").decode(errors="replace")
+
+
+def _fast_adapter(app: Flask, environ: WSGIEnvironment) -> MapAdapter:
+    """Bind the map for the common case (no SERVER_NAME, TRUSTED_HOSTS,
+    subdomain or host matching, no WebSocket upgrade) without werkzeug's
+    general ``bind_to_environ``, which re-derives the host every time."""
+    url_map = app.url_map
+    scheme = environ["wsgi.url_scheme"]
+    try:
+        server_name = _server_name(
+            scheme,
+            environ.get("HTTP_HOST"),
+            environ.get("SERVER_NAME"),
+            environ.get("SERVER_PORT"),
+        )
+    except UnicodeError as e:
+        from werkzeug.exceptions import BadHost
+
+        raise BadHost() from e
+    script_name = _wsgi_str(environ, "SCRIPT_NAME")
+    path_info = _wsgi_str(environ, "PATH_INFO")
+    return MapAdapter(
+        url_map,
+        server_name,
+        "/" if script_name is None else script_name,
+        url_map.default_subdomain or "",
+        scheme,
+        "/" if path_info is None else path_info,
+        environ["REQUEST_METHOD"],
+        _wsgi_str(environ, "QUERY_STRING"),
+    )
 
 
 def build_url(

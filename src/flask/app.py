@@ -29,6 +29,7 @@ from . import typing as ft
 from ._async import async_to_sync as _async_to_sync
 from ._resources import FileAccessMixin
 from ._responses import make_response as _make_response
+from ._responses import serve
 from ._urls import build_url
 from ._urls import create_url_adapter as _create_url_adapter
 from .ctx import _sentinel
@@ -404,7 +405,7 @@ class Flask(FileAccessMixin, App):
             except BaseException as e:
                 error = e
                 raise
-            return response(environ, start_response)
+            return serve(response, environ, start_response)
         finally:
             if "werkzeug.debug.preserve_context" in environ:
                 environ["werkzeug.debug.preserve_context"](ctx)

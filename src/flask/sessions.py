@@ -17,6 +17,7 @@ from datetime import timezone
 from itsdangerous import BadData
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
+from werkzeug.http import dump_cookie
 
 from ._signing import CachedSignerSerializer
 from .json.tag import TaggedJSONSerializer
@@ -401,10 +402,34 @@ class SecureCookieSessionInterface(SessionInterface):
         if signer is None:
             return
         value = signer.dumps(dict(session))
+        expires = self.get_expiration_time(app, session)
+        limit = response.max_cookie_size
+        # The attributes add at most ~130 bytes plus the domain and path, so
+        # the exact size is only computed for a cookie near the limit.
+        if limit and len(name) + len(value) + len(domain or "") + len(path) > (
+            limit - _COOKIE_ATTRS_MAX
+        ):
+            size = len(
+                dump_cookie(
+                    name,
+                    value,
+                    expires=expires,
+                    path=path,
+                    domain=domain,
+                    secure=secure,
+                    httponly=httponly,
+                    samesite=samesite,
+                    partitioned=partitioned,
+                    max_size=0,
+                )
+            )
+            if size > limit:
+                _cookie_too_large(app, name, size, limit)
+                return
         response.set_cookie(
             name,
             value,
-            expires=self.get_expiration_time(app, session),
+            expires=expires,
             httponly=httponly,
             domain=domain,
             path=path,
@@ -413,3 +438,33 @@ class SecureCookieSessionInterface(SessionInterface):
             samesite=samesite,
         )
         response.vary.add("Cookie")
+
+
+#: An upper bound on what ``Set-Cookie`` attributes add to name and value:
+#: ``=``, ``Expires=<date>``, ``Secure``, ``HttpOnly``, ``Path=``,
+#: ``Domain=``, ``SameSite=Strict``, ``Partitioned`` and the separators.
+_COOKIE_ATTRS_MAX = 160
+
+
+def _cookie_too_large(app: Flask, name: str, size: int, limit: int) -> None:
+    """Handle a session cookie over ``MAX_COOKIE_SIZE``, which browsers would
+    silently drop, losing the whole session.
+
+    In debug mode this raises, so the developer sees it at once. Otherwise the
+    cookie is not sent, so the browser keeps its previous session cookie (this
+    request's changes are lost, not the session), and a warning is logged.
+    """
+    message = (
+        f"The session cookie {name!r} is too large: {size} bytes, over the"
+        f" MAX_COOKIE_SIZE limit of {limit} bytes. Browsers ignore such a"
+        " cookie, which would lose the session. Store less in the session (an"
+        " id, with the data kept server-side) or raise MAX_COOKIE_SIZE if your"
+        " clients accept larger cookies."
+    )
+    if app.debug:
+        raise RuntimeError(message)
+    app.logger.warning(
+        "%s The cookie was not sent: the client keeps its previous session"
+        " and this request's session changes are not saved.",
+        message,
+    )

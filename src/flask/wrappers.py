@@ -2,23 +2,162 @@
 
 from __future__ import annotations
 
+import re
 import typing as t
+from urllib.parse import parse_qsl
 
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser as _WzFormDataParser
+from werkzeug.utils import cached_property
 from werkzeug.wrappers import Request as RequestBase
 from werkzeug.wrappers import Response as ResponseBase
+from werkzeug.wsgi import get_input_stream
+from werkzeug.wsgi import LimitedStream
 
 from . import json
 from .globals import _cv_app
 
 if t.TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+    from werkzeug.datastructures import MultiDict
+    from werkzeug.formparser import t_parse_result
     from werkzeug.routing import Rule
 
 # werkzeug's class-level defaults, used outside an app context.
 _WZ_MAX_CONTENT_LENGTH = RequestBase.max_content_length
 _WZ_MAX_FORM_MEMORY = RequestBase.max_form_memory_size
 _WZ_MAX_FORM_PARTS = RequestBase.max_form_parts
+
+# Bytes that are not UTF-8 stay percent-encoded (``\xff`` -> ``%FF``), as
+# werkzeug already does for percent-encoded invalid bytes.
+_URL_QUOTE = "werkzeug.url_quote"
+
+# werkzeug's host syntax, plus ``_`` (container and service names use it)
+# and an empty port (allowed by RFC 3986).
+_host_syntax = re.compile(
+    r"(?:[a-z0-9._-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([0-9]*))?",
+    re.ASCII | re.IGNORECASE,
+).fullmatch
+
+# Host values already found valid. A server sees few, so a set lookup replaces
+# the regex on the hot path; bounded so random Host headers cannot grow it.
+_valid_hosts: set[str] = set()
+_VALID_HOSTS_MAX = 256
+
+
+def _host_is_malformed(host: str) -> bool:
+    """Whether a ``Host`` header value cannot name a host: characters that no
+    host name has (space, ``/``, ``@``, non-ASCII), an unclosed IPv6 bracket,
+    or a port outside 1-65535. Valid values are remembered in
+    ``_valid_hosts``."""
+    match = _host_syntax(host)
+    if match is None:
+        return True
+    port = match.group(1)
+    if port and not 0 < int(port) < 65536:
+        return True
+    if len(_valid_hosts) < _VALID_HOSTS_MAX:
+        _valid_hosts.add(host)
+    return False
+
+
+class _TerminatedBody(LimitedStream):
+    """A body the server ends itself (``wsgi.input_terminated``, e.g. chunked
+    requests), capped at ``MAX_CONTENT_LENGTH``.
+
+    werkzeug's stream stops at the cap without looking further, so a longer
+    body read whole came out cut at the cap, and a body of exactly the cap
+    read in pieces got a 413. At the cap this reads one more byte: more data
+    is a 413, the end of the stream is a normal end.
+    """
+
+    def __init__(self, stream: t.IO[bytes], limit: int) -> None:
+        super().__init__(stream, limit, is_max=True)
+        self._at_end = False
+
+    def on_exhausted(self) -> None:
+        if self._at_end:
+            return
+        try:
+            more = self._stream.read(1)
+        except (OSError, ValueError):
+            more = b""
+        if more:
+            raise RequestEntityTooLarge()
+        self._at_end = True
+
+    def readall(self) -> bytes:
+        data = super().readall()
+        if self.is_exhausted:
+            self.on_exhausted()
+        return data
+
+
+class FormDataParser(_WzFormDataParser):
+    """werkzeug's form parser, except that a form is never silently emptied.
+
+    werkzeug turns any parse error into an empty form, so a view could not
+    tell a broken body from one without fields. Here a URL-encoded body
+    keeps bytes that are not UTF-8 percent-encoded (like the query string),
+    and a multipart body that cannot be parsed is a 400. ``silent=True``
+    restores werkzeug's behaviour for multipart.
+    """
+
+    def __init__(
+        self,
+        stream_factory: t.Any = None,
+        max_form_memory_size: int | None = None,
+        max_content_length: int | None = None,
+        cls: type[MultiDict[str, t.Any]] | None = None,
+        silent: bool = False,
+        *,
+        max_form_parts: int | None = None,
+    ) -> None:
+        super().__init__(
+            stream_factory,
+            max_form_memory_size,
+            max_content_length,
+            cls,
+            silent,
+            max_form_parts=max_form_parts,
+        )
+
+    def parse(
+        self,
+        stream: t.IO[bytes],
+        mimetype: str,
+        content_length: int | None,
+        options: dict[str, str] | None = None,
+    ) -> t_parse_result:
+        """Parse a URL-encoded or multipart body into ``(stream, form, files)``;
+        other mimetypes give empty ones."""
+        if mimetype == "application/x-www-form-urlencoded":
+            text = stream.read().decode("utf-8", _URL_QUOTE)
+            items = parse_qsl(text, keep_blank_values=True, errors=_URL_QUOTE)
+            return stream, self.cls(items), self.cls()
+        if mimetype != "multipart/form-data" or self.silent:
+            return super().parse(stream, mimetype, content_length, options)
+        if content_length == 0:
+            return stream, self.cls(), self.cls()
+        if not options or not options.get("boundary"):
+            raise BadRequest("The multipart form data has no boundary parameter.")
+        try:
+            return super().parse(stream, mimetype, content_length, options)
+        except ValueError as e:
+            if _nothing_read(stream):
+                # No body at all (e.g. chunked and empty): an empty form.
+                return stream, self.cls(), self.cls()
+            raise BadRequest("The multipart form data could not be parsed.") from e
+
+
+def _nothing_read(stream: t.IO[bytes]) -> bool:
+    """Whether ``stream`` is known to be at its start."""
+    try:
+        return stream.tell() == 0
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 class Request(RequestBase):
@@ -29,17 +168,74 @@ class Request(RequestBase):
     """
 
     json_module: t.Any = json
+    form_data_parser_class = FormDataParser
 
     #: The rule that matched, or ``None`` before matching or on a routing error.
     url_rule: Rule | None = None
     #: The URL values that matched the rule.
     view_args: dict[str, t.Any] | None = None
-    #: The 404/405/redirect raised while matching, if any.
+    #: The 404/405/redirect raised while matching (or the 400 for a
+    #: malformed ``Host`` header), if any; dispatch raises it.
     routing_exception: HTTPException | None = None
 
     _max_content_length: int | None = None
     _max_form_memory_size: int | None = None
     _max_form_parts: int | None = None
+
+    def __init__(
+        self,
+        environ: WSGIEnvironment,
+        populate_request: bool = True,
+        shallow: bool = False,
+    ) -> None:
+        super().__init__(environ, populate_request, shallow)
+        host = environ.get("HTTP_HOST")
+        if host and host not in _valid_hosts and _host_is_malformed(host):
+            # werkzeug treats it as no Host at all (``request.host == ""``,
+            # external URLs like ``http:///x``); answer 400 instead, through
+            # the routing error that dispatch raises.
+            self.routing_exception = BadRequest("The Host header is malformed.")
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        """The parsed query string. Bytes that are not UTF-8 stay
+        percent-encoded instead of failing with ``UnicodeDecodeError``."""
+        return self.parameter_storage_class(
+            parse_qsl(
+                self.query_string.decode("utf-8", _URL_QUOTE),
+                keep_blank_values=True,
+                errors=_URL_QUOTE,
+            )
+        )
+
+    @cached_property
+    def full_path(self) -> str:
+        """The path and query string; bytes that are not UTF-8 in the query
+        string stay percent-encoded."""
+        return f"{self.path}?{self.query_string.decode('utf-8', _URL_QUOTE)}"
+
+    @cached_property
+    def stream(self) -> t.IO[bytes]:
+        """The body stream, limited to ``Content-Length`` and
+        ``MAX_CONTENT_LENGTH`` (413 past it).
+
+        A body the server terminates (chunked) that is longer than
+        ``MAX_CONTENT_LENGTH`` is a 413 however it is read, never a body cut
+        at the limit.
+        """
+        if self.shallow:
+            raise RuntimeError(
+                "This request was created with 'shallow=True': reading the"
+                " input stream is disabled."
+            )
+        environ = self.environ
+        limit = self.max_content_length
+        if limit is not None and "wsgi.input_terminated" in environ:
+            length = self.content_length
+            if length is not None and length > limit:
+                raise RequestEntityTooLarge()
+            return t.cast("t.IO[bytes]", _TerminatedBody(environ["wsgi.input"], limit))
+        return get_input_stream(environ, max_content_length=limit)
 
     def _app_config(self, key: str, own: int | None, default: int | None) -> int | None:
         """A per-request override, else the current app's config, else
@@ -112,7 +308,17 @@ class Request(RequestBase):
         return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
 
     def _load_form_data(self) -> None:
-        super()._load_form_data()
+        try:
+            super()._load_form_data()
+        except HTTPException:
+            # A 400 or 413 while parsing: later reads (an error handler, a
+            # teardown function) see an empty form instead of parsing the
+            # half-read body again and failing differently.
+            d = self.__dict__
+            if "form" not in d:
+                d["form"] = self.parameter_storage_class()
+                d["files"] = self.parameter_storage_class()
+            raise
         ctx = _cv_app.get(None)
         if (
             ctx is not None
@@ -123,6 +329,23 @@ class Request(RequestBase):
             from .debughelpers import attach_enctype_error_multidict
 
             attach_enctype_error_multidict(self)
+
+    def get_json(
+        self, force: bool = False, silent: bool = False, cache: bool = True
+    ) -> t.Any:
+        """Parse the body as JSON; see werkzeug's ``get_json``.
+
+        JSON nested too deeply for the parser (``RecursionError``) is handled
+        like invalid JSON: ``None`` if ``silent``, else a 400.
+        """
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError as e:
+            if silent:
+                return None
+            error = ValueError("The JSON data is nested too deeply.")
+            error.__cause__ = e
+            return self.on_json_loading_failed(error)
 
     def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
         """Invalid JSON is a 400 (a 415 for a non-JSON content type); the

@@ -18,8 +18,6 @@ from flask import request
 from flask import session
 from flask.testing import FlaskClient
 
-BUG = "BUG: "
-
 
 @pytest.fixture
 def app(app: Flask) -> Flask:
@@ -202,10 +200,6 @@ def test_invalid_json_is_400(
         pytest.param('{"a":' * 50_000 + "1" + "}" * 50_000, id="objects"),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: too deeply nested JSON raises RecursionError (500), not a 400",
-)
 def test_too_deeply_nested_json_is_400(
     client: FlaskClient, errors: list[BaseException], body: str
 ) -> None:
@@ -273,11 +267,6 @@ def test_percent_encoded_invalid_utf8_in_query(
     assert errors == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: raw non-UTF-8 bytes in QUERY_STRING make request.args raise"
-    " UnicodeDecodeError (500)",
-)
 def test_raw_invalid_utf8_in_query(raw: t.Any, errors: list[BaseException]) -> None:
     rv = raw("/echo", query="x=\xff\xfe&y=1")
     assert errors == []
@@ -338,11 +327,6 @@ def test_host_with_empty_label_is_400(
 @pytest.mark.parametrize(
     "host", ["exa mple.com", "[::1", "a:99999999", "a:-1", "a/b", "a@b", "\xff"]
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a malformed Host header is treated as missing (200 with"
-    " request.host == '' and broken external URLs) instead of a 400",
-)
 def test_malformed_host_is_400(
     client: FlaskClient, errors: list[BaseException], host: str
 ) -> None:
@@ -362,7 +346,7 @@ def test_usual_hosts_are_accepted(
     assert errors == []
 
 
-# -- URL converters ----------------------------------------------------------------------
+# -- URL converters --------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -404,11 +388,6 @@ def test_large_but_valid_int_is_accepted(
         "/float/\u0661.\u0665",
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: int/float converters match any Unicode digit (\\d), so"
-    " /int/١٢٣ routes to n=123 instead of 404",
-)
 def test_non_ascii_digits_are_404(
     client: FlaskClient, errors: list[BaseException], path: str
 ) -> None:
@@ -417,7 +396,7 @@ def test_non_ascii_digits_are_404(
     assert rv.status_code == 404
 
 
-# -- methods --------------------------------------------------------------------------------
+# -- methods ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -472,11 +472,6 @@ def test_fuzz_no_client_caused_server_error(fuzz: FuzzApp, req: FuzzRequest) -> 
         st.just(False),
     )
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: raw non-UTF-8 bytes in QUERY_STRING make request.args"
-    " (and request.full_path) raise UnicodeDecodeError (500)",
-)
 def test_fuzz_raw_bytes_in_query(fuzz: FuzzApp, req: FuzzRequest) -> None:
     _check(fuzz, req)
 

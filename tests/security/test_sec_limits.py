@@ -127,12 +127,6 @@ def test_chunked_body_over_limit_read_in_pieces_is_413(
 
 
 @pytest.mark.parametrize("path", ["/form", "/data", "/read", "/json"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a chunked body over MAX_CONTENT_LENGTH read whole is silently"
-    " cut at the limit (get_data/form/get_json see a truncated body) instead"
-    " of a 413",
-)
 def test_chunked_body_over_limit_read_whole_is_413(
     app: Flask, raw: t.Any, errors: list[BaseException], path: str
 ) -> None:
@@ -183,11 +177,6 @@ def test_chunked_body_exactly_at_limit_read_whole(
     assert errors == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a chunked body of exactly MAX_CONTENT_LENGTH bytes read in"
-    " pieces gets a 413 (werkzeug raises on the read that finds the end)",
-)
 def test_chunked_body_exactly_at_limit_read_in_pieces(
     app: Flask, raw: t.Any, errors: list[BaseException]
 ) -> None:
@@ -221,7 +210,7 @@ def test_limit_applies_to_multipart_chunked(
     assert errors == []
 
 
-# -- MAX_FORM_MEMORY_SIZE and MAX_FORM_PARTS ---------------------------------------------------
+# -- MAX_FORM_MEMORY_SIZE and MAX_FORM_PARTS -------------------------------------------
 
 
 def test_form_field_over_memory_limit_is_413(
@@ -263,7 +252,7 @@ def test_too_many_form_parts_is_413(
     assert errors == []
 
 
-# -- forms that cannot be parsed ------------------------------------------------------------------
+# -- forms that cannot be parsed -------------------------------------------------------
 
 _PART_A = b'--XX\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n'
 _PART_B = b'--XX\r\nContent-Disposition: form-data; name="b"\r\n\r\n2\r\n'
@@ -292,11 +281,6 @@ _URLENCODED = "application/x-www-form-urlencoded"
         ),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a form body with one bad byte or a broken structure parses"
-    " as an empty form with no error (werkzeug's parser is silent)",
-)
 def test_unparsable_form_is_not_silently_emptied(
     client: FlaskClient, errors: list[BaseException], content_type: str, body: bytes
 ) -> None:
@@ -321,7 +305,7 @@ def test_valid_forms_still_parse(client: FlaskClient) -> None:
     assert rv.json["form"] == {}
 
 
-# -- MAX_COOKIE_SIZE ---------------------------------------------------------------------------
+# -- MAX_COOKIE_SIZE -------------------------------------------------------------------
 
 
 def _cookie_messages(
@@ -338,11 +322,6 @@ def test_session_cookie_under_limit_is_set(client: FlaskClient) -> None:
     assert len(client.get("/session").json["session"]["blob"]) == 3000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an oversized session cookie is still sent (only werkzeug's"
-    " warning); browsers drop it, so the session is lost without a trace",
-)
 def test_oversized_session_cookie_warns_and_keeps_old_cookie(
     client: FlaskClient, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -358,11 +337,6 @@ def test_oversized_session_cookie_warns_and_keeps_old_cookie(
     assert client.get("/session").json == {"session": {"user": "alice"}}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an oversized session cookie only warns in debug mode instead"
-    " of failing loudly",
-)
 def test_oversized_session_cookie_fails_loudly_in_debug(
     app: Flask, client: FlaskClient
 ) -> None:

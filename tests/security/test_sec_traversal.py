@@ -152,11 +152,6 @@ def symlinks(site: t.Any) -> None:
 @pytest.mark.usefixtures("symlinks")
 @pytest.mark.parametrize("prefix", ["/static/", "/files/"])
 @pytest.mark.parametrize("name", ["link.txt", "linkdir/secret.txt"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a symlink inside the folder that points outside it is"
-    " followed and served (real Flask does the same)",
-)
 def test_symlink_out_of_folder_is_404(
     client: FlaskClient, prefix: str, name: str
 ) -> None:

@@ -147,6 +147,10 @@ class App(Scaffold):
         #: A place for extensions to keep per-app state.
         self.extensions: dict[str, t.Any] = {}
         self.url_map = self.url_map_class(host_matching=host_matching)
+        # <int:> and <float:> match ASCII digits only (see flask._converters).
+        from .._converters import use_ascii_number_converters
+
+        use_ascii_number_converters(self.url_map)
         self.subdomain_matching = subdomain_matching
         self._got_first_request = False
         self._dispatch_cache: dict[tuple[str, str | None], tuple[t.Any, ...]] = {}

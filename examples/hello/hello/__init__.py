@@ -1,4 +1,8 @@
-"""The quickstart: a whole application in one module."""
+"""The quickstart: a whole application in one module.
+
+It is the ``__init__`` of a package rather than a lone ``hello.py`` only so
+that its ``templates`` folder is installed along with it.
+"""
 
 from __future__ import annotations
 
