@@ -941,3 +941,99 @@ def test_rotated_key_across_implementations() -> None:
     described = _run_reference("read", "new secret", "old secret", stdin=ours.value)
     assert described == _expected_description()
     assert _run_reference("read", "new secret", stdin=ours.value) == "[]"
+
+
+# -- the one-pass session codec ---------------------------------------------
+
+
+def _itsdangerous_serializer(keys: list[str]) -> t.Any:
+    import hashlib
+
+    from itsdangerous import URLSafeTimedSerializer
+
+    from flask.sessions import session_json_serializer
+
+    return URLSafeTimedSerializer(
+        keys,
+        salt="cookie-session",
+        serializer=session_json_serializer,
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"user_id": 42, "name": "alice"},
+        {"big": "x" * 2000, "t": (1, 2), "b": b"\x00\xff"},  # compressed
+        {},
+    ],
+)
+def test_session_codec_matches_itsdangerous(
+    app: flask.Flask, monkeypatch: pytest.MonkeyPatch, data: dict[str, t.Any]
+) -> None:
+    import itsdangerous
+
+    from flask._signing import SessionCodec
+    from flask.sessions import session_json_serializer
+
+    monkeypatch.setattr(
+        itsdangerous.TimestampSigner, "get_timestamp", lambda self: 1_700_000_000
+    )
+    keys = ["old key", "new key"]
+    codec = SessionCodec(keys, "cookie-session", _sha1, session_json_serializer)
+    reference = _itsdangerous_serializer(keys)
+    with app.app_context():
+        ours = codec.dumps(data)
+        assert ours == reference.dumps(data)
+        assert reference.loads(ours) == data
+        assert codec.loads(ours, max_age=60) == data
+        # A cookie signed with the fallback key still loads.
+        old = _itsdangerous_serializer(["old key"]).dumps(data)
+        assert codec.loads(old, max_age=60) == data
+
+
+def _sha1(string: bytes = b"") -> t.Any:
+    import hashlib
+
+    return hashlib.sha1(string)
+
+
+def test_session_codec_rejects_bad_cookies(
+    app: flask.Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import itsdangerous
+    from itsdangerous import BadPayload
+    from itsdangerous import BadSignature
+    from itsdangerous import SignatureExpired
+
+    from flask._signing import SessionCodec
+    from flask.sessions import session_json_serializer
+
+    codec = SessionCodec(["k"], "cookie-session", _sha1, session_json_serializer)
+    with app.app_context():
+        good = codec.dumps({"a": 1})
+        with pytest.raises(BadSignature):
+            codec.loads(good[:-2] + "xx", max_age=60)
+        with pytest.raises(BadSignature):
+            codec.loads("no-dot", max_age=60)
+        with pytest.raises(BadSignature):
+            SessionCodec(
+                ["other"], "cookie-session", _sha1, session_json_serializer
+            ).loads(good, max_age=60)
+        monkeypatch.setattr(
+            itsdangerous.TimestampSigner,
+            "get_timestamp",
+            lambda self: int(__import__("time").time()) + 3600,
+        )
+        with pytest.raises(SignatureExpired):
+            codec.loads(good, max_age=60)
+        monkeypatch.undo()
+        # A validly signed payload that is not JSON.
+        bad = (
+            _itsdangerous_serializer(["k"])
+            .make_signer("cookie-session")
+            .sign(b"bm90IGpzb24")
+        )
+        with pytest.raises(BadPayload):
+            codec.loads(bad.decode(), max_age=60)

@@ -7,9 +7,17 @@ signing keys and the keyed HMAC state, which is copied instead of rebuilt.
 
 from __future__ import annotations
 
+import binascii
 import hmac
 import typing as t
+import zlib
+from base64 import urlsafe_b64decode
+from base64 import urlsafe_b64encode
 
+from itsdangerous import BadPayload
+from itsdangerous import BadSignature
+from itsdangerous import BadTimeSignature
+from itsdangerous import SignatureExpired
 from itsdangerous import TimestampSigner
 from itsdangerous import URLSafeTimedSerializer
 from itsdangerous.signer import HMACAlgorithm
@@ -66,3 +74,103 @@ class CachedSignerSerializer(URLSafeTimedSerializer):
         if signer is None:
             signer = cache[salt] = super().make_signer(salt)
         return signer
+
+
+def _now() -> int:
+    # Looked up on each call: tests patch itsdangerous' clock to make old or
+    # future cookies, and that must keep working for session cookies.
+    return TimestampSigner.get_timestamp(None)  # type: ignore[arg-type]
+
+
+def _b64encode(data: bytes) -> bytes:
+    return urlsafe_b64encode(data).rstrip(b"=")
+
+
+def _b64decode(data: bytes) -> bytes:
+    return urlsafe_b64decode(data + b"=" * (-len(data) % 4))
+
+
+class SessionCodec:
+    """Sign and serialize session data in itsdangerous' URL-safe timed
+    format, byte for byte, in one pass.
+
+    ``URLSafeTimedSerializer`` goes through several layers of generic code
+    per cookie (signer lookup, key derivation, payload and timestamp
+    handling). The session needs one fixed configuration, so this does the
+    same steps directly with keyed HMAC objects prepared once. Any failure
+    while loading raises an itsdangerous ``BadData`` subclass, as the
+    serializer does.
+    """
+
+    __slots__ = ("_keyed", "_serializer")
+
+    def __init__(
+        self,
+        secret_keys: t.Sequence[str | bytes],
+        salt: str | bytes,
+        digest_method: t.Any,
+        serializer: t.Any,
+    ) -> None:
+        salt_bytes = salt.encode() if isinstance(salt, str) else salt
+        keyed = []
+        # The current key (last) signs; every key is tried, newest first.
+        for key in reversed(secret_keys):
+            key_bytes = key.encode() if isinstance(key, str) else bytes(key)
+            derived = hmac.new(key_bytes, salt_bytes, digest_method).digest()
+            keyed.append(hmac.new(derived, digestmod=digest_method))
+        self._keyed = keyed
+        self._serializer = serializer
+
+    def dumps(self, obj: t.Any) -> str:
+        """Serialize, compress if that helps, timestamp and sign ``obj``."""
+        json = self._serializer.dumps(obj).encode()
+        compressed = zlib.compress(json)
+        if len(compressed) < len(json) - 1:
+            payload = b"." + _b64encode(compressed)
+        else:
+            payload = _b64encode(json)
+        now = _now()
+        stamp = _b64encode(now.to_bytes(max(1, (now.bit_length() + 7) // 8), "big"))
+        value = payload + b"." + stamp
+        mac = self._keyed[0].copy()
+        mac.update(value)
+        return (value + b"." + _b64encode(mac.digest())).decode("ascii")
+
+    def loads(self, signed: str, max_age: int | None) -> t.Any:
+        """Verify ``signed`` with any of the keys, check its age, and load it."""
+        data = signed.encode("utf-8", "surrogateescape")
+        value, sep, sig_text = data.rpartition(b".")
+        if not sep:
+            raise BadSignature("No '.' found in value")
+        try:
+            sig = _b64decode(sig_text)
+        except (binascii.Error, ValueError):
+            sig = b""
+        for keyed in self._keyed:
+            mac = keyed.copy()
+            mac.update(value)
+            if hmac.compare_digest(sig, mac.digest()):
+                break
+        else:
+            raise BadSignature("Signature does not match", payload=value)
+        payload, sep, stamp = value.rpartition(b".")
+        if not sep:
+            raise BadTimeSignature("timestamp missing", payload=value)
+        try:
+            stamp_bytes = _b64decode(stamp)
+        except (binascii.Error, ValueError):
+            stamp_bytes = b""
+        if not stamp_bytes or len(stamp_bytes) > 8:
+            raise BadTimeSignature("Malformed timestamp", payload=payload)
+        if max_age is not None:
+            age = _now() - int.from_bytes(stamp_bytes, "big")
+            if age > max_age or age < 0:
+                raise SignatureExpired(f"Signature age {age}", payload=payload)
+        try:
+            if payload[:1] == b".":
+                json = zlib.decompress(_b64decode(payload[1:]))
+            else:
+                json = _b64decode(payload)
+            return self._serializer.loads(json.decode("utf-8"))
+        except Exception as e:
+            raise BadPayload("Could not load the session data", original_error=e) from e

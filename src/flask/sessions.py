@@ -20,6 +20,7 @@ from werkzeug.datastructures import CallbackDict
 from werkzeug.http import dump_cookie
 
 from ._signing import CachedSignerSerializer
+from ._signing import SessionCodec as _SessionCodec
 from .json.tag import TaggedJSONSerializer
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -302,6 +303,53 @@ class SecureCookieSessionInterface(SessionInterface):
         Built once per set of keys and settings, then reused; changing
         ``SECRET_KEY`` or ``SECRET_KEY_FALLBACKS`` makes a new one.
         """
+        return self._cached(app, self._serializers, self._make_serializer)  # type: ignore[no-any-return]
+
+    def _make_serializer(self, keys: list[t.Any]) -> URLSafeTimedSerializer:
+        # itsdangerous signs with the last key and accepts all of them.
+        return CachedSignerSerializer(
+            keys,
+            salt=self.salt,
+            serializer=self.serializer,
+            signer_kwargs={
+                "key_derivation": self.key_derivation,
+                "digest_method": self.digest_method,
+            },
+        )
+
+    def _codec(self, app: Flask) -> t.Any:
+        """What opens and saves cookies: the one-pass :class:`SessionCodec`
+        for the standard settings, else :meth:`get_signing_serializer` (so
+        overriding it or the signing settings keeps working)."""
+        cls = type(self)
+        if (
+            cls.get_signing_serializer is _BASE_GET_SERIALIZER
+            and self.key_derivation == "hmac"
+            and type(self.serializer) is TaggedJSONSerializer
+        ):
+            return self._cached(app, self._codecs, self._make_codec)
+        return self.get_signing_serializer(app)
+
+    def _make_codec(self, keys: list[t.Any]) -> _SessionCodec:
+        return _SessionCodec(keys, self.salt, self.digest_method, self.serializer)
+
+    @property
+    def _serializers(self) -> dict[tuple[t.Any, ...], t.Any]:
+        # Created on first use so subclasses need not call an ``__init__``.
+        return self.__dict__.setdefault("_serializer_cache", {})  # type: ignore[no-any-return]
+
+    @property
+    def _codecs(self) -> dict[tuple[t.Any, ...], t.Any]:
+        return self.__dict__.setdefault("_codec_cache", {})  # type: ignore[no-any-return]
+
+    def _cached(
+        self,
+        app: Flask,
+        cache: dict[tuple[t.Any, ...], t.Any],
+        make: t.Callable[[list[t.Any]], t.Any],
+    ) -> t.Any:
+        """The object ``make(keys)`` for ``app``'s current keys and this
+        instance's settings, built once and reused; ``None`` without a key."""
         secret_key = app.secret_key
         if not secret_key:
             return None
@@ -315,39 +363,24 @@ class SecureCookieSessionInterface(SessionInterface):
             self.digest_method,
             self.serializer,
         )
-        # Settings may differ per instance, so each instance has its own cache,
-        # created here so subclasses need not call an ``__init__``.
-        cache: dict[tuple[t.Any, ...], URLSafeTimedSerializer] | None
-        cache = self.__dict__.get("_serializers")
-        if cache is None:
-            cache = self.__dict__["_serializers"] = {}
         try:
-            signer = cache.get(cache_key)  # type: ignore[arg-type]
+            obj = cache.get(cache_key)  # type: ignore[arg-type]
         except TypeError:  # something unhashable (a bytearray key): no caching
-            signer, cache_key = None, None
-        if signer is None:
-            # itsdangerous signs with the last key and accepts all of them.
-            signer = CachedSignerSerializer(
-                [*fallback_keys, secret_key],
-                salt=self.salt,
-                serializer=self.serializer,
-                signer_kwargs={
-                    "key_derivation": self.key_derivation,
-                    "digest_method": self.digest_method,
-                },
-            )
+            obj, cache_key = None, None
+        if obj is None:
+            obj = make([*fallback_keys, secret_key])
             if cache_key is not None:
                 if len(cache) >= _CACHE_LIMIT:
                     cache.clear()
-                cache[cache_key] = signer
-        return signer
+                cache[cache_key] = obj
+        return obj
 
     def open_session(
         self, app: Flask, request: SansioRequest
     ) -> SecureCookieSession | None:
         """Load the session from the cookie; an empty session if there is no
         valid cookie, ``None`` if no secret key is set."""
-        signer = self.get_signing_serializer(app)
+        signer = self._codec(app)
         if signer is None:
             return None
         value = request.cookies.get(self.get_cookie_name(app))
@@ -377,7 +410,7 @@ class SecureCookieSessionInterface(SessionInterface):
         httponly = self.get_cookie_httponly(app)
 
         if session.accessed:
-            response.vary.add("Cookie")
+            _vary_cookie(response)
 
         if not session:
             # An emptied session: remove the cookie with the same attributes
@@ -392,13 +425,13 @@ class SecureCookieSessionInterface(SessionInterface):
                     samesite=samesite,
                     httponly=httponly,
                 )
-                response.vary.add("Cookie")
+                _vary_cookie(response)
             return
 
         if not self.should_set_cookie(app, session):
             return
 
-        signer = self.get_signing_serializer(app)
+        signer = self._codec(app)
         if signer is None:
             return
         value = signer.dumps(dict(session))
@@ -437,8 +470,20 @@ class SecureCookieSessionInterface(SessionInterface):
             partitioned=partitioned,
             samesite=samesite,
         )
+        _vary_cookie(response)
+
+
+def _vary_cookie(response: SansioResponse) -> None:
+    """Add ``Cookie`` to the ``Vary`` header, without parsing and rebuilding
+    the header when it is absent or already lists it."""
+    vary = response.headers.get("Vary")
+    if vary is None:
+        response.headers["Vary"] = "Cookie"
+    elif vary != "Cookie":
         response.vary.add("Cookie")
 
+
+_BASE_GET_SERIALIZER = SecureCookieSessionInterface.get_signing_serializer
 
 #: An upper bound on what ``Set-Cookie`` attributes add to name and value:
 #: ``=``, ``Expires=<date>``, ``Secure``, ``HttpOnly``, ``Path=``,
