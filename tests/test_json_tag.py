@@ -189,3 +189,35 @@ def test_uses_app_json_provider_in_app_context(app: t.Any) -> None:
     with app.app_context():
         # The default provider sorts keys.
         assert s.dumps({"b": 1, "a": (2,)}) == '{"a":{" t":[2]},"b":1}'
+
+
+def test_custom_tag_for_plain_strings_is_used() -> None:
+    """A registered tag may claim plain str values and one-key dicts; the
+    shortcut for built-in types must not bypass it."""
+
+    class TagAt(JSONTag):
+        __slots__ = ()
+        key = " at"
+
+        def check(self, value: t.Any) -> bool:
+            return isinstance(value, str) and value.startswith("@")
+
+        def to_json(self, value: t.Any) -> t.Any:
+            return value[1:]
+
+        def to_python(self, value: t.Any) -> t.Any:
+            return "@" + value
+
+    s = TaggedJSONSerializer()
+    s.register(TagAt, index=0)
+    data = {"user": "@alice", "n": 1, "nested": {"k": "@bob"}}
+    assert s.tag(data) == {
+        "user": {" at": "alice"},
+        "n": 1,
+        "nested": {"k": {" at": "bob"}},
+    }
+    assert s.loads(s.dumps(data)) == data
+    # Appended at the end it is still checked for strings.
+    s2 = TaggedJSONSerializer()
+    s2.register(TagAt)
+    assert s2.tag("@x") == {" at": "x"}

@@ -82,6 +82,23 @@ def _now() -> int:
     return TimestampSigner.get_timestamp(None)  # type: ignore[arg-type]
 
 
+def _compress(data: bytes) -> bytes:
+    """zlib-compress ``data``; a small input gets a small window and hash
+    table, which compress it as well but avoid setting up ~256 KB of state
+    (which costs more than the whole rest of a request). The stream differs
+    from ``zlib.compress`` only in its header, so any zlib reader (real
+    Flask's too) decompresses it."""
+    if len(data) > _SMALL:
+        return zlib.compress(data)
+    c = zlib.compressobj(6, zlib.DEFLATED, 9, 4)
+    return c.compress(data) + c.flush()
+
+
+#: The window of the small compressor (2**9 bytes): inputs up to this size
+#: see every earlier byte, as with the default 32 KB window.
+_SMALL = 512
+
+
 def _b64encode(data: bytes) -> bytes:
     return urlsafe_b64encode(data).rstrip(b"=")
 
@@ -92,7 +109,8 @@ def _b64decode(data: bytes) -> bytes:
 
 class SessionCodec:
     """Sign and serialize session data in itsdangerous' URL-safe timed
-    format, byte for byte, in one pass.
+    format in one pass (the same bytes, except that a small compressed
+    payload has a different zlib header; see :func:`_compress`).
 
     ``URLSafeTimedSerializer`` goes through several layers of generic code
     per cookie (signer lookup, key derivation, payload and timestamp
@@ -124,7 +142,7 @@ class SessionCodec:
     def dumps(self, obj: t.Any) -> str:
         """Serialize, compress if that helps, timestamp and sign ``obj``."""
         json = self._serializer.dumps(obj).encode()
-        compressed = zlib.compress(json)
+        compressed = _compress(json)
         if len(compressed) < len(json) - 1:
             payload = b"." + _b64encode(compressed)
         else:

@@ -383,7 +383,7 @@ class SecureCookieSessionInterface(SessionInterface):
         signer = self._codec(app)
         if signer is None:
             return None
-        value = request.cookies.get(self.get_cookie_name(app))
+        value = _session_cookie(request, self.get_cookie_name(app))
         if not value:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
@@ -471,6 +471,37 @@ class SecureCookieSessionInterface(SessionInterface):
             samesite=samesite,
         )
         _vary_cookie(response)
+
+
+#: Characters of a signed session cookie value (URL-safe base64 and dots).
+_SIGNED_CHARS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+)
+
+
+def _session_cookie(request: SansioRequest, name: str) -> str | None:
+    """The value of cookie ``name``, as ``request.cookies.get(name)`` returns
+    it, without parsing every cookie of the header when that is not needed.
+
+    The header is only scanned directly if it has no quotes and the value
+    found is made of signed-value characters; otherwise (or if the cookies
+    were already parsed) werkzeug's parser decides.
+    """
+    if "cookies" not in request.__dict__:
+        header = request.headers.get("Cookie")
+        if not header:
+            return None
+        if '"' not in header:
+            for part in header.split(";"):
+                key, _, value = part.partition("=")
+                if key.strip() == name:
+                    value = value.strip()
+                    if _SIGNED_CHARS.issuperset(value):
+                        return value
+                    break
+            else:
+                return None
+    return request.cookies.get(name)
 
 
 def _vary_cookie(response: SansioResponse) -> None:

@@ -218,6 +218,10 @@ class TagDateTime(JSONTag):
         return parse_date(value)
 
 
+#: JSON scalar types, which the built-in tags pass through unchanged.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 class TaggedJSONSerializer:
     """Serialize to and from tagged JSON, with :class:`JSONTag` extensions.
 
@@ -225,7 +229,7 @@ class TaggedJSONSerializer:
     values no tag claims are passed to the JSON provider unchanged.
     """
 
-    __slots__ = ("order", "tags")
+    __slots__ = ("order", "tags", "_builtin_only")
 
     #: The tag classes registered on every new serializer, in check order.
     default_tags: list[type[JSONTag]] = [
@@ -244,6 +248,9 @@ class TaggedJSONSerializer:
         self.tags: dict[str, JSONTag] = {}
         #: Tags in the order they are checked when tagging.
         self.order: list[JSONTag] = []
+        #: Whether only the built-in tags are registered, so plain JSON
+        #: scalars and ordinary dicts can skip the tag checks.
+        self._builtin_only = True
         for cls in self.default_tags:
             self.register(cls)
 
@@ -269,9 +276,21 @@ class TaggedJSONSerializer:
             self.order.append(tag)
         else:
             self.order.insert(index, tag)
+        self._builtin_only = [type(t) for t in self.order] == _BUILTIN_ORDER
 
     def tag(self, value: t.Any) -> t.Any:
         """Convert ``value`` to tagged, JSON-compatible data."""
+        if self._builtin_only:
+            # No built-in tag matches these exact types, and an ordinary dict
+            # only needs its values tagged.
+            value_type = type(value)
+            if value_type in _SCALARS:
+                return value
+            if value_type is dict and (
+                len(value) != 1 or next(iter(value)) not in self.tags
+            ):
+                tag = self.tag
+                return {k: tag(v) for k, v in value.items()}
         for tag in self.order:
             if tag.check(value):
                 return tag.tag(value)
@@ -289,6 +308,8 @@ class TaggedJSONSerializer:
 
     def _untag_scan(self, value: t.Any) -> t.Any:
         """Untag nested data bottom-up, so inner tags are resolved first."""
+        if type(value) in _SCALARS:
+            return value
         if isinstance(value, dict):
             scan = self._untag_scan
             return self.untag({k: scan(v) for k, v in value.items()})
@@ -304,3 +325,7 @@ class TaggedJSONSerializer:
     def loads(self, value: str | bytes) -> t.Any:
         """Deserialize tagged JSON and convert the tags back."""
         return self._untag_scan(loads(value))
+
+
+#: The tag classes of a fresh serializer, in check order.
+_BUILTIN_ORDER: list[type[JSONTag]] = list(TaggedJSONSerializer.default_tags)
