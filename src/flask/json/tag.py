@@ -289,8 +289,8 @@ class TaggedJSONSerializer:
             if value_type is dict and (
                 len(value) != 1 or next(iter(value)) not in self.tags
             ):
-                tag = self.tag
-                return {k: tag(v) for k, v in value.items()}
+                tag_value = self.tag
+                return {k: tag_value(v) for k, v in value.items()}
         for tag in self.order:
             if tag.check(value):
                 return tag.tag(value)
