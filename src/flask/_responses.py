@@ -6,6 +6,7 @@ import typing as t
 from collections.abc import Iterator
 
 from werkzeug.datastructures import Headers
+from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Response as BaseResponse
 
 from . import typing as ft
@@ -31,6 +32,9 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
     if rv_type is response_class:
         return rv  # type: ignore[return-value]
     if rv_type is str:
+        content_type = _default_content_type(response_class)
+        if content_type is not None:
+            return response_class(t.cast(str, rv), content_type=content_type)
         return response_class(t.cast(str, rv))
     if rv_type is dict:
         return app.json.response(rv)  # type: ignore[return-value]
@@ -95,6 +99,25 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
     if headers:
         response.headers.update(headers)
     return response
+
+
+_content_types: dict[type, str | None] = {}
+
+
+def _default_content_type(cls: type[Response]) -> str | None:
+    """The ``Content-Type`` werkzeug's constructor gives a response of class
+    ``cls`` without arguments, or ``None`` if that cannot be passed in
+    directly (a custom ``__init__``, no default mimetype). Passing it skips
+    a header lookup that raises and catches ``KeyError`` per response."""
+    try:
+        return _content_types[cls]
+    except KeyError:
+        pass
+    value = None
+    if cls.__init__ is BaseResponse.__init__ and cls.default_mimetype:
+        value = get_content_type(cls.default_mimetype, "utf-8")
+    _content_types[cls] = value
+    return value
 
 
 def _current_endpoint() -> str | None:

@@ -488,7 +488,12 @@ def _session_cookie(request: SansioRequest, name: str) -> str | None:
     were already parsed) werkzeug's parser decides.
     """
     if "cookies" not in request.__dict__:
-        header = request.headers.get("Cookie")
+        environ = getattr(request, "environ", None)
+        if environ is not None:
+            header = environ.get("HTTP_COOKIE")
+        else:
+            header = request.headers.get("Cookie")
+        header = t.cast("str | None", header)
         if not header:
             return None
         if '"' not in header:
@@ -507,11 +512,15 @@ def _session_cookie(request: SansioRequest, name: str) -> str | None:
 def _vary_cookie(response: SansioResponse) -> None:
     """Add ``Cookie`` to the ``Vary`` header, without parsing and rebuilding
     the header when it is absent or already lists it."""
-    vary = response.headers.get("Vary")
-    if vary is None:
-        response.headers["Vary"] = "Cookie"
-    elif vary != "Cookie":
-        response.vary.add("Cookie")
+    headers = response.headers
+    # A scan, not ``headers.get``: werkzeug raises and catches an exception
+    # for a missing header.
+    for key, value in headers:
+        if key.lower() == "vary":
+            if value != "Cookie":
+                response.vary.add("Cookie")
+            return
+    headers.add("Vary", "Cookie")
 
 
 _BASE_GET_SERIALIZER = SecureCookieSessionInterface.get_signing_serializer
