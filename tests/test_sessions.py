@@ -726,8 +726,10 @@ def test_custom_session_interface(app: flask.Flask, client: Client) -> None:
     assert client.get("/get").data == b"1"
     assert calls == ["open", "save", "open", "save"]
     calls.clear()
+    # Another interface is opened and saved even when the view does not
+    # use the session, as in Flask.
     client.get("/none")
-    assert calls == []
+    assert calls == ["open", "save"]
 
 
 def test_open_session_returning_none_uses_null_session(
@@ -1085,3 +1087,29 @@ def test_session_cookie_lookup_matches_werkzeug(header: str) -> None:
     environ = EnvironBuilder(headers={"Cookie": header} if header else {}).get_environ()
     expected = Request(environ).cookies.get("session")
     assert _session_cookie(Request(environ), "session") == expected
+
+
+def test_custom_session_interface_is_opened_and_saved_on_every_request() -> None:
+    """Our cookie session is opened lazily, but another interface (an
+    extension's) is opened and saved on every request, as in Flask, even
+    when the view never touches the session."""
+    calls: list[str] = []
+
+    class Interface(flask.sessions.SecureCookieSessionInterface):
+        def open_session(self, app: t.Any, request: t.Any) -> t.Any:
+            calls.append("open")
+            return super().open_session(app, request)
+
+        def save_session(self, app: t.Any, session: t.Any, response: t.Any) -> None:
+            calls.append("save")
+            response.headers["X-Saved"] = "1"
+            super().save_session(app, session, response)
+
+    app = flask.Flask(__name__)
+    app.secret_key = "k"
+    app.session_interface = Interface()
+    app.get("/")(lambda: "ok")
+    rv = app.test_client().get("/")
+    assert calls == ["open", "save"]
+    assert rv.headers["X-Saved"] == "1"
+    assert "Set-Cookie" not in rv.headers

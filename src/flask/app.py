@@ -26,7 +26,6 @@ from werkzeug.routing import RoutingException
 from werkzeug.utils import cached_property
 
 from . import typing as ft
-from ._async import async_to_sync as _async_to_sync
 from ._resources import FileAccessMixin
 from ._responses import make_response as _make_response
 from ._responses import serve
@@ -364,7 +363,11 @@ class Flask(FileAccessMixin, App):
     ) -> t.Callable[..., t.Any]:
         """Wrap a coroutine function to run to completion when called (on
         this thread's event loop, reused across calls)."""
-        return _async_to_sync(func)
+        # Imported here: asyncio is a noticeable part of start-up time and
+        # most apps have no async views.
+        from ._async import async_to_sync
+
+        return async_to_sync(func)
 
     # -- URLs --------------------------------------------------------------------
 
@@ -516,13 +519,17 @@ class Flask(FileAccessMixin, App):
 
         interface = self.session_interface
         sess = ctx._session
-        if (
-            sess is None
-            and "HTTP_COOKIE" in req.environ
-            and self.config["SESSION_REFRESH_EACH_REQUEST"]
-            and interface.get_cookie_name(self) in req.cookies
+        if sess is None and (
+            type(interface) is not SecureCookieSessionInterface
+            or (
+                "HTTP_COOKIE" in req.environ
+                and self.config["SESSION_REFRESH_EACH_REQUEST"]
+                and interface.get_cookie_name(self) in req.cookies
+            )
         ):
-            # Not used by this request, but a permanent session is refreshed.
+            # Not used by this request, but a permanent cookie session is
+            # refreshed, and another session interface is opened and saved
+            # on every request as it expects.
             sess = ctx.session
         if sess is not None and not interface.is_null_session(sess):
             interface.save_session(self, sess, response)
