@@ -11,8 +11,6 @@ import binascii
 import hmac
 import typing as t
 import zlib
-from base64 import urlsafe_b64decode
-from base64 import urlsafe_b64encode
 
 from itsdangerous import BadPayload
 from itsdangerous import BadSignature
@@ -99,12 +97,21 @@ def _compress(data: bytes) -> bytes:
 _SMALL = 512
 
 
+#: URL-safe base64 alphabet to the standard one and back.
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
+_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def _b64encode(data: bytes) -> bytes:
-    return urlsafe_b64encode(data).rstrip(b"=")
+    """URL-safe base64 without padding (``base64.urlsafe_b64encode`` minus
+    its wrapper layers, which show up per cookie)."""
+    return binascii.b2a_base64(data, newline=False).translate(_TO_URLSAFE).rstrip(b"=")
 
 
 def _b64decode(data: bytes) -> bytes:
-    return urlsafe_b64decode(data + b"=" * (-len(data) % 4))
+    """Decode URL-safe base64, padding optional; like ``urlsafe_b64decode``,
+    characters outside the alphabet are skipped."""
+    return binascii.a2b_base64(data.translate(_FROM_URLSAFE) + b"=" * (-len(data) % 4))
 
 
 class SessionCodec:
