@@ -14,15 +14,12 @@ import http.client
 import importlib.util
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import server_process
 
 import flask
 
@@ -56,62 +53,25 @@ needs_waitress = pytest.mark.skipif(
 
 
 def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop the server and every worker it forked."""
-    if proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
+    return server_process.free_port()
 
 
 @contextlib.contextmanager
 def _serve(cmd: list[str], port: int, log_path: str) -> t.Iterator[int]:
-    """Run ``cmd`` in its own process group until ``port`` accepts
-    connections; yield the port, then stop the group."""
-    env = dict(os.environ)
-    # The servers import "deploy_app" from tests/apps, and must import the
-    # flask package the tests are running.
-    env["PYTHONPATH"] = os.pathsep.join(
-        [APPS_DIR, os.path.dirname(OUR_FLASK), env.get("PYTHONPATH", "")]
-    )
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=APPS_DIR,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                with open(log_path, encoding="utf-8", errors="replace") as f:
-                    output = f.read()
-                pytest.fail(f"server exited early ({proc.returncode}):\n{output}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"server did not listen within {START_TIMEOUT}s")
-                time.sleep(0.1)
+    """Run ``cmd`` until ``port`` accepts connections; yield the port.
+
+    The servers import "deploy_app" from tests/apps, and must import the
+    flask package the tests are running.
+    """
+    with server_process.serve(
+        cmd,
+        port,
+        log_path,
+        cwd=APPS_DIR,
+        pythonpath=[APPS_DIR, os.path.dirname(OUR_FLASK)],
+        start_timeout=START_TIMEOUT,
+    ):
         yield port
-    finally:
-        _stop(proc)
 
 
 def _gunicorn_cmd(port: int, worker: str, target: str) -> list[str]:

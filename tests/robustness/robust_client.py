@@ -8,15 +8,11 @@ import contextlib
 import http.client
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 import typing as t
 import uuid
 
-import pytest
+import server_process
 
 import flask
 
@@ -202,59 +198,21 @@ def test_client_sender(client: flask.testing.FlaskClient) -> Send:
 test_client_sender.__test__ = False  # type: ignore[attr-defined]
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop the server and every worker it forked, waiting a bounded time."""
-    if proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
+free_port = server_process.free_port
 
 
 @contextlib.contextmanager
 def serve(cmd: list[str], port: int, log_path: str) -> t.Iterator[str]:
-    """Run ``cmd`` in its own process group until ``port`` accepts
-    connections; yield the log path, then stop the whole group."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([HERE, OUR_SRC, env.get("PYTHONPATH", "")])
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=HERE,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                with open(log_path, encoding="utf-8", errors="replace") as f:
-                    output = f.read()
-                pytest.fail(f"server exited early ({proc.returncode}):\n{output}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"server did not listen within {START_TIMEOUT}s")
-                time.sleep(0.05)
+    """Run ``cmd`` until ``port`` accepts connections; yield the log path."""
+    with server_process.serve(
+        cmd,
+        port,
+        log_path,
+        cwd=HERE,
+        pythonpath=[HERE, OUR_SRC],
+        start_timeout=START_TIMEOUT,
+    ):
         yield log_path
-    finally:
-        _stop(proc)
 
 
 def gunicorn_cmd(port: int, workers: int, threads: int) -> list[str]:
