@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import typing as t
 from functools import lru_cache
 from urllib.parse import quote as _url_quote
 
+from werkzeug.exceptions import BadRequest
 from werkzeug.routing import BuildError
 from werkzeug.routing import MapAdapter
 from werkzeug.wsgi import get_host
@@ -40,6 +42,7 @@ def create_url_adapter(app: Flask, request: Request | None) -> MapAdapter | None
             and "HTTP_UPGRADE" not in environ
         ):
             return _fast_adapter(app, environ)
+        _check_host(environ.get("HTTP_HOST"))
         trusted_hosts = config["TRUSTED_HOSTS"]
         if trusted_hosts is not None:
             request.trusted_hosts = trusted_hosts
@@ -65,6 +68,29 @@ def create_url_adapter(app: Flask, request: Request | None) -> MapAdapter | None
     return None
 
 
+# werkzeug's host syntax, plus ``_`` (container and service names use it)
+# and an empty port (allowed by RFC 3986).
+_host_syntax = re.compile(
+    r"(?:[a-z0-9._-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([0-9]*))?",
+    re.ASCII | re.IGNORECASE,
+).fullmatch
+
+
+def _check_host(host: str | None) -> None:
+    """Raise a 400 for a ``Host`` header that cannot name a host: characters
+    no host name has (space, ``/``, ``@``, non-ASCII), an unclosed IPv6
+    bracket, or a port outside 1-65535. werkzeug would treat it as no Host at
+    all (``request.host == ""``, external URLs like ``http:///x``)."""
+    if not host:
+        return
+    match = _host_syntax(host)
+    if match is not None:
+        port = match.group(1)
+        if not port or 0 < int(port) < 65536:
+            return
+    raise BadRequest("The Host header is malformed.")
+
+
 @lru_cache(maxsize=256)
 def _server_name(
     scheme: str, host: str | None, name: str | None, port: str | None
@@ -72,7 +98,9 @@ def _server_name(
     """The adapter's server name for a request's host values, as
     ``Map.bind_to_environ`` computes it (lowercase, IDNA-encoded, standard
     port dropped). Cached: a site sees few distinct hosts, and the cache is
-    bounded so random Host headers cannot grow it."""
+    bounded so random Host headers cannot grow it. A malformed Host raises,
+    and raising is not cached."""
+    _check_host(host)
     environ: dict[str, t.Any] = {"wsgi.url_scheme": scheme}
     if host is not None:
         environ["HTTP_HOST"] = host

@@ -436,40 +436,24 @@ class SecureCookieSessionInterface(SessionInterface):
             return
         value = signer.dumps(dict(session))
         expires = self.get_expiration_time(app, session)
-        limit = response.max_cookie_size
-        # The attributes add at most ~130 bytes plus the domain and path, so
-        # the exact size is only computed for a cookie near the limit.
-        if limit and len(name) + len(value) + len(domain or "") + len(path) > (
-            limit - _COOKIE_ATTRS_MAX
-        ):
-            size = len(
-                dump_cookie(
-                    name,
-                    value,
-                    expires=expires,
-                    path=path,
-                    domain=domain,
-                    secure=secure,
-                    httponly=httponly,
-                    samesite=samesite,
-                    partitioned=partitioned,
-                    max_size=0,
-                )
-            )
-            if size > limit:
-                _cookie_too_large(app, name, size, limit)
-                return
-        response.set_cookie(
+        # Built once: its size decides whether it is sent at all.
+        header = dump_cookie(
             name,
             value,
             expires=expires,
-            httponly=httponly,
-            domain=domain,
             path=path,
+            domain=domain,
             secure=secure,
-            partitioned=partitioned,
+            httponly=httponly,
             samesite=samesite,
+            partitioned=partitioned,
+            max_size=0,
         )
+        limit = response.max_cookie_size
+        if limit and len(header) > limit:
+            _cookie_too_large(app, name, len(header), limit)
+            return
+        response.headers.add("Set-Cookie", header)
         _vary_cookie(response)
 
 
@@ -524,11 +508,6 @@ def _vary_cookie(response: SansioResponse) -> None:
 
 
 _BASE_GET_SERIALIZER = SecureCookieSessionInterface.get_signing_serializer
-
-#: An upper bound on what ``Set-Cookie`` attributes add to name and value:
-#: ``=``, ``Expires=<date>``, ``Secure``, ``HttpOnly``, ``Path=``,
-#: ``Domain=``, ``SameSite=Strict``, ``Partitioned`` and the separators.
-_COOKIE_ATTRS_MAX = 160
 
 
 def _cookie_too_large(app: Flask, name: str, size: int, limit: int) -> None:

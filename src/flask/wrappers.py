@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import typing as t
 from urllib.parse import parse_qsl
 
@@ -20,7 +19,6 @@ from . import json
 from .globals import _cv_app
 
 if t.TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIEnvironment
     from werkzeug.datastructures import MultiDict
     from werkzeug.formparser import t_parse_result
     from werkzeug.routing import Rule
@@ -33,34 +31,6 @@ _WZ_MAX_FORM_PARTS = RequestBase.max_form_parts
 # Bytes that are not UTF-8 stay percent-encoded (``\xff`` -> ``%FF``), as
 # werkzeug already does for percent-encoded invalid bytes.
 _URL_QUOTE = "werkzeug.url_quote"
-
-# werkzeug's host syntax, plus ``_`` (container and service names use it)
-# and an empty port (allowed by RFC 3986).
-_host_syntax = re.compile(
-    r"(?:[a-z0-9._-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([0-9]*))?",
-    re.ASCII | re.IGNORECASE,
-).fullmatch
-
-# Host values already found valid. A server sees few, so a set lookup replaces
-# the regex on the hot path; bounded so random Host headers cannot grow it.
-_valid_hosts: set[str] = set()
-_VALID_HOSTS_MAX = 256
-
-
-def _host_is_malformed(host: str) -> bool:
-    """Whether a ``Host`` header value cannot name a host: characters that no
-    host name has (space, ``/``, ``@``, non-ASCII), an unclosed IPv6 bracket,
-    or a port outside 1-65535. Valid values are remembered in
-    ``_valid_hosts``."""
-    match = _host_syntax(host)
-    if match is None:
-        return True
-    port = match.group(1)
-    if port and not 0 < int(port) < 65536:
-        return True
-    if len(_valid_hosts) < _VALID_HOSTS_MAX:
-        _valid_hosts.add(host)
-    return False
 
 
 class _TerminatedBody(LimitedStream):
@@ -181,20 +151,6 @@ class Request(RequestBase):
     _max_content_length: int | None = None
     _max_form_memory_size: int | None = None
     _max_form_parts: int | None = None
-
-    def __init__(
-        self,
-        environ: WSGIEnvironment,
-        populate_request: bool = True,
-        shallow: bool = False,
-    ) -> None:
-        super().__init__(environ, populate_request, shallow)
-        host = environ.get("HTTP_HOST")
-        if host and host not in _valid_hosts and _host_is_malformed(host):
-            # werkzeug treats it as no Host at all (``request.host == ""``,
-            # external URLs like ``http:///x``); answer 400 instead, through
-            # the routing error that dispatch raises.
-            self.routing_exception = BadRequest("The Host header is malformed.")
 
     @cached_property
     def args(self) -> MultiDict[str, str]:
