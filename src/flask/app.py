@@ -33,6 +33,9 @@ from ._hooks import legacy_hooks_of_instance
 from ._resources import FileAccessMixin
 from ._responses import make_response as _make_response
 from ._responses import serve
+from ._teardown import run_each
+from ._teardown import send_each
+from ._teardown import teardown_error
 from ._urls import build_url
 from ._urls import create_url_adapter as _create_url_adapter
 from .ctx import _sentinel
@@ -731,8 +734,10 @@ class Flask(FileAccessMixin, App):
         ctx: AppContext = _sentinel,  # type: ignore[assignment]
         exc: BaseException | None = _sentinel,  # type: ignore[assignment]
     ) -> None:
-        """Run ``teardown_request`` functions (innermost blueprint first); all
-        run even if one raises, and the first error is re-raised."""
+        """Run ``teardown_request`` functions (innermost blueprint first), then
+        the ``request_tearing_down`` receivers; all run even if some raise,
+        and their errors are raised together afterwards (an exception group,
+        or the first error on Python 3.10)."""
         if not isinstance(ctx, AppContext):  # 3.1 form: (exc) or ()
             if exc is _sentinel:
                 exc = t.cast("BaseException | None", ctx)
@@ -740,10 +745,14 @@ class Flask(FileAccessMixin, App):
         if exc is _sentinel:
             exc = sys.exc_info()[1]
         req = ctx._request
-        funcs = self._hooks("teardown", req.blueprint if req else None)
-        _run_all(self, funcs, exc)
+        errors: list[Exception] = []
+        run_each(
+            self, self._hooks("teardown", req.blueprint if req else None), exc, errors
+        )
         if request_tearing_down.receivers:
-            request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
+            send_each(request_tearing_down, self, errors, exc=exc)
+        if errors:
+            raise teardown_error("request teardown", errors)
 
     def do_teardown_appcontext(
         self,
@@ -751,27 +760,16 @@ class Flask(FileAccessMixin, App):
         exc: BaseException | None = _sentinel,  # type: ignore[assignment]
     ) -> None:
         """Run ``teardown_appcontext`` functions in reverse registration
-        order; all run even if one raises."""
+        order, then the ``appcontext_tearing_down`` receivers; all run even
+        if some raise, and their errors are raised together afterwards."""
         if not isinstance(ctx, AppContext):  # 3.1 form: (exc) or ()
             if exc is _sentinel:
                 exc = t.cast("BaseException | None", ctx)
         if exc is _sentinel:
             exc = sys.exc_info()[1]
-        _run_all(self, reversed(self.teardown_appcontext_funcs), exc)
+        errors: list[Exception] = []
+        run_each(self, reversed(self.teardown_appcontext_funcs), exc, errors)
         if appcontext_tearing_down.receivers:
-            appcontext_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
-
-
-def _run_all(
-    app: Flask, funcs: t.Iterable[ft.TeardownCallable], exc: BaseException | None
-) -> None:
-    """Call every teardown function; re-raise the first error afterwards."""
-    first_error: BaseException | None = None
-    for func in funcs:
-        try:
-            app.ensure_sync(func)(exc)
-        except Exception as e:
-            if first_error is None:
-                first_error = e
-    if first_error is not None:
-        raise first_error
+            send_each(appcontext_tearing_down, self, errors, exc=exc)
+        if errors:
+            raise teardown_error("app teardown", errors)

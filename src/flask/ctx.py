@@ -16,6 +16,7 @@ from types import TracebackType
 from werkzeug.exceptions import HTTPException
 
 from . import typing as ft
+from ._teardown import teardown_error as _teardown_error
 from .globals import _cv_app
 from .signals import appcontext_popped
 from .signals import appcontext_pushed
@@ -196,22 +197,7 @@ class AppContext:
             if len(self._cv_tokens) == 1:
                 if exc is _sentinel:
                     exc = sys.exc_info()[1]
-                app = self.app
-                legacy = app._legacy_hooks
-                try:
-                    if self._request is not None:
-                        try:
-                            if "do_teardown_request" in legacy:
-                                app.do_teardown_request(exc)  # type: ignore[arg-type]
-                            else:
-                                app.do_teardown_request(self, exc)
-                        finally:
-                            self._request.close()
-                finally:
-                    if "do_teardown_appcontext" in legacy:
-                        app.do_teardown_appcontext(exc)  # type: ignore[arg-type]
-                    else:
-                        app.do_teardown_appcontext(self, exc)
+                self._teardown(exc)
         finally:
             token = self._cv_tokens.pop()
             current = _cv_app.get(None)
@@ -226,6 +212,34 @@ class AppContext:
                 )
             if not self._cv_tokens and appcontext_popped.receivers:
                 appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    def _teardown(self, exc: BaseException | None) -> None:
+        """Request teardown, close the request, app teardown: each step runs
+        even if an earlier one raised; their errors are raised together."""
+        app = self.app
+        legacy = app._legacy_hooks
+        errors: list[Exception] = []
+        try:
+            if self._request is not None:
+                try:
+                    if "do_teardown_request" in legacy:
+                        app.do_teardown_request(exc)  # type: ignore[arg-type]
+                    else:
+                        app.do_teardown_request(self, exc)
+                except Exception as e:
+                    errors.append(e)
+                finally:
+                    self._request.close()
+        finally:
+            try:
+                if "do_teardown_appcontext" in legacy:
+                    app.do_teardown_appcontext(exc)  # type: ignore[arg-type]
+                else:
+                    app.do_teardown_appcontext(self, exc)
+            except Exception as e:
+                errors.append(e)
+        if errors:
+            raise _teardown_error("context teardown", errors)
 
     def __enter__(self) -> AppContext:
         self.push()
