@@ -599,7 +599,7 @@ class Flask(FileAccessMixin, App):
             response = self.ensure_sync(func)(response)
 
         interface = self.session_interface
-        sess = ctx._session
+        sess = ctx._session_value
         if sess is None and (
             type(interface) is not SecureCookieSessionInterface
             or (
@@ -614,6 +614,7 @@ class Flask(FileAccessMixin, App):
             sess = ctx.session
         if sess is not None and not interface.is_null_session(sess):
             interface.save_session(self, sess, response)
+        ctx._response_done = True
         return response
 
     def make_default_options_response(self, ctx: AppContext | None = None) -> Response:
