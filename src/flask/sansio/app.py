@@ -450,7 +450,10 @@ class App(Scaffold):
         return False
 
     def should_ignore_error(self, error: BaseException | None) -> bool:
-        """Return ``True`` to hide ``error`` from teardown functions."""
+        """Return ``True`` to hide ``error`` from teardown functions.
+
+        Deprecated since 3.2: overriding it warns; an override is still used.
+        """
         return False
 
     # -- URLs --------------------------------------------------------------------
