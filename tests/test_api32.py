@@ -282,6 +282,28 @@ def test_our_methods_accept_the_31_form(app: flask.Flask) -> None:
         app.do_teardown_appcontext()
 
 
+def test_our_methods_accept_31_keyword_arguments(app: flask.Flask) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    seen: list[BaseException | None] = []
+    app.teardown_request(seen.append)
+    app.teardown_appcontext(seen.append)
+    with app.test_request_context("/"):
+        assert app.finalize_request(rv="kw").data == b"kw"
+        response = app.finalize_request("pos", True)  # type: ignore[arg-type]
+        assert response.data == b"pos"
+        response = app.process_response(response=flask.Response("r"))
+        assert response.data == b"r"
+        error = KeyError("k")
+        assert app.handle_exception(e=error).status_code == 500
+        assert app.handle_http_exception(e=NotFound()).code == 404  # type: ignore[union-attr]
+        app.do_teardown_request(exc=error)
+        app.do_teardown_appcontext(exc=None)
+        ctx = _cv_app.get()
+        app.do_teardown_request(ctx)
+        assert seen == [error, None, None]
+    assert seen[3:] == [None, None]  # popping the context
+
+
 # -- beyond 3.2: hooks assigned on the instance ------------------------------------
 
 

@@ -545,16 +545,18 @@ class Flask(FileAccessMixin, App):
 
     def finalize_request(
         self,
-        ctx: AppContext,
+        ctx: AppContext = _missing,
         rv: ft.ResponseReturnValue | HTTPException = _missing,
         from_error_handler: bool = False,
     ) -> Response:
         """Turn ``rv`` into a response and run response processing. An error
         during processing of an error response is logged, not raised."""
         if not isinstance(ctx, AppContext):  # 3.1 form: (rv, from_error_handler)
-            if rv is not _missing:
-                from_error_handler = t.cast(bool, rv)
-            ctx, rv = _cv_app.get(), ctx
+            if ctx is not _missing:
+                if rv is not _missing:
+                    from_error_handler = t.cast(bool, rv)
+                rv = ctx
+            ctx = _cv_app.get()
         response = self.make_response(rv)
         try:
             if "process_response" in self._legacy_hooks:
@@ -585,12 +587,14 @@ class Flask(FileAccessMixin, App):
         return _make_response(self, rv, environ)
 
     def process_response(
-        self, ctx: AppContext, response: Response = _missing
+        self, ctx: AppContext = _missing, response: Response = _missing
     ) -> Response:
         """Run ``after_this_request`` callbacks and ``after_request`` hooks,
         then save the session."""
-        if not isinstance(ctx, AppContext):  # 3.1 form: (response)
-            ctx, response = _cv_app.get(), ctx
+        if response is _missing or ctx is _missing:  # 3.1 form: (response)
+            if response is _missing:
+                response = t.cast(Response, ctx)
+            ctx = _cv_app.get()
         req = ctx._request
         assert req is not None
         for func in ctx._after_request_functions:
@@ -647,12 +651,14 @@ class Flask(FileAccessMixin, App):
     # -- error handling -----------------------------------------------------------
 
     def handle_http_exception(
-        self, ctx: AppContext, e: HTTPException = _missing
+        self, ctx: AppContext = _missing, e: HTTPException = _missing
     ) -> HTTPException | ft.ResponseReturnValue:
         """Use the registered handler for an HTTP error, or the error itself
         as the response. Redirects from routing are never handled."""
         if not isinstance(ctx, AppContext):  # 3.1 form: (e)
-            ctx, e = _cv_app.get(), ctx
+            if e is _missing:
+                e = ctx
+            ctx = _cv_app.get()
         if e.code is None or isinstance(e, RoutingException):
             return e
         req = ctx._request
@@ -662,13 +668,15 @@ class Flask(FileAccessMixin, App):
         return self.ensure_sync(handler)(e)  # type: ignore[no-any-return]
 
     def handle_user_exception(
-        self, ctx: AppContext, e: Exception = _missing
+        self, ctx: AppContext = _missing, e: Exception = _missing
     ) -> HTTPException | ft.ResponseReturnValue:
         """Handle an exception raised by a hook or view: HTTP errors go to
         :meth:`handle_http_exception`, others to a registered handler or are
         re-raised."""
         if not isinstance(ctx, AppContext):  # 3.1 form: (e)
-            ctx, e = _cv_app.get(), ctx
+            if e is _missing:
+                e = ctx
+            ctx = _cv_app.get()
         if isinstance(e, BadRequestKeyError) and (
             self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
         ):
@@ -683,11 +691,15 @@ class Flask(FileAccessMixin, App):
             raise
         return self.ensure_sync(handler)(e)  # type: ignore[no-any-return]
 
-    def handle_exception(self, ctx: AppContext, e: Exception = _missing) -> Response:
+    def handle_exception(
+        self, ctx: AppContext = _missing, e: Exception = _missing
+    ) -> Response:
         """Handle an unhandled exception: propagate it in debug/testing mode
         (``PROPAGATE_EXCEPTIONS``), else log it and respond with a 500."""
         if not isinstance(ctx, AppContext):  # 3.1 form: (e)
-            ctx, e = _cv_app.get(), ctx
+            if e is _missing:
+                e = ctx
+            ctx = _cv_app.get()
         exc_info = sys.exc_info()
         if got_request_exception.receivers:
             got_request_exception.send(
@@ -718,13 +730,15 @@ class Flask(FileAccessMixin, App):
 
     def log_exception(
         self,
-        ctx: AppContext,
+        ctx: AppContext = _missing,
         exc_info: tuple[type, BaseException, t.Any]
         | tuple[None, None, None] = _missing,
     ) -> None:
         """Log an unhandled exception with the request's path and method."""
         if not isinstance(ctx, AppContext):  # 3.1 form: (exc_info)
-            ctx, exc_info = _cv_app.get(), ctx
+            if exc_info is _missing:
+                exc_info = ctx
+            ctx = _cv_app.get()
         req = ctx.request
         self.logger.error(f"Exception on {req.path} [{req.method}]", exc_info=exc_info)
 
@@ -739,12 +753,13 @@ class Flask(FileAccessMixin, App):
         the ``request_tearing_down`` receivers; all run even if some raise,
         and their errors are raised together afterwards (an exception group,
         or the first error on Python 3.10)."""
-        if not isinstance(ctx, AppContext):  # 3.1 form: (exc) or ()
+        if exc is _sentinel or ctx is _sentinel:  # 3.1 forms, or only (ctx)
+            if not isinstance(ctx, AppContext):
+                if exc is _sentinel:
+                    exc = t.cast("BaseException | None", ctx)
+                ctx = _cv_app.get()
             if exc is _sentinel:
-                exc = t.cast("BaseException | None", ctx)
-            ctx = _cv_app.get()
-        if exc is _sentinel:
-            exc = sys.exc_info()[1]
+                exc = sys.exc_info()[1]
         req = ctx._request
         errors: list[Exception] = []
         run_each(
@@ -763,11 +778,11 @@ class Flask(FileAccessMixin, App):
         """Run ``teardown_appcontext`` functions in reverse registration
         order, then the ``appcontext_tearing_down`` receivers; all run even
         if some raise, and their errors are raised together afterwards."""
-        if not isinstance(ctx, AppContext):  # 3.1 form: (exc) or ()
-            if exc is _sentinel:
+        if exc is _sentinel:  # 3.1 forms, or only (ctx)
+            if not isinstance(ctx, AppContext):
                 exc = t.cast("BaseException | None", ctx)
-        if exc is _sentinel:
-            exc = sys.exc_info()[1]
+            if exc is _sentinel:
+                exc = sys.exc_info()[1]
         errors: list[Exception] = []
         run_each(self, reversed(self.teardown_appcontext_funcs), exc, errors)
         if appcontext_tearing_down.receivers:
