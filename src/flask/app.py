@@ -762,9 +762,9 @@ class Flask(FileAccessMixin, App):
                 exc = sys.exc_info()[1]
         req = ctx._request
         errors: list[Exception] = []
-        run_each(
-            self, self._hooks("teardown", req.blueprint if req else None), exc, errors
-        )
+        funcs = self._hooks("teardown", req.blueprint if req else None)
+        if funcs:
+            run_each(self, funcs, exc, errors)
         if request_tearing_down.receivers:
             send_each(request_tearing_down, self, errors, exc=exc)
         if errors:
@@ -784,7 +784,8 @@ class Flask(FileAccessMixin, App):
             if exc is _sentinel:
                 exc = sys.exc_info()[1]
         errors: list[Exception] = []
-        run_each(self, reversed(self.teardown_appcontext_funcs), exc, errors)
+        if self.teardown_appcontext_funcs:
+            run_each(self, reversed(self.teardown_appcontext_funcs), exc, errors)
         if appcontext_tearing_down.receivers:
             send_each(appcontext_tearing_down, self, errors, exc=exc)
         if errors:
