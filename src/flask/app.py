@@ -149,6 +149,11 @@ class Flask(FileAccessMixin, App):
             instance_relative_config=instance_relative_config,
             root_path=root_path,
         )
+        # The calling form of each dispatch method, decided now for methods
+        # patched on the class after it was created (assignments on the app
+        # update it in __setattr__).
+        self.__dict__["_legacy_hooks"] = legacy_hooks_of_instance(self)
+
         from .cli import AppGroup
 
         #: Click group for this app's commands, run with the ``flask`` command.
