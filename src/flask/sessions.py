@@ -435,8 +435,15 @@ class SecureCookieSessionInterface(SessionInterface):
         if signer is None:
             return
         value = signer.dumps(dict(session))
+        # What browsers limit: name plus value, in bytes (RFC 6265bis 5.7).
+        size = len(name.encode()) + len(value)
+        limit = response.max_cookie_size
+        if limit and size > max(limit, BROWSER_COOKIE_LIMIT):
+            _cookie_too_large(app, name, size, max(limit, BROWSER_COOKIE_LIMIT))
+            return
         expires = self.get_expiration_time(app, session)
-        # Built once: its size decides whether it is sent at all.
+        # werkzeug's own check: a warning when the whole header is over
+        # MAX_COOKIE_SIZE, as ``response.set_cookie`` gives.
         header = dump_cookie(
             name,
             value,
@@ -447,14 +454,14 @@ class SecureCookieSessionInterface(SessionInterface):
             httponly=httponly,
             samesite=samesite,
             partitioned=partitioned,
-            max_size=0,
+            max_size=limit,
         )
-        limit = response.max_cookie_size
-        if limit and len(header) > limit:
-            _cookie_too_large(app, name, len(header), limit)
-            return
         response.headers.add("Set-Cookie", header)
         _vary_cookie(response)
+
+
+#: The most a browser keeps of a cookie's name plus value, in bytes.
+BROWSER_COOKIE_LIMIT = 4096
 
 
 #: Characters of a signed session cookie value (URL-safe base64 and dots).
@@ -511,19 +518,21 @@ _BASE_GET_SERIALIZER = SecureCookieSessionInterface.get_signing_serializer
 
 
 def _cookie_too_large(app: Flask, name: str, size: int, limit: int) -> None:
-    """Handle a session cookie over ``MAX_COOKIE_SIZE``, which browsers would
-    silently drop, losing the whole session.
+    """Handle a session cookie whose name and value together exceed what
+    browsers keep (4096 bytes, or ``MAX_COOKIE_SIZE`` if larger): a browser
+    would silently drop it, losing the whole session.
 
     In debug mode this raises, so the developer sees it at once. Otherwise the
     cookie is not sent, so the browser keeps its previous session cookie (this
     request's changes are lost, not the session), and a warning is logged.
     """
     message = (
-        f"The session cookie {name!r} is too large: {size} bytes, over the"
-        f" MAX_COOKIE_SIZE limit of {limit} bytes. Browsers ignore such a"
-        " cookie, which would lose the session. Store less in the session (an"
-        " id, with the data kept server-side) or raise MAX_COOKIE_SIZE if your"
-        " clients accept larger cookies."
+        f"The session cookie {name!r} is too large: its name and value take"
+        f" {size} bytes, over the limit of {limit} bytes that browsers keep."
+        " Browsers ignore such a cookie, which would lose the session. Store"
+        " less in the session (an id, with the data kept server-side), or"
+        " raise MAX_COOKIE_SIZE above 4096 if your clients accept larger"
+        " cookies (0 turns the check off)."
     )
     if app.debug:
         raise RuntimeError(message)
