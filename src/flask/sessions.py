@@ -13,6 +13,7 @@ import hashlib
 import typing as t
 from datetime import datetime
 from datetime import timezone
+from functools import lru_cache
 
 from itsdangerous import BadData
 from itsdangerous import URLSafeTimedSerializer
@@ -470,15 +471,28 @@ _SIGNED_CHARS = frozenset(
 )
 
 
+@lru_cache(maxsize=32)
+def _scannable_name(name: str) -> bool:
+    """Whether cookie ``name`` is one werkzeug's parser can return: not
+    empty, no space, tab, ``=``, ``"`` or ``;``, no whitespace at its ends."""
+    return bool(name) and name == name.strip() and _NOT_IN_NAME.isdisjoint(name)
+
+
+_NOT_IN_NAME = frozenset(' \t=";')
+
+
 def _session_cookie(request: SansioRequest, name: str) -> str | None:
     """The value of cookie ``name``, as ``request.cookies.get(name)`` returns
     it, without parsing every cookie of the header when that is not needed.
 
-    The header is only scanned directly if it has no quotes and the value
-    found is made of signed-value characters; otherwise (or if the cookies
-    were already parsed) werkzeug's parser decides.
+    The header is only scanned directly if it has no quotes, and the name
+    and value found leave no doubt: werkzeug ignores spaces and tabs around
+    them (and, before 3.1.9, other whitespace too), so a match with any
+    other whitespace around it, or a value that is not made of signed-value
+    characters, is left to werkzeug's parser, as is everything once the
+    cookies were parsed.
     """
-    if "cookies" not in request.__dict__:
+    if "cookies" not in request.__dict__ and _scannable_name(name):
         environ = getattr(request, "environ", None)
         if environ is not None:
             header = environ.get("HTTP_COOKIE")
@@ -490,9 +504,10 @@ def _session_cookie(request: SansioRequest, name: str) -> str | None:
         if '"' not in header:
             for part in header.split(";"):
                 key, _, value = part.partition("=")
+                # Stripping all whitespace cannot miss a werkzeug match.
                 if key.strip() == name:
-                    value = value.strip()
-                    if _SIGNED_CHARS.issuperset(value):
+                    value = value.strip(" \t")
+                    if key.strip(" \t") == name and _SIGNED_CHARS.issuperset(value):
                         return value
                     break
             else:
