@@ -278,7 +278,8 @@ class SecureCookieSessionInterface(SessionInterface):
     """Sessions stored in the cookie itself, signed (not encrypted) with
     ``SECRET_KEY``.
 
-    Keys in ``SECRET_KEY_FALLBACKS`` are accepted when reading, so a key can be
+    Keys in ``SECRET_KEY_FALLBACKS`` (a list, or a single string or bytes
+    for one old key) are accepted when reading, so a key can be
     rotated without logging everyone out; cookies are always signed with the
     current key. Cookies that are tampered with, signed with an unknown key,
     older than ``PERMANENT_SESSION_LIFETIME`` or not a valid cookie at all
@@ -355,7 +356,14 @@ class SecureCookieSessionInterface(SessionInterface):
         if not secret_key:
             return None
         fallbacks = app.config.get("SECRET_KEY_FALLBACKS")
-        fallback_keys = tuple(fallbacks) if fallbacks else ()
+        if not fallbacks:
+            fallback_keys: tuple[t.Any, ...] = ()
+        elif isinstance(fallbacks, (str, bytes, bytearray)):
+            # One key (what FLASK_SECRET_KEY_FALLBACKS=old gives), not one
+            # key per character, which would make cookies forgeable.
+            fallback_keys = (fallbacks,)
+        else:
+            fallback_keys = tuple(fallbacks)
         cache_key: tuple[t.Any, ...] | None = (
             secret_key,
             fallback_keys,
