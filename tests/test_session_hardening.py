@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import typing as t
+import zlib
 
 import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 from itsdangerous import URLSafeTimedSerializer
 
 import flask
+from flask._signing import _inflate
+from flask._signing import MAX_PAYLOAD_SIZE
 from flask.sessions import session_json_serializer
 from flask.testing import FlaskClient
 
@@ -81,3 +87,82 @@ def test_single_fallback_with_custom_signing_serializer(app: flask.Flask) -> Non
         serializer = app.session_interface.get_signing_serializer(app)
     assert serializer is not None
     assert serializer.secret_keys == [b"oldkey", b"test key"]
+
+
+# -- bounded decompression -------------------------------------------------------------
+
+
+class ConcatInterface(flask.sessions.SecureCookieSessionInterface):
+    """Other signing settings: cookies go through itsdangerous, not the
+    one-pass codec."""
+
+    key_derivation = "django-concat"
+
+
+INTERFACES = pytest.mark.parametrize(
+    "interface", [None, ConcatInterface], ids=["codec", "serializer"]
+)
+
+
+def _signed(app: flask.Flask, data: dict[str, t.Any]) -> str:
+    with app.app_context():
+        return app.session_interface._codec(app).dumps(data)  # type: ignore[attr-defined, no-any-return]
+
+
+@pytest.mark.parametrize(
+    "interface", [None, ConcatInterface], ids=["codec", "serializer"]
+)
+def test_payload_inflating_over_limit_is_empty_session(
+    reader: flask.Flask, interface: t.Any
+) -> None:
+    if interface is not None:
+        reader.session_interface = interface()
+    limit = MAX_PAYLOAD_SIZE
+    assert limit == 256 * 1024
+    # The JSON is {"x":"aaa..."}: 8 bytes around the string.
+    fits = _signed(reader, {"x": "a" * (limit - 8)})
+    over = _signed(reader, {"x": "a" * (limit - 7)})
+    assert fits[0] == over[0] == "."  # compressed
+    assert len(over) < 1000
+    assert _read(reader, fits) == repr({"x": "a" * (limit - 8)}).encode()
+    assert _read(reader, over) == b"{}"
+    bomb = _signed(reader, {"x": "a" * 3_000_000})
+    assert len(bomb) < 4096
+    assert _read(reader, bomb) == b"{}"
+
+
+@pytest.mark.parametrize(
+    "interface", [None, ConcatInterface], ids=["codec", "serializer"]
+)
+def test_payload_limit_is_configurable(reader: flask.Flask, interface: t.Any) -> None:
+    cls = interface or flask.sessions.SecureCookieSessionInterface
+    reader.session_interface = type("Small", (cls,), {"max_payload_size": 1000})()
+    assert (
+        _read(reader, _signed(reader, {"x": "a" * 992}))
+        == repr({"x": "a" * 992}).encode()
+    )
+    assert _read(reader, _signed(reader, {"x": "a" * 993})) == b"{}"
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    data=st.binary(max_size=300),
+    cut=st.integers(0, 20),
+    junk=st.binary(max_size=3),
+    limit=st.integers(0, 400),
+)
+def test_inflate_matches_zlib(data: bytes, cut: int, junk: bytes, limit: int) -> None:
+    stream = zlib.compress(data)
+    stream = stream[: len(stream) - cut] + junk if cut else stream + junk
+    try:
+        expected: bytes | None = zlib.decompress(stream)
+    except zlib.error:
+        expected = None
+    try:
+        got: bytes | None = _inflate(stream, limit)
+    except (zlib.error, ValueError):
+        got = None
+    if expected is not None and len(expected) > limit:
+        assert got is None
+    else:
+        assert got == expected

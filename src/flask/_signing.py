@@ -15,9 +15,11 @@ import zlib
 from itsdangerous import BadPayload
 from itsdangerous import BadSignature
 from itsdangerous import BadTimeSignature
+from itsdangerous import Serializer
 from itsdangerous import SignatureExpired
 from itsdangerous import TimestampSigner
 from itsdangerous import URLSafeTimedSerializer
+from itsdangerous.encoding import base64_decode
 from itsdangerous.signer import HMACAlgorithm
 
 #: Keys are few (current key plus fallbacks); the bound only guards misuse.
@@ -61,10 +63,44 @@ class CachedKeySigner(TimestampSigner):
         return derived
 
 
+#: The most a compressed session payload may inflate to, in bytes. A 4 kB
+#: cookie can otherwise expand to megabytes (a "zip bomb") before the
+#: signature's data is even parsed; over it, the cookie is a bad cookie.
+MAX_PAYLOAD_SIZE = 256 * 1024
+
+
+def _inflate(data: bytes, limit: int) -> bytes:
+    """``zlib.decompress(data)``, but raise ``ValueError`` as soon as the
+    output would exceed ``limit`` bytes instead of inflating all of it.
+    Accepts and rejects what ``zlib.decompress`` does below the limit
+    (bytes after the end of the stream are ignored, a cut stream fails)."""
+    inflater = zlib.decompressobj()
+    out = inflater.decompress(data, limit + 1)
+    if len(out) > limit:
+        raise ValueError(f"The session payload inflates to over {limit} bytes.")
+    if not inflater.eof:
+        raise zlib.error("incomplete or truncated stream")
+    return out
+
+
 class CachedSignerSerializer(URLSafeTimedSerializer):
-    """A URL-safe timed serializer that reuses its signer for each salt."""
+    """A URL-safe timed serializer that reuses its signer for each salt and
+    bounds decompression to :attr:`max_payload_size`."""
 
     default_signer = CachedKeySigner
+    max_payload_size = MAX_PAYLOAD_SIZE
+
+    def load_payload(self, payload: bytes, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        if payload[:1] != b".":
+            return super().load_payload(payload, *args, **kwargs)
+        try:
+            data = _inflate(base64_decode(payload[1:]), self.max_payload_size)
+        except Exception as e:
+            raise BadPayload(
+                "Could not decode and decompress the payload", original_error=e
+            ) from e
+        # Past the URL-safe layer (done above) to the JSON loading.
+        return Serializer.load_payload(self, data, *args, **kwargs)
 
     def make_signer(self, salt: str | bytes | None = None) -> t.Any:
         cache: dict[t.Any, t.Any] = self.__dict__.setdefault("_signers", {})
@@ -127,7 +163,7 @@ class SessionCodec:
     serializer does.
     """
 
-    __slots__ = ("_keyed", "_serializer")
+    __slots__ = ("_keyed", "_max_payload", "_serializer")
 
     def __init__(
         self,
@@ -135,6 +171,7 @@ class SessionCodec:
         salt: str | bytes,
         digest_method: t.Any,
         serializer: t.Any,
+        max_payload_size: int = MAX_PAYLOAD_SIZE,
     ) -> None:
         salt_bytes = salt.encode() if isinstance(salt, str) else salt
         keyed = []
@@ -145,6 +182,7 @@ class SessionCodec:
             keyed.append(hmac.new(derived, digestmod=digest_method))
         self._keyed = keyed
         self._serializer = serializer
+        self._max_payload = max_payload_size
 
     def dumps(self, obj: t.Any) -> str:
         """Serialize, compress if that helps, timestamp and sign ``obj``."""
@@ -193,7 +231,7 @@ class SessionCodec:
                 raise SignatureExpired(f"Signature age {age}", payload=payload)
         try:
             if payload[:1] == b".":
-                json = zlib.decompress(_b64decode(payload[1:]))
+                json = _inflate(_b64decode(payload[1:]), self._max_payload)
             else:
                 json = _b64decode(payload)
             return self._serializer.loads(json.decode("utf-8"))

@@ -21,6 +21,7 @@ from werkzeug.datastructures import CallbackDict
 from werkzeug.http import dump_cookie
 
 from ._signing import CachedSignerSerializer
+from ._signing import MAX_PAYLOAD_SIZE
 from ._signing import SessionCodec as _SessionCodec
 from .json.tag import TaggedJSONSerializer
 
@@ -297,6 +298,9 @@ class SecureCookieSessionInterface(SessionInterface):
     serializer: t.Any = session_json_serializer
     #: The session object created by :meth:`open_session`.
     session_class: type[SecureCookieSession] = SecureCookieSession
+    #: The most a compressed cookie payload may inflate to, in bytes (256
+    #: KiB); a cookie that inflates to more gives an empty session.
+    max_payload_size: int = MAX_PAYLOAD_SIZE
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         """The itsdangerous serializer for ``app``'s keys, or ``None`` if no
@@ -309,7 +313,7 @@ class SecureCookieSessionInterface(SessionInterface):
 
     def _make_serializer(self, keys: list[t.Any]) -> URLSafeTimedSerializer:
         # itsdangerous signs with the last key and accepts all of them.
-        return CachedSignerSerializer(
+        serializer = CachedSignerSerializer(
             keys,
             salt=self.salt,
             serializer=self.serializer,
@@ -318,6 +322,8 @@ class SecureCookieSessionInterface(SessionInterface):
                 "digest_method": self.digest_method,
             },
         )
+        serializer.max_payload_size = self.max_payload_size
+        return serializer
 
     def _codec(self, app: Flask) -> t.Any:
         """What opens and saves cookies: the one-pass :class:`SessionCodec`
@@ -333,7 +339,9 @@ class SecureCookieSessionInterface(SessionInterface):
         return self.get_signing_serializer(app)
 
     def _make_codec(self, keys: list[t.Any]) -> _SessionCodec:
-        return _SessionCodec(keys, self.salt, self.digest_method, self.serializer)
+        return _SessionCodec(
+            keys, self.salt, self.digest_method, self.serializer, self.max_payload_size
+        )
 
     @property
     def _serializers(self) -> dict[tuple[t.Any, ...], t.Any]:
@@ -371,6 +379,7 @@ class SecureCookieSessionInterface(SessionInterface):
             self.key_derivation,
             self.digest_method,
             self.serializer,
+            self.max_payload_size,
         )
         try:
             obj = cache.get(cache_key)  # type: ignore[arg-type]
