@@ -166,3 +166,97 @@ def test_inflate_matches_zlib(data: bytes, cut: int, junk: bytes, limit: int) ->
         assert got is None
     else:
         assert got == expected
+
+
+# -- cookie name prefixes -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "settings", "problem"),
+    [
+        ("__Host-session", {}, "SESSION_COOKIE_SECURE is not True"),
+        (
+            "__Host-session",
+            {"SESSION_COOKIE_SECURE": True, "SESSION_COOKIE_DOMAIN": "example.com"},
+            "SESSION_COOKIE_DOMAIN is set ('example.com')",
+        ),
+        (
+            "__Host-session",
+            {"SESSION_COOKIE_SECURE": True, "SESSION_COOKIE_PATH": "/app"},
+            "the cookie path is '/app'",
+        ),
+        (
+            "__Host-session",
+            {"SESSION_COOKIE_SECURE": True, "APPLICATION_ROOT": "/app"},
+            "the cookie path is '/app'",
+        ),
+        ("__host-s", {}, "SESSION_COOKIE_SECURE is not True"),
+        ("__Secure-session", {}, "SESSION_COOKIE_SECURE is not True"),
+        ("__SECURE-s", {"SESSION_COOKIE_DOMAIN": "example.com"}, "not True"),
+    ],
+)
+def test_bad_prefixed_cookie_rejected_at_first_request(
+    app: flask.Flask, name: str, settings: dict[str, t.Any], problem: str
+) -> None:
+    app.config.update(SESSION_COOKIE_NAME=name, **settings)
+    app.add_url_rule("/", "index", lambda: "ok")
+    client = app.test_client()
+    # Even a request that does not use the session fails, every time.
+    for _ in range(2):
+        with pytest.raises(ValueError, match="prefix") as info:
+            client.get("/")
+        assert problem in str(info.value)
+        assert repr(name) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "settings"),
+    [
+        ("__Host-session", {"SESSION_COOKIE_SECURE": True}),
+        (
+            "__Host-session",
+            {"SESSION_COOKIE_SECURE": True, "SESSION_COOKIE_PATH": "/"},
+        ),
+        (
+            "__Secure-session",
+            {
+                "SESSION_COOKIE_SECURE": True,
+                "SESSION_COOKIE_DOMAIN": "example.com",
+                "SESSION_COOKIE_PATH": "/app",
+            },
+        ),
+        ("session", {"SESSION_COOKIE_DOMAIN": "example.com"}),
+        ("_Host-session", {}),
+        ("x__Secure-session", {}),
+    ],
+)
+def test_valid_prefixed_cookie_works(
+    app: flask.Flask, name: str, settings: dict[str, t.Any]
+) -> None:
+    app.config.update(SESSION_COOKIE_NAME=name, **settings)
+
+    @app.route("/set")
+    def set_value() -> str:
+        flask.session["a"] = 1
+        return "ok"
+
+    rv = app.test_client().get("/set", base_url="https://example.com/app")
+    assert rv.status_code == 200
+    assert rv.headers["Set-Cookie"].startswith(f"{name}=")
+
+
+def test_prefix_check_uses_the_session_interface(app: flask.Flask) -> None:
+    class Interface(flask.sessions.SecureCookieSessionInterface):
+        def get_cookie_name(self, app: flask.Flask) -> str:
+            return "__Host-custom"
+
+        def get_cookie_secure(self, app: flask.Flask) -> bool:
+            return True
+
+    app.session_interface = Interface()
+    app.config["SESSION_COOKIE_PATH"] = "/api"
+    app.add_url_rule("/", "index", lambda: "ok")
+    with pytest.raises(ValueError, match="'__Host-custom'.*'/api'"):
+        app.test_client().get("/")
+    app.config["SESSION_COOKIE_PATH"] = "/"
+    assert app.test_client().get("/").data == b"ok"

@@ -55,6 +55,45 @@ def check_samesite(value: t.Any) -> str | None:
     return canonical
 
 
+def check_cookie_prefix(app: Flask) -> None:
+    """Validate the session cookie's attributes against its name prefix.
+
+    Browsers reject a ``__Secure-`` cookie without ``Secure``, and a
+    ``__Host-`` cookie that lacks ``Secure``, has a ``Domain`` or a ``Path``
+    other than ``/`` (prefixes match case-insensitively), so such a session
+    would silently never be kept. Called at the first request, with the
+    app's session interface, like :func:`check_samesite`.
+    """
+    interface = app.session_interface
+    name = interface.get_cookie_name(app)
+    lower = name.lower() if isinstance(name, str) else ""
+    if lower.startswith("__host-"):
+        problems = []
+        if not interface.get_cookie_secure(app):
+            problems.append("SESSION_COOKIE_SECURE is not True")
+        domain = interface.get_cookie_domain(app)
+        if domain:
+            problems.append(f"SESSION_COOKIE_DOMAIN is set ({domain!r})")
+        path = interface.get_cookie_path(app)
+        if path != "/":
+            problems.append(
+                f"the cookie path is {path!r} (SESSION_COOKIE_PATH or"
+                " APPLICATION_ROOT), not '/'"
+            )
+        if problems:
+            raise ValueError(
+                f"The session cookie name {name!r} has the '__Host-' prefix,"
+                " so browsers only keep it with Secure, no Domain and Path=/,"
+                f" but {', '.join(problems)}."
+            )
+    elif lower.startswith("__secure-") and not interface.get_cookie_secure(app):
+        raise ValueError(
+            f"The session cookie name {name!r} has the '__Secure-' prefix, so"
+            " browsers only keep it with Secure, but SESSION_COOKIE_SECURE is"
+            " not True."
+        )
+
+
 class SessionMixin(cabc.MutableMapping[str, t.Any]):
     """The attributes every session object has, on top of a mutable mapping."""
 
