@@ -12,12 +12,13 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 from itsdangerous import URLSafeTimedSerializer
+from werkzeug.test import EnvironBuilder
+from werkzeug.test import run_wsgi_app
 
 import flask
 from flask._signing import _inflate
 from flask._signing import MAX_PAYLOAD_SIZE
 from flask.sessions import session_json_serializer
-from flask.testing import FlaskClient
 
 
 def _serializer(key: str | bytes) -> URLSafeTimedSerializer:
@@ -39,8 +40,13 @@ def reader(app: flask.Flask) -> flask.Flask:
 
 
 def _read(app: flask.Flask, cookie: str) -> bytes:
-    client: FlaskClient = app.test_client(use_cookies=False)
-    return client.get("/get", headers={"Cookie": f"session={cookie}"}).data
+    """GET /get with the cookie put in the environ as is (a test client
+    refuses some bytes a raw client can send)."""
+    environ = EnvironBuilder("/get").get_environ()
+    environ["HTTP_COOKIE"] = f"session={cookie}"
+    body, status, _ = run_wsgi_app(app, environ, buffered=True)
+    assert status == "200 OK"
+    return b"".join(body)
 
 
 # -- SECRET_KEY_FALLBACKS as one string ---------------------------------------------
@@ -260,3 +266,55 @@ def test_prefix_check_uses_the_session_interface(app: flask.Flask) -> None:
         app.test_client().get("/")
     app.config["SESSION_COOKIE_PATH"] = "/"
     assert app.test_client().get("/").data == b"ok"
+
+
+# -- canonical signatures ------------------------------------------------------------
+
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def _respellings(cookie: str) -> dict[str, str]:
+    """Other spellings of ``cookie``'s signature that lenient base64 decodes
+    to the same bytes."""
+    value, _, sig = cookie.rpartition(".")
+    last = _ALPHABET.index(sig[-1])
+    # SHA-1: 20 bytes in 27 characters, the last 2 bits unused.
+    assert last & 3 == 0
+    spellings = {
+        "padding": sig + "=",
+        "double-padding": sig + "==",
+        "junk": sig[:5] + "!!!!" + sig[5:],
+        "junk-padded": sig[:5] + "!" + sig[5:] + "=",
+        "newline": sig[:5] + "\n" + sig[5:] + "=",
+        "last-bits": sig[:-1] + _ALPHABET[last | 1],
+        "last-bits-high": sig[:-1] + _ALPHABET[last | 3],
+    }
+    standard = sig.replace("-", "+").replace("_", "/")
+    if standard != sig:
+        spellings["standard-alphabet"] = standard
+    return {k: f"{value}.{v}" for k, v in spellings.items()}
+
+
+@INTERFACES
+def test_only_canonical_signature_accepted(
+    reader: flask.Flask, interface: t.Any
+) -> None:
+    if interface is not None:
+        reader.session_interface = interface()
+    seen: set[str] = set()
+    for i in range(40):  # enough cookies for signatures with '-' and '_'
+        cookie = _signed(reader, {"n": i})
+        assert _read(reader, cookie) == repr({"n": i}).encode()
+        for kind, spelling in _respellings(cookie).items():
+            assert _read(reader, spelling) == b"{}", kind
+            seen.add(kind)
+    assert "standard-alphabet" in seen
+
+
+def test_lenient_spellings_verify_with_itsdangerous() -> None:
+    """The spellings rejected above are ones plain itsdangerous accepts:
+    the test checks something real."""
+    serializer = _serializer("test key")
+    cookie = serializer.dumps({"n": 1})
+    for kind, spelling in _respellings(cookie).items():
+        assert serializer.loads(spelling) == {"n": 1}, kind

@@ -20,6 +20,8 @@ from itsdangerous import SignatureExpired
 from itsdangerous import TimestampSigner
 from itsdangerous import URLSafeTimedSerializer
 from itsdangerous.encoding import base64_decode
+from itsdangerous.encoding import base64_encode
+from itsdangerous.encoding import want_bytes
 from itsdangerous.signer import HMACAlgorithm
 
 #: Keys are few (current key plus fallbacks); the bound only guards misuse.
@@ -52,6 +54,17 @@ class CachedKeySigner(TimestampSigner):
         if type(self.algorithm) is HMACAlgorithm:
             self.algorithm = PreparedHMAC(self.digest_method)
         self._derived: dict[bytes | None, bytes] = {}
+
+    def verify_signature(self, value: str | bytes, sig: str | bytes) -> bool:
+        """Like itsdangerous, but only the canonical spelling of a signature
+        is accepted (no padding, ``+``/``/`` or stray characters, unused
+        bits zero), so a signed value has exactly one valid form."""
+        sig = want_bytes(sig)
+        try:
+            canonical = base64_encode(base64_decode(sig)) == sig
+        except Exception:
+            return False
+        return canonical and super().verify_signature(value, sig)
 
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
         key = secret_key.encode() if isinstance(secret_key, str) else secret_key
@@ -216,6 +229,9 @@ class SessionCodec:
                 break
         else:
             raise BadSignature("Signature does not match", payload=value)
+        if _b64encode(sig) != sig_text:
+            # Only the one spelling our signer produces is valid.
+            raise BadSignature("Signature is not canonical", payload=value)
         payload, sep, stamp = value.rpartition(b".")
         if not sep:
             raise BadTimeSignature("timestamp missing", payload=value)
