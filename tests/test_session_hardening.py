@@ -4,6 +4,7 @@ decompression, canonical signatures, and cookie-name prefix rules."""
 from __future__ import annotations
 
 import hashlib
+import json
 import typing as t
 import zlib
 
@@ -16,6 +17,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.test import run_wsgi_app
 
 import flask
+from flask._signing import _compress
 from flask._signing import _inflate
 from flask._signing import MAX_PAYLOAD_SIZE
 from flask.sessions import session_json_serializer
@@ -318,3 +320,27 @@ def test_lenient_spellings_verify_with_itsdangerous() -> None:
     cookie = serializer.dumps({"n": 1})
     for kind, spelling in _respellings(cookie).items():
         assert serializer.loads(spelling) == {"n": 1}, kind
+
+
+# -- what _compress documents ---------------------------------------------------------
+
+
+def test_small_compression_differs_but_reads_back() -> None:
+    """Small inputs are compressed differently from ``zlib.compress`` (not
+    just in the header), and zlib reads them back."""
+    payloads = [
+        json.dumps({f"key{i}": "value" * (i % 7) for i in range(n)}).encode()
+        for n in range(1, 40)
+    ]
+    bodies_differ = 0
+    for data in payloads:
+        ours, reference = _compress(data), zlib.compress(data)
+        assert zlib.decompress(ours) == data
+        if len(data) > 512:
+            assert ours == reference
+            continue
+        assert ours[:2] != reference[:2]  # the window recorded in the header
+        if ours[2:] != reference[2:]:
+            bodies_differ += 1
+    assert any(len(data) > 512 for data in payloads)
+    assert bodies_differ > 5

@@ -1,8 +1,11 @@
 """itsdangerous signing without per-call set-up, for session cookies.
 
-The output is exactly itsdangerous' (so cookies stay interchangeable with
-Flask's); only repeated work is cached: the signer objects, the derived
-signing keys and the keyed HMAC state, which is copied instead of rebuilt.
+The signer and serializer classes cache repeated work (the signer objects,
+the derived signing keys and the keyed HMAC state, copied instead of
+rebuilt). :class:`SessionCodec` writes itsdangerous' format in one pass;
+its cookies equal itsdangerous' byte for byte except where the payload is
+compressed (see :func:`_compress`), and either side reads the other's, so
+cookies stay interchangeable with Flask's.
 """
 
 from __future__ import annotations
@@ -130,11 +133,19 @@ def _now() -> int:
 
 
 def _compress(data: bytes) -> bytes:
-    """zlib-compress ``data``; a small input gets a small window and hash
-    table, which compress it as well but avoid setting up ~256 KB of state
-    (which costs more than the whole rest of a request). The stream differs
-    from ``zlib.compress`` only in its header, so any zlib reader (real
-    Flask's too) decompresses it."""
+    """zlib-compress ``data``.
+
+    Inputs over :data:`_SMALL` bytes use ``zlib.compress``. A smaller input
+    gets a 512-byte window and a small hash table instead, which avoids
+    setting up ~256 KB of compressor state (more than the whole rest of a
+    request costs). The result is a valid zlib stream of the same data that
+    any zlib reader, real Flask's included, decompresses, but its bytes are
+    not ``zlib.compress``'s: the header records the smaller window, and the
+    smaller hash table often makes the compressor choose other matches, so
+    the deflate data, and often its length, differs too (which can also
+    change whether compressing pays off). Nothing compares compressed
+    bytes: a cookie is checked by its signature over the bytes it carries.
+    """
     if len(data) > _SMALL:
         return zlib.compress(data)
     c = zlib.compressobj(6, zlib.DEFLATED, 9, 4)
@@ -165,8 +176,8 @@ def _b64decode(data: bytes) -> bytes:
 
 class SessionCodec:
     """Sign and serialize session data in itsdangerous' URL-safe timed
-    format in one pass (the same bytes, except that a small compressed
-    payload has a different zlib header; see :func:`_compress`).
+    format in one pass (the same bytes, except that a small payload that is
+    compressed is compressed differently; see :func:`_compress`).
 
     ``URLSafeTimedSerializer`` goes through several layers of generic code
     per cookie (signer lookup, key derivation, payload and timestamp
