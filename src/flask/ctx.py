@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import typing as ft
 from ._teardown import teardown_error as _teardown_error
+from ._urls import hostless_adapter as _hostless_adapter
 from .globals import _cv_app
 from .signals import appcontext_popped
 from .signals import appcontext_pushed
@@ -111,8 +112,10 @@ class AppContext:
             try:
                 self.url_adapter = app.create_url_adapter(request)
             except HTTPException as e:
-                # A malformed Host or server name: report it when dispatching.
+                # A malformed or untrusted Host: report it when dispatching,
+                # with an adapter still bound so url_for works in handlers.
                 request.routing_exception = e
+                self.url_adapter = _hostless_adapter(app, request)
         self.flashes: list[tuple[str, str]] | None = None
         self._after_request_functions: list[ft.AfterRequestCallable[t.Any]] = []
         self._cv_tokens: list[contextvars.Token[AppContext]] = []
@@ -174,6 +177,24 @@ class AppContext:
     @_session.setter
     def _session(self, value: SessionMixin | None) -> None:
         self._session_value = value
+
+    @property
+    def _used_session(self) -> SessionMixin:
+        """The session, marked as accessed: what the ``session`` proxy gives.
+
+        Any use through the proxy (comparison, ``str``, ``len``, iteration...)
+        marks it, whatever the session class, so the response gets
+        ``Vary: Cookie`` and a shared cache never serves it to another user.
+        A session class whose ``accessed`` cannot be set is left as it is.
+        """
+        session = self._session_value
+        if session is None:
+            session = self.session
+        try:
+            session.accessed = True
+        except AttributeError:
+            pass
+        return session
 
     def match_request(self) -> None:
         """Match the request URL, setting ``url_rule`` and ``view_args`` on the
