@@ -1,0 +1,276 @@
+"""The allow-list: differences from Flask 3.1.3 that are intended.
+
+Each entry names one documented difference (see ``docs/differences.rst``)
+and matches it with a predicate as narrow as the difference itself: what
+the request must contain, what Flask answers and what we answer instead.
+Anything else that differs fails the differential test. The five
+regressions of issue 14 (malformed Host and ``url_for``, ``Vary: Cookie``,
+the session cookie size, Cookie header whitespace, the Host check) must
+never be added here: they are bugs, not differences.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import typing as t
+from urllib.parse import unquote_to_bytes
+
+from diff_compare import session_cookies
+from diff_compare import without
+
+Norm = dict[str, t.Any]
+Spec = dict[str, t.Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Allowed:
+    name: str
+    why: str
+    match: t.Callable[[Spec, Norm, Norm, Norm, Norm], bool]
+
+
+def _code(n: Norm) -> int:
+    status = n["status"]
+    return int(status.split()[0]) if status[:3].isdigit() else 0
+
+
+def _same_but_status(ours: Norm, flask: Norm) -> bool:
+    return {**ours, "status": flask["status"]} == flask
+
+
+def _not_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _query(spec: Spec) -> bytes:
+    return unquote_to_bytes(spec["query"].encode("latin-1").replace(b"+", b" "))
+
+
+def _body(spec: Spec) -> bytes:
+    return base64.b64decode(spec["body"])
+
+
+def _header(spec: Spec, name: str) -> str | None:
+    for key, value in spec["headers"]:
+        if key.lower() == name.lower():
+            return t.cast(str, value)
+    return None
+
+
+def _flask_failed_with(raw_flask: Norm, error: str) -> bool:
+    return raw_flask["status"].startswith("500") and raw_flask["log"].startswith(error)
+
+
+def redirect_303(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) -> bool:
+    return (
+        ours["status"] == "303 SEE OTHER"
+        and flask["status"] == "302 FOUND"
+        and _same_but_status(ours, flask)
+    )
+
+
+def non_utf8_query(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) -> bool:
+    return (
+        _not_utf8(_query(spec))
+        and _flask_failed_with(rf, "UnicodeDecodeError")
+        and _code(ours) < 500
+    )
+
+
+#: the app's limits (``diff_app.create_app``)
+MAX_CONTENT_LENGTH = 64 * 1024
+MAX_FORM_MEMORY_SIZE = 16 * 1024
+#: what browsers keep of a cookie: name and value, at most 4096 bytes
+BROWSER_COOKIE_LIMIT = 4096
+
+
+def _path(spec: Spec) -> str:
+    return spec["path"].encode("latin-1").decode("utf-8", "replace")
+
+
+def _content_type(spec: Spec) -> str:
+    return (_header(spec, "Content-Type") or "").split(";")[0].strip().lower()
+
+
+def _host_is_malformed(spec: Spec) -> bool:
+    """A Host werkzeug drops (Flask then sees no host at all), or a name
+    IDNA cannot encode (Flask then fails to bind its URL adapter)."""
+    from werkzeug.sansio.utils import get_host
+
+    host = _header(spec, "Host")
+    if not host:
+        return False
+    if get_host("http", host, None) == "":
+        return True
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    try:
+        name.encode("idna")
+    except UnicodeError:
+        return True
+    return False
+
+
+def non_ascii_digits(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) -> bool:
+    path = _path(spec)
+    prefixes = ("/int/", "/signed/", "/float/", "/api/v1/items/")
+    segment = next((path[len(p) :] for p in prefixes if path.startswith(p)), "")
+    return (
+        any(c.isdigit() and not c.isascii() for c in segment)
+        and _code(ours) == 404
+        and _code(flask) != 404
+    )
+
+
+def deep_json(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) -> bool:
+    if not _flask_failed_with(rf, "RecursionError"):
+        return False
+    if spec["path"] == "/json/silent":
+        return _code(ours) == 200 and ours["body"] == b'{"got":null}\n'
+    return _code(ours) == 400
+
+
+def chunked_over_limit(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) -> bool:
+    return (
+        spec["chunked"]
+        and len(_body(spec)) > MAX_CONTENT_LENGTH
+        and _code(ours) == 413
+        and _code(flask) != 413
+    )
+
+
+def form_memory_limit(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) -> bool:
+    return (
+        spec["chunked"]
+        and _content_type(spec) == "application/x-www-form-urlencoded"
+        and MAX_FORM_MEMORY_SIZE < len(_body(spec)) <= MAX_CONTENT_LENGTH
+        and _code(ours) == 413
+        and _code(flask) < 400
+    )
+
+
+def broken_multipart(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) -> bool:
+    return (
+        _content_type(spec) == "multipart/form-data"
+        and spec["path"] in ("/echo", "/form", "/login", "/items")
+        and _code(ours) == 400
+        and _code(flask) < 400
+    )
+
+
+def non_utf8_form(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) -> bool:
+    data = unquote_to_bytes(_body(spec).replace(b"+", b" "))
+    return (
+        _content_type(spec) == "application/x-www-form-urlencoded"
+        and _not_utf8(data)
+        and ours["status"] == flask["status"]
+        and _code(ours) < 400
+    )
+
+
+def static_symlink_out(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) -> bool:
+    return spec["path"] == "/static/out" and _code(ours) == 404 and _code(flask) == 200
+
+
+def malformed_host(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) -> bool:
+    return _host_is_malformed(spec) and _code(ours) == 400
+
+
+def oversized_session_cookie(
+    spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm
+) -> bool:
+    sent = [
+        v
+        for k, v in rf["headers"]
+        if k.lower() == "set-cookie" and v.startswith("session=")
+    ]
+    return (
+        len(sent) == 1
+        and len(sent[0].split(";")[0]) - 1 > BROWSER_COOKIE_LIMIT
+        and not session_cookies(ours)
+        and without(ours, "set-cookie") == without(flask, "set-cookie")
+    )
+
+
+ALLOWED = [
+    Allowed(
+        "redirect_303",
+        "redirect() defaults to 303 See Other, as in Flask 3.2 (Flask 3.1: 302)",
+        redirect_303,
+    ),
+    Allowed(
+        "non_utf8_query",
+        "bytes that are not UTF-8 in the query string stay percent-encoded;"
+        " Flask 3.1 answers 500 (UnicodeDecodeError)",
+        non_utf8_query,
+    ),
+    Allowed(
+        "non_ascii_digits",
+        "<int:>/<float:> segments with non-ASCII digits (Arabic-Indic,"
+        " fullwidth...) do not match (404); Flask accepts them as numbers",
+        non_ascii_digits,
+    ),
+    Allowed(
+        "deep_json",
+        "too deeply nested JSON is a 400 (or None with silent=True);"
+        " Flask 3.1 answers 500 (RecursionError)",
+        deep_json,
+    ),
+    Allowed(
+        "chunked_over_limit",
+        "a body without Content-Length over MAX_CONTENT_LENGTH is a 413;"
+        " Flask silently cuts it at the limit",
+        chunked_over_limit,
+    ),
+    Allowed(
+        "form_memory_limit",
+        "MAX_FORM_MEMORY_SIZE also bounds a URL-encoded body sent without"
+        " Content-Length (413); Flask parses it whole",
+        form_memory_limit,
+    ),
+    Allowed(
+        "broken_multipart",
+        "an unparsable multipart body is a 400; Flask gives an empty form",
+        broken_multipart,
+    ),
+    Allowed(
+        "non_utf8_form",
+        "bytes that are not UTF-8 in a URL-encoded form stay percent-encoded;"
+        " Flask empties the whole form",
+        non_utf8_form,
+    ),
+    Allowed(
+        "static_symlink_out",
+        "a symlink in the static folder pointing outside it is a 404;"
+        " Flask serves the target",
+        static_symlink_out,
+    ),
+    Allowed(
+        "malformed_host",
+        "a malformed Host is a 400 (error handlers and url_for still work);"
+        " Flask treats it as no host (links become http:///) or, for names"
+        " IDNA cannot encode, fails with a 500",
+        malformed_host,
+    ),
+    Allowed(
+        "oversized_session_cookie",
+        "a session cookie over the browsers' limit is not sent (the client"
+        " keeps its previous session; a warning is logged); Flask sends it"
+        " and browsers drop it",
+        oversized_session_cookie,
+    ),
+]
+
+
+def classify(
+    spec: Spec, ours: Norm, flask: Norm, raw_ours: Norm, raw_flask: Norm
+) -> str | None:
+    """The name of the allow-list entry explaining a difference, or None."""
+    for entry in ALLOWED:
+        if entry.match(spec, ours, flask, raw_ours, raw_flask):
+            return entry.name
+    return None
