@@ -16,6 +16,7 @@ from types import TracebackType
 from werkzeug.exceptions import HTTPException
 
 from . import typing as ft
+from ._urls import hostless_adapter
 from .globals import _cv_app
 from .signals import appcontext_popped
 from .signals import appcontext_pushed
@@ -106,8 +107,10 @@ class AppContext:
             try:
                 self.url_adapter = app.create_url_adapter(request)
             except HTTPException as e:
-                # A malformed Host or server name: report it when dispatching.
+                # A malformed or untrusted Host: report it when dispatching,
+                # with an adapter still bound so url_for works in handlers.
                 request.routing_exception = e
+                self.url_adapter = hostless_adapter(app, request)
         self.flashes: list[tuple[str, str]] | None = None
         self._after_request_functions: list[ft.AfterRequestCallable[t.Any]] = []
         self._cv_tokens: list[contextvars.Token[AppContext]] = []

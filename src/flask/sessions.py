@@ -13,6 +13,7 @@ import hashlib
 import typing as t
 from datetime import datetime
 from datetime import timezone
+from functools import lru_cache
 
 from itsdangerous import BadData
 from itsdangerous import URLSafeTimedSerializer
@@ -277,7 +278,8 @@ class SecureCookieSessionInterface(SessionInterface):
     """Sessions stored in the cookie itself, signed (not encrypted) with
     ``SECRET_KEY``.
 
-    Keys in ``SECRET_KEY_FALLBACKS`` are accepted when reading, so a key can be
+    Keys in ``SECRET_KEY_FALLBACKS`` (a list, or a single string or bytes
+    for one old key) are accepted when reading, so a key can be
     rotated without logging everyone out; cookies are always signed with the
     current key. Cookies that are tampered with, signed with an unknown key,
     older than ``PERMANENT_SESSION_LIFETIME`` or not a valid cookie at all
@@ -354,7 +356,14 @@ class SecureCookieSessionInterface(SessionInterface):
         if not secret_key:
             return None
         fallbacks = app.config.get("SECRET_KEY_FALLBACKS")
-        fallback_keys = tuple(fallbacks) if fallbacks else ()
+        if not fallbacks:
+            fallback_keys: tuple[t.Any, ...] = ()
+        elif isinstance(fallbacks, (str, bytes, bytearray)):
+            # One key (what FLASK_SECRET_KEY_FALLBACKS=old gives), not one
+            # key per character, which would make cookies forgeable.
+            fallback_keys = (fallbacks,)
+        else:
+            fallback_keys = tuple(fallbacks)
         cache_key: tuple[t.Any, ...] | None = (
             secret_key,
             fallback_keys,
@@ -435,8 +444,15 @@ class SecureCookieSessionInterface(SessionInterface):
         if signer is None:
             return
         value = signer.dumps(dict(session))
+        # What browsers limit: name plus value, in bytes (RFC 6265bis 5.7).
+        size = len(name.encode()) + len(value)
+        limit = response.max_cookie_size
+        if limit and size > max(limit, BROWSER_COOKIE_LIMIT):
+            _cookie_too_large(app, name, size, max(limit, BROWSER_COOKIE_LIMIT))
+            return
         expires = self.get_expiration_time(app, session)
-        # Built once: its size decides whether it is sent at all.
+        # werkzeug's own check: a warning when the whole header is over
+        # MAX_COOKIE_SIZE, as ``response.set_cookie`` gives.
         header = dump_cookie(
             name,
             value,
@@ -447,14 +463,14 @@ class SecureCookieSessionInterface(SessionInterface):
             httponly=httponly,
             samesite=samesite,
             partitioned=partitioned,
-            max_size=0,
+            max_size=limit,
         )
-        limit = response.max_cookie_size
-        if limit and len(header) > limit:
-            _cookie_too_large(app, name, len(header), limit)
-            return
         response.headers.add("Set-Cookie", header)
         _vary_cookie(response)
+
+
+#: The most a browser keeps of a cookie's name plus value, in bytes.
+BROWSER_COOKIE_LIMIT = 4096
 
 
 #: Characters of a signed session cookie value (URL-safe base64 and dots).
@@ -463,15 +479,28 @@ _SIGNED_CHARS = frozenset(
 )
 
 
+@lru_cache(maxsize=32)
+def _scannable_name(name: str) -> bool:
+    """Whether cookie ``name`` is one werkzeug's parser can return: not
+    empty, no space, tab, ``=``, ``"`` or ``;``, no whitespace at its ends."""
+    return bool(name) and name == name.strip() and _NOT_IN_NAME.isdisjoint(name)
+
+
+_NOT_IN_NAME = frozenset(' \t=";')
+
+
 def _session_cookie(request: SansioRequest, name: str) -> str | None:
     """The value of cookie ``name``, as ``request.cookies.get(name)`` returns
     it, without parsing every cookie of the header when that is not needed.
 
-    The header is only scanned directly if it has no quotes and the value
-    found is made of signed-value characters; otherwise (or if the cookies
-    were already parsed) werkzeug's parser decides.
+    The header is only scanned directly if it has no quotes, and the name
+    and value found leave no doubt: werkzeug ignores spaces and tabs around
+    them (and, before 3.1.9, other whitespace too), so a match with any
+    other whitespace around it, or a value that is not made of signed-value
+    characters, is left to werkzeug's parser, as is everything once the
+    cookies were parsed.
     """
-    if "cookies" not in request.__dict__:
+    if "cookies" not in request.__dict__ and _scannable_name(name):
         environ = getattr(request, "environ", None)
         if environ is not None:
             header = environ.get("HTTP_COOKIE")
@@ -483,9 +512,10 @@ def _session_cookie(request: SansioRequest, name: str) -> str | None:
         if '"' not in header:
             for part in header.split(";"):
                 key, _, value = part.partition("=")
+                # Stripping all whitespace cannot miss a werkzeug match.
                 if key.strip() == name:
-                    value = value.strip()
-                    if _SIGNED_CHARS.issuperset(value):
+                    value = value.strip(" \t")
+                    if key.strip(" \t") == name and _SIGNED_CHARS.issuperset(value):
                         return value
                     break
             else:
@@ -511,19 +541,21 @@ _BASE_GET_SERIALIZER = SecureCookieSessionInterface.get_signing_serializer
 
 
 def _cookie_too_large(app: Flask, name: str, size: int, limit: int) -> None:
-    """Handle a session cookie over ``MAX_COOKIE_SIZE``, which browsers would
-    silently drop, losing the whole session.
+    """Handle a session cookie whose name and value together exceed what
+    browsers keep (4096 bytes, or ``MAX_COOKIE_SIZE`` if larger): a browser
+    would silently drop it, losing the whole session.
 
     In debug mode this raises, so the developer sees it at once. Otherwise the
     cookie is not sent, so the browser keeps its previous session cookie (this
     request's changes are lost, not the session), and a warning is logged.
     """
     message = (
-        f"The session cookie {name!r} is too large: {size} bytes, over the"
-        f" MAX_COOKIE_SIZE limit of {limit} bytes. Browsers ignore such a"
-        " cookie, which would lose the session. Store less in the session (an"
-        " id, with the data kept server-side) or raise MAX_COOKIE_SIZE if your"
-        " clients accept larger cookies."
+        f"The session cookie {name!r} is too large: its name and value take"
+        f" {size} bytes, over the limit of {limit} bytes that browsers keep."
+        " Browsers ignore such a cookie, which would lose the session. Store"
+        " less in the session (an id, with the data kept server-side), or"
+        " raise MAX_COOKIE_SIZE above 4096 if your clients accept larger"
+        " cookies (0 turns the check off)."
     )
     if app.debug:
         raise RuntimeError(message)
