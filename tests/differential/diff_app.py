@@ -134,6 +134,15 @@ class StoreSession(dict, SessionMixin):  # type: ignore[type-arg]
         return super().setdefault(key, default)
 
 
+#: the custom app's stored sessions (``diff_requests.SIDS`` names them)
+STORED_SESSIONS: list[dict[str, t.Any]] = [
+    {"user": "eve"},
+    {"a": "1", "b": "2"},
+    {"user": "dave"},
+    {"_flashes": [["message", "hi"]]},
+]
+
+
 def sid_for(data: dict[str, t.Any]) -> str:
     """A session id made from the content, so ids never depend on the order
     of earlier requests and stored sessions are never changed in place."""
@@ -145,7 +154,10 @@ class StoreInterface(SessionInterface):
     """Sessions kept in the worker's memory, under an id made from them."""
 
     def __init__(self) -> None:
-        self.store: dict[str, dict[str, t.Any]] = {}
+        # the sessions the requests refer to exist from the start, so an
+        # intended difference (a request one side rejects) cannot change
+        # what later requests find
+        self.store = {sid_for(data): data for data in STORED_SESSIONS}
 
     def open_session(self, app: Flask, request: t.Any) -> StoreSession:
         sid = request.cookies.get(CUSTOM_COOKIE)

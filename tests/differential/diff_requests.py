@@ -359,7 +359,8 @@ def sid_for(data: dict[str, t.Any]) -> str:
     return "s-" + hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
-#: ids of sessions that ``/session/set`` and ``/login`` create in the custom app
+#: ids of the sessions stored in the custom app from the start
+#: (``diff_app.STORED_SESSIONS``)
 SIDS = [
     sid_for({"user": "eve"}),
     sid_for({"a": "1", "b": "2"}),
