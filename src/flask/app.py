@@ -41,6 +41,7 @@ from .helpers import get_debug_flag
 from .helpers import get_flashed_messages
 from .helpers import url_for
 from .sansio.app import App
+from .sessions import check_cookie_prefix
 from .sessions import check_samesite
 from .sessions import SecureCookieSessionInterface
 from .sessions import SessionInterface
@@ -440,6 +441,7 @@ class Flask(FileAccessMixin, App):
         """First-request work: freeze setup, drop stale dispatch caches and
         validate settings that would otherwise fail on some later response."""
         check_samesite(self.config["SESSION_COOKIE_SAMESITE"])
+        check_cookie_prefix(self)
         self._got_first_request = True
         self._setup_changed()
 

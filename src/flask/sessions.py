@@ -21,6 +21,7 @@ from werkzeug.datastructures import CallbackDict
 from werkzeug.http import dump_cookie
 
 from ._signing import CachedSignerSerializer
+from ._signing import MAX_PAYLOAD_SIZE
 from ._signing import SessionCodec as _SessionCodec
 from .json.tag import TaggedJSONSerializer
 
@@ -52,6 +53,45 @@ def check_samesite(value: t.Any) -> str | None:
             " 'Strict', 'Lax', 'None' (the string) or None (no attribute)."
         )
     return canonical
+
+
+def check_cookie_prefix(app: Flask) -> None:
+    """Validate the session cookie's attributes against its name prefix.
+
+    Browsers reject a ``__Secure-`` cookie without ``Secure``, and a
+    ``__Host-`` cookie that lacks ``Secure``, has a ``Domain`` or a ``Path``
+    other than ``/`` (prefixes match case-insensitively), so such a session
+    would silently never be kept. Called at the first request, with the
+    app's session interface, like :func:`check_samesite`.
+    """
+    interface = app.session_interface
+    name = interface.get_cookie_name(app)
+    lower = name.lower() if isinstance(name, str) else ""
+    if lower.startswith("__host-"):
+        problems = []
+        if not interface.get_cookie_secure(app):
+            problems.append("SESSION_COOKIE_SECURE is not True")
+        domain = interface.get_cookie_domain(app)
+        if domain:
+            problems.append(f"SESSION_COOKIE_DOMAIN is set ({domain!r})")
+        path = interface.get_cookie_path(app)
+        if path != "/":
+            problems.append(
+                f"the cookie path is {path!r} (SESSION_COOKIE_PATH or"
+                " APPLICATION_ROOT), not '/'"
+            )
+        if problems:
+            raise ValueError(
+                f"The session cookie name {name!r} has the '__Host-' prefix,"
+                " so browsers only keep it with Secure, no Domain and Path=/,"
+                f" but {', '.join(problems)}."
+            )
+    elif lower.startswith("__secure-") and not interface.get_cookie_secure(app):
+        raise ValueError(
+            f"The session cookie name {name!r} has the '__Secure-' prefix, so"
+            " browsers only keep it with Secure, but SESSION_COOKIE_SECURE is"
+            " not True."
+        )
 
 
 class SessionMixin(cabc.MutableMapping[str, t.Any]):
@@ -297,6 +337,9 @@ class SecureCookieSessionInterface(SessionInterface):
     serializer: t.Any = session_json_serializer
     #: The session object created by :meth:`open_session`.
     session_class: type[SecureCookieSession] = SecureCookieSession
+    #: The most a compressed cookie payload may inflate to, in bytes (256
+    #: KiB); a cookie that inflates to more gives an empty session.
+    max_payload_size: int = MAX_PAYLOAD_SIZE
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         """The itsdangerous serializer for ``app``'s keys, or ``None`` if no
@@ -309,7 +352,7 @@ class SecureCookieSessionInterface(SessionInterface):
 
     def _make_serializer(self, keys: list[t.Any]) -> URLSafeTimedSerializer:
         # itsdangerous signs with the last key and accepts all of them.
-        return CachedSignerSerializer(
+        serializer = CachedSignerSerializer(
             keys,
             salt=self.salt,
             serializer=self.serializer,
@@ -318,6 +361,8 @@ class SecureCookieSessionInterface(SessionInterface):
                 "digest_method": self.digest_method,
             },
         )
+        serializer.max_payload_size = self.max_payload_size
+        return serializer
 
     def _codec(self, app: Flask) -> t.Any:
         """What opens and saves cookies: the one-pass :class:`SessionCodec`
@@ -333,7 +378,9 @@ class SecureCookieSessionInterface(SessionInterface):
         return self.get_signing_serializer(app)
 
     def _make_codec(self, keys: list[t.Any]) -> _SessionCodec:
-        return _SessionCodec(keys, self.salt, self.digest_method, self.serializer)
+        return _SessionCodec(
+            keys, self.salt, self.digest_method, self.serializer, self.max_payload_size
+        )
 
     @property
     def _serializers(self) -> dict[tuple[t.Any, ...], t.Any]:
@@ -371,6 +418,7 @@ class SecureCookieSessionInterface(SessionInterface):
             self.key_derivation,
             self.digest_method,
             self.serializer,
+            self.max_payload_size,
         )
         try:
             obj = cache.get(cache_key)  # type: ignore[arg-type]

@@ -104,7 +104,9 @@ class FormDataParser(_WzFormDataParser):
         """Parse a URL-encoded or multipart body into ``(stream, form, files)``;
         other mimetypes give empty ones."""
         if mimetype == "application/x-www-form-urlencoded":
-            text = stream.read().decode("utf-8", _URL_QUOTE)
+            text = self._read_urlencoded(stream, content_length).decode(
+                "utf-8", _URL_QUOTE
+            )
             items = parse_qsl(text, keep_blank_values=True, errors=_URL_QUOTE)
             return stream, self.cls(items), self.cls()
         if mimetype != "multipart/form-data" or self.silent:
@@ -120,6 +122,31 @@ class FormDataParser(_WzFormDataParser):
                 # No body at all (e.g. chunked and empty): an empty form.
                 return stream, self.cls(), self.cls()
             raise BadRequest("The multipart form data could not be parsed.") from e
+
+    def _read_urlencoded(
+        self, stream: t.IO[bytes], content_length: int | None
+    ) -> bytes:
+        """The URL-encoded body, at most ``max_form_memory_size`` bytes
+        (``MAX_FORM_MEMORY_SIZE``): a longer body is a 413, whether its
+        length is announced or not (a chunked body is read one byte past
+        the limit to tell)."""
+        limit = self.max_form_memory_size
+        if limit is None:
+            return stream.read()
+        if content_length is not None and content_length > limit:
+            raise RequestEntityTooLarge()
+        chunks = []
+        size = 0
+        while size <= limit:
+            # A raw stream may return less than asked before its end.
+            chunk = stream.read(limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise RequestEntityTooLarge()
+        return b"".join(chunks)
 
 
 def _nothing_read(stream: t.IO[bytes]) -> bool:
