@@ -15,7 +15,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 DEFAULT_SEED = 20261130
-DEFAULT_COUNT = 4000
+DEFAULT_COUNT = 5000
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

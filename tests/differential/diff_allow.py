@@ -13,11 +13,18 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import re
 import typing as t
+import zlib
 from urllib.parse import unquote_to_bytes
 
 from diff_compare import session_cookies
 from diff_compare import without
+from diff_requests import OLD_KEY
+from diff_requests import SECRET_KEY
+from diff_requests import serializer
+from diff_requests import STR_FALLBACK
+from itsdangerous.encoding import base64_decode
 
 Norm = dict[str, t.Any]
 Spec = dict[str, t.Any]
@@ -66,6 +73,35 @@ def _flask_failed_with(raw_flask: Norm, error: str) -> bool:
     return raw_flask["status"].startswith("500") and raw_flask["log"].startswith(error)
 
 
+def _session_value(spec: Spec) -> str | None:
+    """The session cookie of the request, as werkzeug parses it."""
+    from werkzeug.wrappers import Request
+
+    header = _header(spec, "Cookie")
+    if header is None:
+        return None
+    return Request({"HTTP_COOKIE": header}).cookies.get("session")
+
+
+def _verifies(value: str, keys: t.Iterable[str]) -> bytes | None:
+    """The signed payload itsdangerous finds in ``value`` with one of
+    ``keys`` (expiry aside), or None."""
+    for key in keys:
+        signer = serializer(key).make_signer("cookie-session")
+        try:
+            return t.cast(bytes, signer.unsign(value))
+        except Exception:
+            continue
+    return None
+
+
+#: a signed value in its only spelling: URL-safe base64 without padding, a
+#: 27-character SHA-1 signature whose last character has no stray bits
+_CANONICAL = re.compile(
+    r"\.?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{26}[AEIMQUYcgkosw048]"
+)
+
+
 def redirect_303(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) -> bool:
     return (
         ours["status"] == "303 SEE OTHER"
@@ -82,6 +118,8 @@ def non_utf8_query(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) -> b
     )
 
 
+#: the most a compressed session payload may inflate to on our package
+MAX_PAYLOAD_SIZE = 256 * 1024
 #: the app's limits (``diff_app.create_app``)
 MAX_CONTENT_LENGTH = 64 * 1024
 MAX_FORM_MEMORY_SIZE = 16 * 1024
@@ -144,11 +182,16 @@ def chunked_over_limit(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) 
 
 
 def form_memory_limit(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) -> bool:
+    # the size the client announces, else what it sends
+    declared = (_header(spec, "Content-Length") or "").strip()
+    size = int(declared) if declared.isdigit() else len(_body(spec))
     return (
         _content_type(spec) == "application/x-www-form-urlencoded"
-        and MAX_FORM_MEMORY_SIZE < len(_body(spec)) <= MAX_CONTENT_LENGTH
+        and MAX_FORM_MEMORY_SIZE < size <= MAX_CONTENT_LENGTH
         and _code(ours) == 413
-        and _code(flask) < 400
+        # Flask parses the form (or 400s on a body shorter than announced)
+        and _code(flask) < 500
+        and _code(flask) != 413
     )
 
 
@@ -206,6 +249,41 @@ def oversized_session_cookie(
         and len(sent[0].split(";")[0]) - 1 > BROWSER_COOKIE_LIMIT
         and not session_cookies(ours)
         and without(ours, "set-cookie") == without(flask, "set-cookie")
+    )
+
+
+def noncanonical_signature(
+    spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm
+) -> bool:
+    value = _session_value(spec)
+    return (
+        value is not None
+        and not _CANONICAL.fullmatch(value)
+        and _verifies(value, (SECRET_KEY, OLD_KEY)) is not None
+    )
+
+
+def session_inflate_limit(
+    spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm
+) -> bool:
+    value = _session_value(spec)
+    if value is None or not value.startswith("."):
+        return False
+    payload = _verifies(value, (SECRET_KEY, OLD_KEY))
+    if payload is None:
+        return False
+    compressed = base64_decode(payload[1:])
+    return len(zlib.decompress(compressed)) > MAX_PAYLOAD_SIZE
+
+
+def fallback_key_string(
+    spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm
+) -> bool:
+    value = _session_value(spec)
+    return (
+        spec["app"] == "strkey"
+        and value is not None
+        and _verifies(value, (STR_FALLBACK, *STR_FALLBACK)) is not None
     )
 
 
@@ -275,6 +353,25 @@ ALLOWED = [
         " keeps its previous session; a warning is logged); Flask sends it"
         " and browsers drop it",
         oversized_session_cookie,
+    ),
+    Allowed(
+        "noncanonical_signature",
+        "a session cookie whose signature is not spelled canonically (padding,"
+        " + or /, junk characters, stray bits in the last character) is"
+        " rejected; itsdangerous accepts these spellings",
+        noncanonical_signature,
+    ),
+    Allowed(
+        "session_inflate_limit",
+        "a compressed session payload inflating beyond 256 KiB gives an empty"
+        " session; Flask inflates it whole",
+        session_inflate_limit,
+    ),
+    Allowed(
+        "fallback_key_string",
+        "SECRET_KEY_FALLBACKS given as one string is one key; Flask takes each"
+        " character as a key, so a cookie signed with 'o' is accepted",
+        fallback_key_string,
     ),
 ]
 

@@ -44,6 +44,9 @@ from flask.views import MethodView
 
 SECRET_KEY = "differential secret"
 OLD_KEY = "previous secret"
+#: SECRET_KEY_FALLBACKS of the "strkey" app: one string, as
+#: ``FLASK_SECRET_KEY_FALLBACKS=oldkey`` gives
+STR_FALLBACK = "oldkey"
 CUSTOM_COOKIE = "sid"
 
 TEMPLATES = {
@@ -487,12 +490,16 @@ def _register_common(app: Flask) -> None:
         return {"teapot": url_for("teapot")}, 418
 
 
-def create_app(root: str, custom_session: bool = False) -> Flask:
+def create_app(
+    root: str, custom_session: bool = False, fallbacks: t.Any = (OLD_KEY,)
+) -> Flask:
     """The app, with the default cookie session or a custom interface."""
     app = Flask("diffapp", root_path=root)
     app.config.update(
         SECRET_KEY=SECRET_KEY,
-        SECRET_KEY_FALLBACKS=[OLD_KEY],
+        SECRET_KEY_FALLBACKS=list(fallbacks)
+        if isinstance(fallbacks, tuple)
+        else fallbacks,
         MAX_CONTENT_LENGTH=64 * 1024,
         MAX_FORM_MEMORY_SIZE=16 * 1024,
         MAX_FORM_PARTS=40,

@@ -23,6 +23,8 @@ from itsdangerous import URLSafeTimedSerializer
 SECRET_KEY = "differential secret"
 OLD_KEY = "previous secret"
 WRONG_KEY = "not the secret"
+#: the "strkey" app's SECRET_KEY_FALLBACKS: one string, one key
+STR_FALLBACK = "oldkey"
 KEYS = {"current": SECRET_KEY, "fallback": OLD_KEY}
 MONTH = 31 * 24 * 3600
 
@@ -39,7 +41,7 @@ class _Raw:
         return json.loads(data)
 
 
-def _serializer(key: str, timestamp: int | None = None) -> URLSafeTimedSerializer:
+def serializer(key: str, timestamp: int | None = None) -> URLSafeTimedSerializer:
     class Signer(TimestampSigner):
         def get_timestamp(self) -> int:
             return int(time.time()) if timestamp is None else timestamp
@@ -56,14 +58,14 @@ def _serializer(key: str, timestamp: int | None = None) -> URLSafeTimedSerialize
 def sign(payload: t.Any, key: str = SECRET_KEY, age: int = 0) -> str:
     """A session cookie value for ``payload`` (tagged JSON, as Flask's)."""
     text = json.dumps(payload, separators=(",", ":"), sort_keys=True)
-    return _serializer(key, int(time.time()) - age).dumps(text)
+    return serializer(key, int(time.time()) - age).dumps(text)
 
 
 def decode_session(value: str) -> tuple[str, t.Any]:
     """Which key signed a session cookie value, and its JSON payload."""
     for name, key in KEYS.items():
         try:
-            return name, _serializer(key).loads(value)
+            return name, serializer(key).loads(value)
         except Exception:
             continue
     return "unverified", value
@@ -271,7 +273,8 @@ def session_cookie(rng: random.Random) -> str:
     if kind < 6:
         return f"session={good}"
     if kind == 6:
-        return f"session={sign(payload, OLD_KEY)}"
+        key = rng.choice([OLD_KEY, STR_FALLBACK, STR_FALLBACK[0], STR_FALLBACK[-1]])
+        return f"session={sign(payload, key)}"
     if kind == 7:
         return f"session={sign(payload, WRONG_KEY)}"
     if kind == 8:
@@ -337,7 +340,12 @@ def session_cookie(rng: random.Random) -> str:
         return f"a=1; session={good}; b=2"
     if kind == 15:
         return f"session={sign(payload, age=MONTH - 3600)}"
-    if kind in (16, 17):
+    if kind == 16:
+        return f"session={rng.choice(respelled(good))}"
+    if kind == 17 and rng.random() < 0.5:
+        # inflates far beyond the 256 KiB bound (a few hundred bytes signed)
+        return f"session={sign({'a': 'x' * rng.choice([1000, 300_000])})}"
+    if kind == 17:
         a, b = rng.sample(SIDS, 2)
         return rng.choice(
             [
@@ -367,6 +375,26 @@ SIDS = [
     sid_for({"user": "dave"}),
     sid_for({"_flashes": [["message", "hi"]]}),
 ]
+
+
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def respelled(value: str) -> list[str]:
+    """Other spellings of a signed value's signature that itsdangerous
+    still accepts: padding, standard-alphabet characters, ignored junk, a
+    last character with its unused bits set."""
+    head, _, sig = value.rpartition(".")
+    last = _B64[_B64.index(sig[-1]) | 1]
+    rv = [
+        f"{head}.{sig}=",
+        f"{head}.{sig[:-1]}{last}",
+        f"{head}.{sig[:5]}\xe9{sig[5:]}",
+        f"{head}.{sig}\xa0",
+    ]
+    if "-" in sig or "_" in sig:
+        rv.append(f"{head}.{sig.replace('-', '+').replace('_', '/')}")
+    return rv
 
 
 def _multipart(rng: random.Random) -> tuple[bytes, str]:
@@ -749,7 +777,7 @@ def get_request(rng: random.Random) -> dict[str, t.Any]:
         _query_for(path, rng),
         headers,
         host=host,
-        app=rng.choice(["main", "main", "main", "custom"]),
+        app=rng.choice(["main", "main", "main", "custom", "strkey"]),
     )
 
 

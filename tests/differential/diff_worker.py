@@ -85,10 +85,15 @@ def main() -> None:
     root, specs_path, out_path = sys.argv[1:4]
     sys.path.insert(0, sys.argv[4])
     from diff_app import create_app
+    from diff_app import STR_FALLBACK
 
     import flask
 
-    apps = {"main": create_app(root), "custom": create_app(root, custom_session=True)}
+    apps = {
+        "main": create_app(root),
+        "custom": create_app(root, custom_session=True),
+        "strkey": create_app(root, fallbacks=STR_FALLBACK),
+    }
     # unhandled exceptions are logged to wsgi.errors; keep other noise out
     logging.getLogger("werkzeug").disabled = True
     # werkzeug warns about oversized cookies: the responses show them anyway
