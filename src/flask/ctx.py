@@ -16,7 +16,7 @@ from types import TracebackType
 from werkzeug.exceptions import HTTPException
 
 from . import typing as ft
-from ._urls import hostless_adapter
+from ._urls import hostless_adapter as _hostless_adapter
 from .globals import _cv_app
 from .signals import appcontext_popped
 from .signals import appcontext_pushed
@@ -110,7 +110,7 @@ class AppContext:
                 # A malformed or untrusted Host: report it when dispatching,
                 # with an adapter still bound so url_for works in handlers.
                 request.routing_exception = e
-                self.url_adapter = hostless_adapter(app, request)
+                self.url_adapter = _hostless_adapter(app, request)
         self.flashes: list[tuple[str, str]] | None = None
         self._after_request_functions: list[ft.AfterRequestCallable[t.Any]] = []
         self._cv_tokens: list[contextvars.Token[AppContext]] = []

@@ -21,7 +21,7 @@ from werkzeug.datastructures import CallbackDict
 from werkzeug.http import dump_cookie
 
 from ._signing import CachedSignerSerializer
-from ._signing import MAX_PAYLOAD_SIZE
+from ._signing import MAX_PAYLOAD_SIZE as _MAX_PAYLOAD_SIZE
 from ._signing import SessionCodec as _SessionCodec
 from .json.tag import TaggedJSONSerializer
 
@@ -339,7 +339,7 @@ class SecureCookieSessionInterface(SessionInterface):
     session_class: type[SecureCookieSession] = SecureCookieSession
     #: The most a compressed cookie payload may inflate to, in bytes (256
     #: KiB); a cookie that inflates to more gives an empty session.
-    max_payload_size: int = MAX_PAYLOAD_SIZE
+    max_payload_size: int = _MAX_PAYLOAD_SIZE
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         """The itsdangerous serializer for ``app``'s keys, or ``None`` if no
@@ -495,8 +495,8 @@ class SecureCookieSessionInterface(SessionInterface):
         # What browsers limit: name plus value, in bytes (RFC 6265bis 5.7).
         size = len(name.encode()) + len(value)
         limit = response.max_cookie_size
-        if limit and size > max(limit, BROWSER_COOKIE_LIMIT):
-            _cookie_too_large(app, name, size, max(limit, BROWSER_COOKIE_LIMIT))
+        if limit and size > max(limit, _BROWSER_COOKIE_LIMIT):
+            _cookie_too_large(app, name, size, max(limit, _BROWSER_COOKIE_LIMIT))
             return
         expires = self.get_expiration_time(app, session)
         # werkzeug's own check: a warning when the whole header is over
@@ -518,7 +518,7 @@ class SecureCookieSessionInterface(SessionInterface):
 
 
 #: The most a browser keeps of a cookie's name plus value, in bytes.
-BROWSER_COOKIE_LIMIT = 4096
+_BROWSER_COOKIE_LIMIT = 4096
 
 
 #: Characters of a signed session cookie value (URL-safe base64 and dots).
