@@ -14,8 +14,8 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-DEFAULT_SEED = 20261130
-DEFAULT_COUNT = 5000
+from diff_options import DEFAULT_COUNT  # noqa: E402
+from diff_options import DEFAULT_SEED  # noqa: E402
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

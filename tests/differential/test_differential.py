@@ -20,13 +20,13 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULT_COUNT
-from conftest import DEFAULT_SEED
 from diff_allow import ALLOWED
 from diff_allow import classify
 from diff_app import write_files
 from diff_compare import describe
 from diff_compare import normalize
+from diff_options import DEFAULT_COUNT
+from diff_options import DEFAULT_SEED
 from diff_requests import generate
 from oracle_env import ensure_oracle
 from oracle_env import FLASK_VERSION
