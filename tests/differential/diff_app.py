@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import io
 import json
 import os
 import random
@@ -436,6 +437,97 @@ def _register_common(app: Flask) -> None:
     @app.route("/async")
     async def async_view() -> t.Any:
         return {"async": request.args.get("x", "")}
+
+    @app.route("/vary")
+    def vary() -> t.Any:
+        response = make_response(str(session.get("user")))
+        response.headers["Vary"] = request.args.get("vary", "Accept")
+        return response
+
+    @app.route("/multi-cookie")
+    def multi_cookie() -> t.Any:
+        session["seen"] = True
+        response = make_response("cookies")
+        response.set_cookie("a", "1")
+        response.set_cookie("b", "2", max_age=10, samesite="Strict")
+        response.delete_cookie("c")
+        return response
+
+    @app.route("/status/<code>")
+    def status(code: str) -> t.Any:
+        return "status", code if not code.isdigit() else int(code)
+
+    @app.route("/send")
+    def send() -> t.Any:
+        return flask.send_file(
+            io.BytesIO(b"file data " * 20),
+            mimetype=request.args.get("mimetype", "text/plain"),
+            as_attachment="attach" in request.args,
+            download_name=request.args.get("name", "report.txt"),
+            etag=request.args.get("etag", "1") == "1",
+            last_modified=1_600_000_000,
+            conditional=True,
+        )
+
+    @app.route("/conditional")
+    def conditional() -> t.Any:
+        response = flask.Response(b"0123456789" * 10, mimetype="text/plain")
+        response.set_etag("fixed")
+        return response.make_conditional(request, accept_ranges=True)
+
+    @app.route("/urls")
+    def urls() -> t.Any:
+        return {
+            "anchor": url_for("index", _anchor="top x"),
+            "scheme": url_for("index", _scheme="https", _external=True),
+            "method": url_for("methods", _method="POST"),
+            "extra": url_for("conv_str", s="a/b c", extra=["1", "2"]),
+            "static": url_for("static", filename="sub/page.txt", v=2),
+            "bp": url_for("api.v1.item", item_id=5, _external=True),
+            "root": request.url_root,
+            "base": request.base_url,
+            "script": request.script_root,
+            "remote": request.remote_addr,
+            "scheme_is": request.scheme,
+            "secure": request.is_secure,
+            "accept": str(request.accept_mimetypes),
+            "ims": str(request.if_modified_since),
+        }
+
+    @app.route("/template")
+    def template() -> str:
+        return render_template_string(
+            "{{ value|tojson }} {{ html }} {{ config.MAX_FORM_PARTS }} {{ g.nav }}"
+            " {{ request.path }} {{ url_for('.index') }} {{ session.user }}",
+            value={"a": "</script>", "b": [1, 2.5, None]},
+            html="<b>&</b>",
+        )
+
+    @app.route("/gen")
+    def gen() -> t.Any:
+        def chunks() -> t.Iterator[bytes]:
+            yield b"one,"
+            yield b""
+            yield b"two"
+
+        return chunks(), {"Content-Type": "text/csv"}
+
+    @app.route("/none")
+    def none() -> t.Any:
+        return None
+
+    @app.route("/modified")
+    def modified() -> str:
+        session.modified = True
+        return "modified"
+
+    @app.route("/headers")
+    def headers() -> t.Any:
+        return "h", 200, [("X-A", "1"), ("X-A", "2"), ("Content-Type", "text/x")]
+
+    @app.route("/abort-response")
+    def abort_response() -> t.Any:
+        abort(make_response("custom abort", 409))
 
     class Items(MethodView):
         def get(self) -> t.Any:

@@ -690,6 +690,29 @@ def _route_path(rng: random.Random) -> bytes | str:
                 "/api/v1/fail",
             ]
         )
+    if kind == 13 and rng.random() < 0.4:
+        return rng.choice(
+            [
+                "/vary",
+                "/multi-cookie",
+                "/status/299",
+                "/status/204",
+                "/status/304",
+                "/status/999",
+                "/status/0",
+                "/status/299 ODD",
+                "/status/abc",
+                "/send",
+                "/conditional",
+                "/urls",
+                "/template",
+                "/gen",
+                "/none",
+                "/modified",
+                "/headers",
+                "/abort-response",
+            ]
+        )
     if kind == 13:
         return rng.choice(
             [
@@ -736,6 +759,19 @@ def _query_for(path: t.Any, rng: random.Random) -> str:
                 "path=/x%0d%0ay",
             ]
         )
+    if path == "/send":
+        return rng.choice(
+            [
+                "",
+                "attach=1",
+                "name=r%C3%A9sum%C3%A9.txt&attach=1",
+                "etag=0",
+                "mimetype=application/json",
+                "name=a%22b.txt&attach=1",
+            ]
+        )
+    if path == "/vary":
+        return rng.choice(["", "vary=Cookie", "vary=*", "vary=Accept,%20Cookie"])
     if path == "/stream":
         return rng.choice(["n=2&tag=t", "n=0", "n=x", "tag=%ff", ""])
     return rng.choice(QUERIES) if rng.random() < 0.5 else ""
@@ -766,6 +802,14 @@ def get_request(rng: random.Random) -> dict[str, t.Any]:
                     ("X-Forwarded-Host", "evil.com"),
                     ("Origin", "http://x"),
                     ("Content-Type", "application/json"),
+                    ("If-None-Match", '"fixed"'),
+                    ("If-None-Match", "*"),
+                    ("If-Range", '"fixed"'),
+                    ("If-Modified-Since", "Sun, 13 Sep 2020 12:26:40 GMT"),
+                    ("Accept", "text/html;q=0.5, */*;q=x"),
+                    ("X-Forwarded-Proto", "https"),
+                    ("Range", "bytes=90-"),
+                    ("Range", "lines=1-2"),
                 ]
             )
         )
