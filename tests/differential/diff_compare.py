@@ -1,11 +1,11 @@
 """Comparing one response of this checkout with real Flask's.
 
 Responses are normalized before comparing: the ``Date`` header is dropped,
-the methods in ``Allow`` are sorted,
-header order is ignored, a ``Set-Cookie`` expiry in the future is replaced by
-a marker (the two processes may straddle a second), and the session cookie
-is compared by the key that signed it and its decoded payload, because our
-compressed bytes and the timestamp may legitimately differ.
+the methods in ``Allow`` are sorted, header order is ignored, a
+``Set-Cookie`` expiry is compared as a lifetime in minutes (the two
+processes answer at different times), and the session cookie is compared by
+the key that signed it and its decoded payload, because our compressed
+bytes and the timestamp may legitimately differ.
 """
 
 from __future__ import annotations
@@ -14,18 +14,25 @@ import base64
 import typing as t
 
 from diff_requests import decode_session
+from werkzeug.http import parse_date
 
 SESSION_COOKIE = "session"
 
 
-def _cookie(value: str) -> tuple[t.Any, ...]:
+def _cookie(value: str, now: float) -> tuple[t.Any, ...]:
     first, _, rest = value.partition(";")
     name, _, cookie_value = first.partition("=")
     attrs = []
     for attr in rest.split(";"):
         attr = attr.strip()
         if attr.lower().startswith("expires=") and "1970" not in attr:
-            attr = "Expires=<future>"
+            # the two processes answer at different times: compare the
+            # lifetime, in minutes from when the request was answered
+            expires = parse_date(attr[8:])
+            minutes = (
+                None if expires is None else round((expires.timestamp() - now) / 60)
+            )
+            attr = f"Expires=<in {minutes} minutes>"
         attrs.append(attr)
     decoded: t.Any = cookie_value
     if name == SESSION_COOKIE and cookie_value:
@@ -44,7 +51,7 @@ def normalize(result: dict[str, t.Any]) -> dict[str, t.Any]:
             # PYTHONHASHSEED, so it differs between any two processes
             value = ", ".join(sorted(m.strip() for m in value.split(",")))
         if name.lower() == "set-cookie":
-            headers.append((name.lower(), _cookie(value)))
+            headers.append((name.lower(), _cookie(value, result.get("time", 0))))
         else:
             headers.append((name.lower(), value))
     return {

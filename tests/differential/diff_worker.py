@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import sys
+import time
 import typing as t
 import warnings
 
@@ -59,7 +60,7 @@ def run(app: t.Any, spec: dict[str, t.Any]) -> dict[str, t.Any]:
         started[:] = [status, headers]
         return lambda data: None
 
-    result: dict[str, t.Any] = {}
+    result: dict[str, t.Any] = {"time": time.time()}
     try:
         app_iter = app(environ, start_response)
         try:
