@@ -10,7 +10,6 @@ from __future__ import annotations
 import collections.abc as cabc
 import typing as t
 
-from .globals import _accessed_session
 from .globals import _cv_app
 from .globals import _no_req_msg
 from .signals import message_flashed
@@ -26,7 +25,7 @@ def flash(message: str, category: str = "message") -> None:
     ctx = _cv_app.get(None)
     if ctx is None:
         raise RuntimeError(_no_req_msg)
-    session = _accessed_session(ctx)
+    session = ctx._used_session
     # Reassign so the session sees the change; appending in place would not
     # mark it modified.
     flashes = session.get("_flashes", [])
@@ -54,7 +53,7 @@ def get_flashed_messages(
         raise RuntimeError(_no_req_msg)
     flashes = ctx.flashes
     if flashes is None:
-        session = _accessed_session(ctx)
+        session = ctx._used_session
         flashes = session.pop("_flashes") if "_flashes" in session else []
         ctx.flashes = flashes
     if category_filter:

@@ -240,7 +240,9 @@ class SessionCodec:
                 break
         else:
             raise BadSignature("Signature does not match", payload=value)
-        if _b64encode(sig) != sig_text:
+        # _b64encode(sig), inlined.
+        canonical = binascii.b2a_base64(sig, newline=False).translate(_TO_URLSAFE)
+        if canonical.rstrip(b"=") != sig_text:
             # Only the one spelling our signer produces is valid.
             raise BadSignature("Signature is not canonical", payload=value)
         payload, sep, stamp = value.rpartition(b".")

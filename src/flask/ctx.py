@@ -153,6 +153,24 @@ class AppContext:
     def session(self, value: SessionMixin) -> None:
         self._session = value
 
+    @property
+    def _used_session(self) -> SessionMixin:
+        """The session, marked as accessed: what the ``session`` proxy gives.
+
+        Any use through the proxy (comparison, ``str``, ``len``, iteration...)
+        marks it, whatever the session class, so the response gets
+        ``Vary: Cookie`` and a shared cache never serves it to another user.
+        A session class whose ``accessed`` cannot be set is left as it is.
+        """
+        session = self._session
+        if session is None:
+            session = self.session
+        try:
+            session.accessed = True
+        except AttributeError:
+            pass
+        return session
+
     def match_request(self) -> None:
         """Match the request URL, setting ``url_rule`` and ``view_args`` on the
         request, or ``routing_exception`` if nothing matched."""

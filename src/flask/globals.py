@@ -50,30 +50,10 @@ request: Request = LocalProxy(  # type: ignore[assignment]
     _cv_app, "request", unbound_message=_no_req_msg
 )
 
-
-def _accessed_session(ctx: AppContext | None) -> SessionMixin:
-    """The session of ``ctx``, marked as accessed.
-
-    Any use of the session proxy marks it, whatever the session class
-    (comparison, ``str``, ``len``, iteration...), so the response gets
-    ``Vary: Cookie`` and a shared cache never serves it to another user.
-    A session class whose ``accessed`` cannot be set is left as it is.
-    """
-    if ctx is None or ctx._request is None:
-        raise RuntimeError(_no_req_msg)
-    session = ctx.session
-    try:
-        session.accessed = True
-    except AttributeError:
-        pass
-    return session
-
-
-def _get_session() -> SessionMixin:
-    return _accessed_session(_cv_app.get(None))
-
-
-session: SessionMixin = LocalProxy(_get_session)  # type: ignore[assignment]
+# Through ``_used_session``: every use marks the session as accessed.
+session: SessionMixin = LocalProxy(  # type: ignore[assignment]
+    _cv_app, "_used_session", unbound_message=_no_req_msg
+)
 
 
 def __getattr__(name: str) -> t.Any:

@@ -495,7 +495,7 @@ class SecureCookieSessionInterface(SessionInterface):
         # What browsers limit: name plus value, in bytes (RFC 6265bis 5.7).
         size = len(name.encode()) + len(value)
         limit = response.max_cookie_size
-        if limit and size > max(limit, _BROWSER_COOKIE_LIMIT):
+        if limit and size > _BROWSER_COOKIE_LIMIT and size > limit:
             _cookie_too_large(app, name, size, max(limit, _BROWSER_COOKIE_LIMIT))
             return
         expires = self.get_expiration_time(app, session)

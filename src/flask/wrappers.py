@@ -135,11 +135,17 @@ class FormDataParser(_WzFormDataParser):
             return stream.read()
         if content_length is not None and content_length > limit:
             raise RequestEntityTooLarge()
+        if isinstance(stream, LimitedStream) and stream.limit <= limit:
+            # Already bounded (by Content-Length or MAX_CONTENT_LENGTH).
+            return stream.read()
         chunks = []
         size = 0
+        # Ask for what is announced (plus one byte, to see more), else for
+        # 64 KiB at a time: a raw stream's read(n) allocates n bytes first.
+        step = 65536 if content_length is None else content_length + 1
         while size <= limit:
             # A raw stream may return less than asked before its end.
-            chunk = stream.read(limit + 1 - size)
+            chunk = stream.read(min(limit + 1 - size, step))
             if not chunk:
                 break
             chunks.append(chunk)

@@ -276,6 +276,33 @@ def test_urlencoded_limit_can_be_disabled(
     assert errors == []
 
 
+@pytest.mark.parametrize(
+    ("content_limit", "size", "status"),
+    [
+        (10_000, 1000, 200),
+        (10_000, 1001, 413),  # over the form limit, under the body limit
+        (500, 500, 200),
+        (500, 501, 413),  # over the body limit
+    ],
+)
+def test_urlencoded_limit_with_max_content_length(
+    app: Flask, raw: t.Any, content_limit: int, size: int, status: int
+) -> None:
+    app.config.update(MAX_FORM_MEMORY_SIZE=1000, MAX_CONTENT_LENGTH=content_limit)
+    body = b"a=" + b"x" * (size - 2)
+    for chunked in (False, True):
+        rv = raw(
+            "/form",
+            method="POST",
+            headers={"Content-Type": _FORM},
+            body=body,
+            chunked=chunked,
+        )
+        assert rv.status_code == status, chunked
+        if status == 200:
+            assert rv.body == b'{"files":{},"form":{"a":"' + body[2:] + b'"}}\n'
+
+
 class _Trickle(io.RawIOBase):
     """A body that hands out at most 7 bytes per read, like a slow socket."""
 
