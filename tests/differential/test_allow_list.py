@@ -117,3 +117,14 @@ def test_fallback_key_string_only_on_its_app() -> None:
 def test_a_plain_difference_is_not_allowed() -> None:
     assert check(spec("/"), raw("200 OK", body=b"a"), raw("200 OK", body=b"b")) is None
     assert check(spec("/"), raw("500 INTERNAL SERVER ERROR"), raw("200 OK")) is None
+
+
+def test_broken_multipart_only_for_bodies_werkzeug_cannot_parse() -> None:
+    ctype = [("Content-Type", "multipart/form-data; boundary=b")]
+    good = b'--b\r\nContent-Disposition: form-data; name="x"\r\n\r\n1\r\n--b--\r\n'
+    ours, flask = raw("400 BAD REQUEST"), raw("200 OK", body=b"{}")
+    for body in (good[:30], b"garbage", good.replace(b"--b--", b"--b")):
+        request = spec("/form", "POST", headers=ctype, body=body)
+        assert check(request, ours, flask) == "broken_multipart"
+    request = spec("/form", "POST", headers=ctype, body=good)
+    assert check(request, ours, flask) is None
