@@ -64,8 +64,8 @@ def _python(env_dir: Path) -> Path:
 def ensure_oracle() -> Path:
     """Return the Python of the oracle environment, building it if needed.
 
-    Raises :class:`OracleUnavailable` when it is not built yet and the
-    package index cannot be reached.
+    Raises :class:`OracleUnavailable` when it is not built yet, the install
+    fails and the package index cannot be reached.
     """
     requirements = pins()
     tag = f"py{sys.version_info[0]}{sys.version_info[1]}"
@@ -78,10 +78,6 @@ def ensure_oracle() -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if marker.exists() and marker.read_text() == wanted:
             return _python(env_dir)
-        if not _index_reachable():
-            raise OracleUnavailable(
-                f"cannot reach {INDEX_HOST} to install flask=={FLASK_VERSION}"
-            )
         shutil.rmtree(env_dir, ignore_errors=True)
         venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
         cmd = [
@@ -96,6 +92,14 @@ def ensure_oracle() -> Path:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         if proc.returncode:
             shutil.rmtree(env_dir, ignore_errors=True)
+            # pip may also find packages in a local mirror or wheel folder:
+            # only a failure while the index is unreachable is a skip
+            if not _index_reachable():
+                last = (proc.stderr.strip().splitlines() or [""])[-1]
+                raise OracleUnavailable(
+                    f"cannot reach {INDEX_HOST} to install"
+                    f" flask=={FLASK_VERSION} ({last})"
+                )
             raise RuntimeError(
                 f"installing the oracle failed:\n{proc.stdout}\n{proc.stderr}"
             )
