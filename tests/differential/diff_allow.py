@@ -127,6 +127,8 @@ MAX_PAYLOAD_SIZE = 256 * 1024
 MAX_CONTENT_LENGTH = 64 * 1024
 MAX_FORM_MEMORY_SIZE = 16 * 1024
 MAX_FORM_PARTS = 40
+#: TRUSTED_HOSTS of the "named" app
+NAMED_TRUSTED_HOSTS = [".example.com", "localhost", "127.0.0.1"]
 #: what browsers keep of a cookie: name and value, at most 4096 bytes
 BROWSER_COOKIE_LIMIT = 4096
 
@@ -256,17 +258,36 @@ def static_symlink_out(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) 
     )
 
 
-def malformed_host(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) -> bool:
-    if not _host_is_malformed(spec):
-        return False
-    if _code(ours) == 400:
-        return True
-    # a before_request hook answered first (as it does before a 404): we
-    # answer it; Flask, without a URL adapter, crashes in the hook's url_for
-    flask_crashed = "'NoneType' object has no attribute 'build'" in (
+def _flask_crashed_without_adapter(rf: Norm) -> bool:
+    return "'NoneType' object has no attribute 'build'" in (
         rf.get("exception") or rf["log"]
     )
-    return flask_crashed and 0 <= _code(ours) < 500
+
+
+def _rejected_host(ours: Norm, rf: Norm) -> bool:
+    """We answer a 400 for the host (and error handlers work); or a
+    before_request hook answered first, as it does before a 404, while Flask,
+    without a URL adapter, crashed in the hook's url_for."""
+    if _code(ours) == 400:
+        return True
+    return _flask_crashed_without_adapter(rf) and 0 <= _code(ours) < 500
+
+
+def malformed_host(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) -> bool:
+    return _host_is_malformed(spec) and _rejected_host(ours, rf)
+
+
+def untrusted_host(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) -> bool:
+    from werkzeug.sansio.utils import host_is_trusted
+
+    host = _header(spec, "Host")
+    return (
+        spec["app"] == "named"
+        and host is not None
+        and not host_is_trusted(host, NAMED_TRUSTED_HOSTS)
+        and _flask_crashed_without_adapter(rf)
+        and _rejected_host(ours, rf)
+    )
 
 
 def oversized_session_cookie(
@@ -379,6 +400,13 @@ ALLOWED = [
         " Flask treats it as no host (links become http:///) or, for names"
         " IDNA cannot encode, fails with a 500",
         malformed_host,
+    ),
+    Allowed(
+        "untrusted_host",
+        "a Host outside TRUSTED_HOSTS is a 400 as in Flask, but error handlers"
+        " and hooks can still call url_for; Flask has no URL adapter then and"
+        " a 400 page that calls url_for fails with a 500",
+        untrusted_host,
     ),
     Allowed(
         "oversized_session_cookie",

@@ -583,10 +583,24 @@ def _register_common(app: Flask) -> None:
 
 
 def create_app(
-    root: str, custom_session: bool = False, fallbacks: t.Any = (OLD_KEY,)
+    root: str,
+    custom_session: bool = False,
+    fallbacks: t.Any = (OLD_KEY,),
+    server_name: str | None = None,
 ) -> Flask:
-    """The app, with the default cookie session or a custom interface."""
-    app = Flask("diffapp", root_path=root)
+    """The app, with the default cookie session or a custom interface, and
+    optionally a ``SERVER_NAME`` with trusted hosts and a subdomain route."""
+    app = Flask("diffapp", root_path=root, subdomain_matching=bool(server_name))
+    if server_name:
+        app.config.update(
+            SERVER_NAME=server_name,
+            TRUSTED_HOSTS=[".example.com", "localhost", "127.0.0.1"],
+        )
+
+        @app.route("/where", subdomain="<sub>")
+        def where_sub(sub: str) -> t.Any:
+            return {"sub": sub, "self": url_for("where_sub", sub=sub)}
+
     app.config.update(
         SECRET_KEY=SECRET_KEY,
         SECRET_KEY_FALLBACKS=list(fallbacks)

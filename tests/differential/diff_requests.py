@@ -860,8 +860,56 @@ def host_request(rng: random.Random) -> dict[str, t.Any]:
     )
 
 
+NAMED_HOSTS = [
+    "example.com:8080",
+    "EXAMPLE.COM:8080",
+    "api.example.com:8080",
+    "a.b.example.com:8080",
+    "example.com",
+    "example.com:80",
+    "api.example.com",
+    "localhost",
+    "127.0.0.1:8080",
+    "evil.com:8080",
+    "example.com.evil.com:8080",
+    "xn--bcher-kva.example.com:8080",
+    "api.example.com:08080",
+    "_.example.com:8080",
+]
+
+
+def named_request(rng: random.Random) -> dict[str, t.Any]:
+    """The app with ``SERVER_NAME``, ``TRUSTED_HOSTS`` and a subdomain."""
+    path = rng.choice(
+        [
+            "/",
+            "/where",
+            "/args",
+            "/go/external",
+            "/urls",
+            "/nope",
+            "/abort/400",
+            "/static/style.css",
+            "/api/v1/items/2",
+        ]
+    )
+    headers: list[tuple[str, str]] = []
+    if rng.random() < 0.2:
+        headers.append(("Cookie", session_cookie(rng)))
+    host = rng.choice(NAMED_HOSTS) if rng.random() < 0.8 else rng.choice(HOSTS)
+    return spec(
+        path,
+        rng.choice(["GET", "GET", "HEAD", "OPTIONS"]),
+        rng.choice(["", "x=1", "bounce=1"]),
+        headers,
+        host=host,
+        app="named",
+    )
+
+
 def generate(seed: int, count: int) -> list[dict[str, t.Any]]:
     """``count`` requests, the same for the same seed."""
     rng = random.Random(seed)
-    makers = [get_request] * 6 + [body_request] * 3 + [host_request]
+    makers = [get_request] * 12 + [body_request] * 6 + [host_request] * 2
+    makers += [named_request]
     return [rng.choice(makers)(rng) for _ in range(count)]

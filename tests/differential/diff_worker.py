@@ -94,6 +94,7 @@ def main() -> None:
         "main": create_app(root),
         "custom": create_app(root, custom_session=True),
         "strkey": create_app(root, fallbacks=STR_FALLBACK),
+        "named": create_app(root, server_name="example.com:8080"),
     }
     # unhandled exceptions are logged to wsgi.errors; keep other noise out
     logging.getLogger("werkzeug").disabled = True
