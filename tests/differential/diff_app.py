@@ -529,6 +529,22 @@ def _register_common(app: Flask) -> None:
     def abort_response() -> t.Any:
         abort(make_response("custom abort", 409))
 
+    @app.route("/header-value")
+    def header_value() -> t.Any:
+        response = make_response("h")
+        response.headers["X-Value"] = request.args.get("v", "")
+        if "len" in request.args:
+            response.headers["Content-Length"] = request.args["len"]
+        return response
+
+    @app.route("/redirect-to")
+    def redirect_to() -> t.Any:
+        return redirect(request.args.get("u", "/"), code=302)
+
+    @app.route("/status-text")
+    def status_text() -> t.Any:
+        return flask.Response("s", status=request.args.get("s", "200"))
+
     class Items(MethodView):
         def get(self) -> t.Any:
             return {"items": [1, 2]}

@@ -711,6 +711,9 @@ def _route_path(rng: random.Random) -> bytes | str:
                 "/modified",
                 "/headers",
                 "/abort-response",
+                "/header-value",
+                "/redirect-to",
+                "/status-text",
             ]
         )
     if kind == 13:
@@ -768,6 +771,52 @@ def _query_for(path: t.Any, rng: random.Random) -> str:
                 "etag=0",
                 "mimetype=application/json",
                 "name=a%22b.txt&attach=1",
+            ]
+        )
+    if path == "/header-value":
+        return rng.choice(
+            [
+                "v=plain",
+                "v=%C3%A9",
+                "v=%E2%82%AC",
+                "v=a%0Ab",
+                "v=a%0Db",
+                "v=%00",
+                "v=%20x%20",
+                "v=a%09b",
+                "len=1",
+                "len=999",
+                "len=x",
+                "v=\xff",
+            ]
+        )
+    if path == "/redirect-to":
+        return rng.choice(
+            [
+                "u=/x",
+                "u=http://example.com/%C3%A9",
+                "u=/%E2%82%AC?q=%C3%A9",
+                "u=//evil.com",
+                "u=/a%0Ab",
+                "u=http://b%C3%BCcher.de/p",
+                "u=",
+                "u=/a b",
+                "u=javascript:alert(1)",
+                "u=%FF",
+            ]
+        )
+    if path == "/status-text":
+        return rng.choice(
+            [
+                "s=200",
+                "s=201 Made",
+                "s=299 %C3%A9",
+                "s=abc",
+                "s=999",
+                "s=0",
+                "s=-1",
+                "s=200%0Ax",
+                "s=42 Answer",
             ]
         )
     if path == "/vary":
