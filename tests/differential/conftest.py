@@ -2,7 +2,9 @@
 
 CI runs a fixed seed and a few thousand requests; pass other values for a
 longer local run, e.g. ``pytest tests/differential --diff-seed 7
---diff-count 50000``.
+--diff-count 50000``. pytest reads these options only when this folder (or
+a file in it) is named on the command line; a plain ``pytest`` run uses the
+defaults.
 """
 
 from __future__ import annotations
