@@ -611,6 +611,13 @@ def create_app(
         app.config.update(
             SERVER_NAME=server_name,
             TRUSTED_HOSTS=[".example.com", "localhost", "127.0.0.1"],
+            SESSION_COOKIE_NAME="session",
+            SESSION_COOKIE_SAMESITE="Lax",
+            SESSION_COOKIE_SECURE=True,
+            SESSION_COOKIE_PATH="/",
+            SESSION_REFRESH_EACH_REQUEST=False,
+            PERMANENT_SESSION_LIFETIME=600,
+            APPLICATION_ROOT="/app",
         )
 
         @app.route("/where", subdomain="<sub>")

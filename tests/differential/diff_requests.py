@@ -867,7 +867,7 @@ def get_request(rng: random.Random) -> dict[str, t.Any]:
         host = rng.choice(HOSTS)
     elif rng.random() < 0.02:
         host = None
-    return spec(
+    rv = spec(
         path,
         method,
         _query_for(path, rng),
@@ -875,6 +875,7 @@ def get_request(rng: random.Random) -> dict[str, t.Any]:
         host=host,
         app=rng.choice(["main", "main", "main", "custom", "strkey"]),
     )
+    return _vary_environ(rv, rng) if rng.random() < 0.2 else rv
 
 
 def host_request(rng: random.Random) -> dict[str, t.Any]:
@@ -928,7 +929,8 @@ NAMED_HOSTS = [
 
 
 def named_request(rng: random.Random) -> dict[str, t.Any]:
-    """The app with ``SERVER_NAME``, ``TRUSTED_HOSTS`` and a subdomain."""
+    """The app with ``SERVER_NAME``, ``TRUSTED_HOSTS``, a subdomain route and
+    non-default session cookie settings."""
     path = rng.choice(
         [
             "/",
@@ -940,20 +942,36 @@ def named_request(rng: random.Random) -> dict[str, t.Any]:
             "/abort/400",
             "/static/style.css",
             "/api/v1/items/2",
+            "/session/set",
+            "/session/permanent",
+            "/session/get",
+            "/flash",
+            "/modified",
+            "/session/big/3990",
         ]
     )
     headers: list[tuple[str, str]] = []
-    if rng.random() < 0.2:
+    if rng.random() < 0.3:
         headers.append(("Cookie", session_cookie(rng)))
     host = rng.choice(NAMED_HOSTS) if rng.random() < 0.8 else rng.choice(HOSTS)
-    return spec(
+    rv = spec(
         path,
         rng.choice(["GET", "GET", "HEAD", "OPTIONS"]),
-        rng.choice(["", "x=1", "bounce=1"]),
+        _query_for(path, rng) or rng.choice(["", "x=1", "bounce=1"]),
         headers,
         host=host,
         app="named",
     )
+    return _vary_environ(rv, rng)
+
+
+def _vary_environ(rv: dict[str, t.Any], rng: random.Random) -> dict[str, t.Any]:
+    """Sometimes mounted under a prefix (SCRIPT_NAME) or served over https."""
+    if rng.random() < 0.3:
+        rv["script"] = rng.choice(["/app", "/app/", "/pre fix", "/\xc3\xa9"])
+    if rng.random() < 0.3:
+        rv["scheme"] = "https"
+    return rv
 
 
 def generate(seed: int, count: int) -> list[dict[str, t.Any]]:

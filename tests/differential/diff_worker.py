@@ -26,7 +26,7 @@ def build_environ(spec: dict[str, t.Any]) -> dict[str, t.Any]:
     body = base64.b64decode(spec["body"])
     environ: dict[str, t.Any] = {
         "REQUEST_METHOD": spec["method"],
-        "SCRIPT_NAME": "",
+        "SCRIPT_NAME": spec.get("script", ""),
         "PATH_INFO": spec["path"],
         "QUERY_STRING": spec["query"],
         "SERVER_NAME": "localhost",
