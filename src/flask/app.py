@@ -29,6 +29,7 @@ from . import typing as ft
 from ._resources import FileAccessMixin
 from ._responses import make_response as _make_response
 from ._responses import serve
+from ._serving import ServingMixin
 from ._urls import build_url
 from ._urls import create_url_adapter as _create_url_adapter
 from .ctx import _sentinel
@@ -67,7 +68,7 @@ if t.TYPE_CHECKING:
 T_shell = t.TypeVar("T_shell")
 
 
-class Flask(FileAccessMixin, App):
+class Flask(FileAccessMixin, ServingMixin, App):
     """A WSGI application: the central object of a Flask project.
 
     ``import_name`` (usually ``__name__``) locates templates, static files and
