@@ -381,7 +381,7 @@ def test_log_exception_can_be_overridden() -> None:
     logged = []
 
     class MyApp(flask.Flask):
-        def log_exception(self, exc_info):  # type: ignore[no-untyped-def]
+        def log_exception(self, ctx, exc_info):  # type: ignore[no-untyped-def]
             logged.append(exc_info[0])
 
     app = MyApp(__name__)
@@ -392,7 +392,7 @@ def test_log_exception_can_be_overridden() -> None:
 
 def test_handle_exception_can_be_overridden() -> None:
     class MyApp(flask.Flask):
-        def handle_exception(self, e):  # type: ignore[no-untyped-def]
+        def handle_exception(self, ctx, e):  # type: ignore[no-untyped-def]
             return flask.Response(f"custom {type(e).__name__}", 500)
 
     app = MyApp(__name__)

@@ -196,14 +196,22 @@ class AppContext:
             if len(self._cv_tokens) == 1:
                 if exc is _sentinel:
                     exc = sys.exc_info()[1]
+                app = self.app
+                legacy = app._legacy_hooks
                 try:
                     if self._request is not None:
                         try:
-                            self.app.do_teardown_request(exc)
+                            if "do_teardown_request" in legacy:
+                                app.do_teardown_request(exc)  # type: ignore[arg-type]
+                            else:
+                                app.do_teardown_request(self, exc)
                         finally:
                             self._request.close()
                 finally:
-                    self.app.do_teardown_appcontext(exc)
+                    if "do_teardown_appcontext" in legacy:
+                        app.do_teardown_appcontext(exc)  # type: ignore[arg-type]
+                    else:
+                        app.do_teardown_appcontext(self, exc)
         finally:
             token = self._cv_tokens.pop()
             current = _cv_app.get(None)
