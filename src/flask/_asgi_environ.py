@@ -37,7 +37,7 @@ def _header_key(name: bytes) -> str | None:
     return "HTTP_" + key
 
 
-def environ_from_scope(scope: Scope, body: t.IO[bytes]) -> dict[str, t.Any]:
+def environ_from_scope(scope: Scope, body: t.Any) -> dict[str, t.Any]:
     """Build the WSGI environ for an ASGI ``http`` scope, with ``body`` as
     ``wsgi.input`` and the scope itself as ``asgi.scope``."""
     scheme = scope.get("scheme") or "http"
@@ -115,6 +115,10 @@ def environ_from_scope(scope: Scope, body: t.IO[bytes]) -> dict[str, t.Any]:
     return environ
 
 
+async def _call(receive: Receive) -> Message:
+    return await receive()
+
+
 class RequestBody(io.RawIOBase):
     """``wsgi.input`` for a body that arrives in several ASGI messages.
 
@@ -177,7 +181,7 @@ class RequestBody(io.RawIOBase):
             if running is self._loop:
                 # On the loop: only what :meth:`fill` received is available.
                 return 0
-            future = asyncio.run_coroutine_threadsafe(self._receive(), self._loop)
+            future = asyncio.run_coroutine_threadsafe(_call(self._receive), self._loop)
             self._add(future.result())
         self._file.seek(self._read_pos)
         data = self._file.read(min(len(view), self._write_pos - self._read_pos))

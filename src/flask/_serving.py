@@ -11,6 +11,7 @@ import typing as t
 from .sansio.scaffold import setupmethod
 
 if t.TYPE_CHECKING:
+    from .app import Flask
     from .asgi import ASGIApp
 
 ServingCallable = t.Callable[[], t.Any]
@@ -59,7 +60,8 @@ class ServingMixin:
         """
         rv = self.__dict__.get("_asgi_app")
         if rv is None:
-            from .asgi import ASGIApp
+            from .app import Flask
+    from .asgi import ASGIApp
 
-            rv = self.__dict__["_asgi_app"] = ASGIApp(self)  # type: ignore[arg-type]
-        return rv  # type: ignore[no-any-return]
+            rv = self.__dict__["_asgi_app"] = ASGIApp(t.cast("Flask", self))
+        return rv

@@ -142,14 +142,18 @@ def _wait_on_loop(loop: asyncio.AbstractEventLoop, aw: t.Any) -> t.Any:
         _adopt(ctx)
 
 
+def _own(app: Flask, name: str) -> bool:
+    """Whether ``app.<name>`` is Flask's own method (not overridden on the
+    class or assigned on the instance)."""
+    return name not in app.__dict__ and getattr(type(app), name) is getattr(Flask, name)
+
+
 def _splittable(app: Flask) -> bool:
     """Whether the adapter can drive the request steps itself."""
-    cls = type(app)
     return (
-        cls.wsgi_app is Flask.wsgi_app
-        and "wsgi_app" not in app.__dict__
-        and cls.__call__ is Flask.__call__
-        and cls.full_dispatch_request is Flask.full_dispatch_request
+        _own(app, "wsgi_app")
+        and _own(app, "__call__")
+        and _own(app, "full_dispatch_request")
     )
 
 
@@ -182,7 +186,9 @@ class _Pipeline:
     ``full_dispatch_request``, run in worker threads, stopping where an
     async view or error handler is to be awaited on the loop."""
 
-    def __init__(self, app: Flask, environ: dict[str, t.Any], binding: _Binding):
+    def __init__(
+        self, app: Flask, environ: dict[str, t.Any], binding: _Binding
+    ) -> None:
         self.app = app
         self.environ = environ
         self.binding = binding
@@ -192,13 +198,14 @@ class _Pipeline:
         self.body_limit: int | None = None
 
     def start(self) -> _Deferred | _Outcome:
-        self.ctx = self.app.request_context(self.environ)  # type: ignore[arg-type]
-        return self._step(self._begin)
+        self.ctx = self.app.request_context(self.environ)
+        return self._step(self._begin)  # type: ignore[no-any-return]
 
     def resume(self, value: t.Any, error: BaseException | None) -> _Deferred | _Outcome:
-        return self._step(self._continue, value, error)
+        return self._step(self._continue, value, error)  # type: ignore[no-any-return]
 
     def _step(self, func: t.Callable[..., t.Any], *args: t.Any) -> t.Any:
+        app = self.app
         done = True
         try:
             try:
@@ -211,7 +218,10 @@ class _Pipeline:
                     return rv
             except Exception as e:
                 self.error = e
-                rv = self.app.handle_exception(e)
+                if "handle_exception" in app._legacy_hooks:
+                    rv = app.handle_exception(e)  # type: ignore[arg-type]
+                else:
+                    rv = app.handle_exception(self.ctx, e)
             except BaseException as e:
                 self.error = e
                 raise
@@ -228,13 +238,18 @@ class _Pipeline:
 
     def _begin(self) -> t.Any:
         app = self.app
-        self.ctx.push()
+        ctx = self.ctx
+        ctx.push()
         if not app._got_first_request:
             app._start_serving()
+        legacy = app._legacy_hooks
         try:
             if request_started.receivers:
                 request_started.send(app, _async_wrapper=app.ensure_sync)
-            rv = app.preprocess_request()
+            if "preprocess_request" in legacy:
+                rv = app.preprocess_request()
+            else:
+                rv = app.preprocess_request(ctx)
             if rv is None:
                 rv = self._dispatch()
                 if type(rv) is _Deferred:
@@ -244,11 +259,11 @@ class _Pipeline:
             rv = self._user_error(e)
             if type(rv) is _Deferred:
                 return rv
-        return app.finalize_request(rv)
+        return self._finalize(rv)
 
     def _continue(self, value: t.Any, error: BaseException | None) -> t.Any:
         if error is None:
-            return self.app.finalize_request(value)
+            return self._finalize(value)
         if self.phase != "view":
             raise error
         try:
@@ -257,32 +272,39 @@ class _Pipeline:
             rv = self._user_error(e)
             if type(rv) is _Deferred:
                 return rv
-        return self.app.finalize_request(rv)
+        return self._finalize(rv)
+
+    def _finalize(self, rv: t.Any) -> Response:
+        app = self.app
+        if "finalize_request" in app._legacy_hooks:
+            return app.finalize_request(rv)
+        return app.finalize_request(self.ctx, rv)
 
     def _dispatch(self) -> t.Any:
         app = self.app
         binding = self.binding
-        if type(app).dispatch_request is Flask.dispatch_request:
+        if _own(app, "dispatch_request"):
             req = self.ctx._request
             rule = req.url_rule if req is not None else None
             if rule is not None and req.routing_exception is None:  # type: ignore[union-attr]
                 binding.armed = app.view_functions.get(rule.endpoint)
         try:
-            return app.dispatch_request()
+            if "dispatch_request" in app._legacy_hooks:
+                return app.dispatch_request()
+            return app.dispatch_request(self.ctx)
         finally:
             binding.armed = None
 
     def _user_error(self, e: Exception) -> t.Any:
         app = self.app
-        cls = type(app)
         binding = self.binding
-        if (
-            cls.handle_user_exception is Flask.handle_user_exception
-            and cls.handle_http_exception is Flask.handle_http_exception
-        ):
+        if _own(app, "handle_user_exception") and _own(app, "handle_http_exception"):
             binding.armed = _HANDLER
         try:
-            rv = app.handle_user_exception(e)
+            if "handle_user_exception" in app._legacy_hooks:
+                rv: t.Any = app.handle_user_exception(e)  # type: ignore[arg-type]
+            else:
+                rv = app.handle_user_exception(self.ctx, e)
         finally:
             binding.armed = None
         if type(rv) is _Deferred:
@@ -298,11 +320,11 @@ class _Pipeline:
             # iterated on the loop.
             response.response = iter(())
             try:
-                app_iter = serve(response, self.environ, self.started)  # type: ignore[arg-type]
+                app_iter = serve(response, self.environ, self.started)
             finally:
                 response.response = body
             return _Outcome(self.started, app_iter, _async_body(self, body))
-        app_iter = serve(response, self.environ, self.started)  # type: ignore[arg-type]
+        app_iter = serve(response, self.environ, self.started)
         return _Outcome(self.started, app_iter, None)
 
 
@@ -310,11 +332,7 @@ def _async_body(pipe: _Pipeline, body: t.Any) -> t.AsyncIterable[t.Any] | None:
     """``body`` if werkzeug would send a body for this response, else ``None``
     (HEAD, 1xx, 204, 304)."""
     status = int(t.cast(str, pipe.started.status)[:3])
-    if (
-        pipe.environ["REQUEST_METHOD"] == "HEAD"
-        or status < 200
-        or status in (204, 304)
-    ):
+    if pipe.environ["REQUEST_METHOD"] == "HEAD" or status < 200 or status in (204, 304):
         return None
     return t.cast(t.AsyncIterable[t.Any], body)
 
@@ -322,7 +340,7 @@ def _async_body(pipe: _Pipeline, body: t.Any) -> t.AsyncIterable[t.Any] | None:
 def _call_wsgi(app: Flask, environ: dict[str, t.Any]) -> _Outcome:
     """The fallback: the whole request through the app's WSGI entry point."""
     started = _Started()
-    app_iter = app(environ, started)  # type: ignore[arg-type]
+    app_iter = app(environ, started)
     if started.status is None:
         # start_response is called on the first iteration: take that chunk.
         it = iter(app_iter)
@@ -423,7 +441,7 @@ class ASGIApp:
             return
         data = message.get("body", b"")
         lazy: RequestBody | None = None
-        body: t.IO[bytes]
+        body: io.RawIOBase | io.BytesIO
         if message.get("more_body", False):
             body = lazy = RequestBody(receive, loop, data, self.spill_size)
         else:
