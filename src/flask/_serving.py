@@ -60,8 +60,7 @@ class ServingMixin:
         """
         rv = self.__dict__.get("_asgi_app")
         if rv is None:
-            from .app import Flask
-    from .asgi import ASGIApp
+            from .asgi import ASGIApp
 
             rv = self.__dict__["_asgi_app"] = ASGIApp(t.cast("Flask", self))
         return rv
