@@ -7,6 +7,7 @@ nothing for it: :mod:`flask.asgi` is imported on first use of ``asgi_app``.
 from __future__ import annotations
 
 import typing as t
+import weakref
 
 from .sansio.scaffold import setupmethod
 
@@ -55,12 +56,17 @@ class ServingMixin:
     def asgi_app(self) -> ASGIApp:
         """This app as an ASGI 3 application, e.g. ``uvicorn module:app.asgi_app``.
 
-        Created on first access with the default thread pool size; build a
-        :class:`flask.asgi.ASGIApp` yourself to tune it.
+        Created with the default thread pool size and shared while something
+        (the server) holds it; build a :class:`flask.asgi.ASGIApp` yourself
+        to tune it.
         """
-        rv = self.__dict__.get("_asgi_app")
+        # Held weakly: the adapter references the app, and a cycle would keep
+        # a discarded app alive until the garbage collector runs.
+        ref = self.__dict__.get("_asgi_app")
+        rv = ref() if ref is not None else None
         if rv is None:
             from .asgi import ASGIApp
 
-            rv = self.__dict__["_asgi_app"] = ASGIApp(t.cast("Flask", self))
+            rv = ASGIApp(t.cast("Flask", self))
+            self.__dict__["_asgi_app"] = weakref.ref(rv)
         return rv

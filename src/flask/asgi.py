@@ -68,14 +68,34 @@ class _Deferred:
     """An async function call that a step returned instead of running it, to
     be awaited on the loop without holding a thread."""
 
-    __slots__ = ("func", "args", "kwargs")
+    __slots__ = ("func", "args", "kwargs", "handling")
 
     def __init__(
-        self, func: t.Callable[..., t.Any], args: tuple[t.Any, ...], kwargs: t.Any
+        self,
+        func: t.Callable[..., t.Any],
+        args: tuple[t.Any, ...],
+        kwargs: t.Any,
+        handling: BaseException | None = None,
     ) -> None:
         self.func = func
         self.args = args
         self.kwargs = kwargs
+        #: For an error handler: the error, seen by ``sys.exc_info()`` in it.
+        self.handling = handling
+
+    async def run(self) -> t.Any:
+        """Call and await the function (in a task running in the request's
+        context)."""
+        aw = self.func(*self.args, **self.kwargs)
+        error = self.handling
+        if error is None:
+            return await aw
+        tb = error.__traceback__
+        try:
+            raise error
+        except BaseException:
+            error.__traceback__ = tb
+            return await aw
 
 
 def _is_error_handler(app: Flask, func: t.Any) -> bool:
@@ -101,11 +121,13 @@ class _Binding:
         self, func: t.Callable[..., t.Any], args: tuple[t.Any, ...], kwargs: t.Any
     ) -> t.Any:
         armed = self.armed
-        if armed is not None and (
-            func is armed or (armed is _HANDLER and _is_error_handler(self.app, func))
-        ):
-            self.armed = None
-            return _Deferred(func, args, kwargs)
+        if armed is not None:
+            if func is armed:
+                self.armed = None
+                return _Deferred(func, args, kwargs)
+            if armed is _HANDLER and _is_error_handler(self.app, func):
+                self.armed = None
+                return _Deferred(func, args, kwargs, args[0] if args else None)
         aw = func(*args, **kwargs)
         if asyncio._get_running_loop() is not None:
             # Called from a coroutine on a loop: it cannot wait here.
@@ -464,10 +486,7 @@ class ASGIApp:
                     if lazy is not None and not lazy.complete:
                         await lazy.fill(pipe.body_limit)
                     try:
-                        aw = cv.run(outcome.func, *outcome.args, **outcome.kwargs)
-                        if not inspect.iscoroutine(aw):
-                            aw = _await(aw)
-                        value = await task_in(loop, aw, cv)
+                        value = await task_in(loop, outcome.run(), cv)
                     except BaseException as e:
                         outcome = await run(pipe.resume, None, e)
                     else:
