@@ -53,7 +53,9 @@ def scope_from_environ(environ: dict[str, t.Any]) -> dict[str, t.Any]:
         headers.append((name.encode("latin-1"), str(value).encode("latin-1")))
     path_bytes = environ.get("PATH_INFO", "").encode("latin-1")
     root = environ.get("SCRIPT_NAME", "")
-    raw_path = root.encode("latin-1") + quote(path_bytes, safe="/:@!$&'()*+,;=-._~").encode()
+    raw_path = (
+        root.encode("latin-1") + quote(path_bytes, safe="/:@!$&'()*+,;=-._~").encode()
+    )
     return {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
@@ -66,7 +68,10 @@ def scope_from_environ(environ: dict[str, t.Any]) -> dict[str, t.Any]:
         "root_path": root,
         "headers": headers,
         "client": (environ.get("REMOTE_ADDR", "127.0.0.1"), 12345),
-        "server": (environ.get("SERVER_NAME", "localhost"), int(environ.get("SERVER_PORT") or 80)),
+        "server": (
+            environ.get("SERVER_NAME", "localhost"),
+            int(environ.get("SERVER_PORT") or 80),
+        ),
     }
 
 
@@ -75,7 +80,9 @@ async def call_asgi(
 ) -> tuple[int, list[tuple[bytes, bytes]], list[bytes]]:
     """Send ``body`` in two messages (when longer than one byte) and collect
     the response."""
-    parts = [body[: len(body) // 2], body[len(body) // 2 :]] if len(body) > 1 else [body]
+    parts = (
+        [body[: len(body) // 2], body[len(body) // 2 :]] if len(body) > 1 else [body]
+    )
     messages: list[dict[str, t.Any]] = [
         {"type": "http.request", "body": p, "more_body": i < len(parts) - 1}
         for i, p in enumerate(parts)

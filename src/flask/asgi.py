@@ -236,7 +236,10 @@ class _Pipeline:
                     done = False
                     req = self.ctx._request
                     if req is not None:
-                        self.body_limit = req.max_content_length
+                        limit = self.body_limit = req.max_content_length
+                        length = req.content_length
+                        if limit is not None and length is not None and length > limit:
+                            self.body_limit = -1  # 413 on reading: receive nothing
                     return rv
             except Exception as e:
                 self.error = e
