@@ -262,7 +262,7 @@ def test_wsgi_and_asgi_answer_the_same(caplog: pytest.LogCaptureFixture) -> None
         client = app.test_client()
         asgi = exchange(client)
     assert len(wsgi) == len(asgi) == len(REQUESTS) + 1
-    for w, a in zip(wsgi, asgi):
+    for w, a in zip(wsgi, asgi, strict=True):
         assert w == a
     codes = [r[2] for r in wsgi]
     # The set covers what it says it covers.
