@@ -48,10 +48,15 @@ from ._async import run_sync
 from ._async import server_loop
 from ._async import task_in
 from .app import Flask
+from .sessions import SecureCookieSessionInterface
+from .signals import appcontext_popped
+from .signals import appcontext_pushed
+from .signals import appcontext_tearing_down
+from .signals import request_finished
 from .signals import request_started
-
-if t.TYPE_CHECKING:
-    from .wrappers import Response
+from .signals import request_tearing_down
+from .wrappers import Request
+from .wrappers import Response
 
 __all__ = ["ASGIApp", "DEFAULT_MAX_THREADS", "DEFAULT_SPILL_SIZE"]
 
@@ -62,6 +67,35 @@ DEFAULT_SPILL_SIZE = 1024 * 1024
 
 _END = object()
 _HANDLER = object()
+#: Returned by a step tried on the loop that must continue in a worker.
+_HOP = object()
+
+#: Methods whose overriding means user code may run in the steps around an
+#: async view, so those steps cannot be run on the loop.
+_INLINE_METHODS = (
+    "request_context",
+    "create_url_adapter",
+    "preprocess_request",
+    "dispatch_request",
+    "finalize_request",
+    "make_response",
+    "process_response",
+    "do_teardown_request",
+    "do_teardown_appcontext",
+    "handle_user_exception",
+    "handle_http_exception",
+    "should_ignore_error",
+    "ensure_sync",
+    "async_to_sync",
+)
+_SIGNALS = (
+    appcontext_pushed,
+    request_started,
+    request_finished,
+    request_tearing_down,
+    appcontext_tearing_down,
+    appcontext_popped,
+)
 
 
 class _Deferred:
@@ -179,6 +213,25 @@ def _splittable(app: Flask) -> bool:
     )
 
 
+def _plain(app: Flask) -> bool:
+    """Whether the framework steps around an async view run no user code
+    (no overrides, custom classes or signal receivers), so they may run
+    on the loop; hooks are checked per request."""
+    return (
+        app._got_first_request
+        and not app._legacy_hooks
+        and app.request_class is Request
+        and app.response_class is Response
+        and type(app.session_interface) is SecureCookieSessionInterface
+        and not app.teardown_appcontext_funcs
+        and not any(sig.receivers for sig in _SIGNALS)
+        and all(_own(app, name) for name in _INLINE_METHODS)
+    )
+
+
+_PLAIN_VALUES = (str, bytes, dict, list, Response)
+
+
 class _Started:
     """The WSGI ``start_response`` for one request, recording what it got."""
 
@@ -218,6 +271,7 @@ class _Pipeline:
         self.error: BaseException | None = None
         self.phase = ""
         self.body_limit: int | None = None
+        self.pending_error: Exception | None = None
 
     def start(self) -> _Deferred | _Outcome:
         self.ctx = self.app.request_context(self.environ)
@@ -226,14 +280,79 @@ class _Pipeline:
     def resume(self, value: t.Any, error: BaseException | None) -> _Deferred | _Outcome:
         return self._step(self._continue, value, error)  # type: ignore[no-any-return]
 
-    def _step(self, func: t.Callable[..., t.Any], *args: t.Any) -> t.Any:
+    # On the loop, when no user code runs before or after an async view.
+
+    def start_inline(self) -> t.Any:
+        """Push and reach the async view on the loop, or return ``_HOP``
+        after the push (:meth:`after_push` continues in a worker)."""
+        self.ctx = self.app.request_context(self.environ)
+        return self._step(self._begin_inline, inline=True)
+
+    def _begin_inline(self) -> t.Any:
+        app = self.app
+        ctx = self.ctx
+        ctx.push()
+        req = ctx._request
+        assert req is not None
+        rule = req.url_rule
+        if (
+            req.routing_exception is not None
+            or rule is None
+            or req.method == "OPTIONS"
+            or app._hooks("before", req.blueprint)
+            or app._hooks("url_value", req.blueprint)
+            or not inspect.iscoroutinefunction(app.view_functions.get(rule.endpoint))
+        ):
+            return _HOP
+        rv = self._dispatch()
+        if type(rv) is _Deferred:
+            self.phase = "view"
+        return rv
+
+    def after_push(self) -> _Deferred | _Outcome:
+        return self._step(self._after_push)  # type: ignore[no-any-return]
+
+    def finish_inline(self, value: t.Any) -> t.Any:
+        """Finalize, serve and pop on the loop, or return ``_HOP`` (nothing
+        done) when that would run user code."""
+        app = self.app
+        req = self.ctx._request
+        assert req is not None
+        blueprint = req.blueprint
+        if (
+            not isinstance(value, _PLAIN_VALUES)
+            or (type(value) is Response and type(value.response) is not list)
+            or self.ctx._after_request_functions
+            or app._hooks("after", blueprint)
+            or app._hooks("teardown", blueprint)
+            or not _plain(app)
+        ):
+            return _HOP
+        return self._step(self._finalize, value, inline=True)
+
+    def fail(self) -> _Outcome:
+        """Handle the error a step on the loop raised, in a worker."""
+        error = self.pending_error
+        self.pending_error = None
+        assert error is not None
+        return self._step(_raise, error)  # type: ignore[no-any-return]
+
+    def _step(
+        self, func: t.Callable[..., t.Any], *args: t.Any, inline: bool = False
+    ) -> t.Any:
         app = self.app
         done = True
         try:
             try:
                 rv = func(*args)
+                if rv is _HOP:
+                    done = False
+                    return rv
                 if type(rv) is _Deferred:
                     done = False
+                    if type(app.session_interface) is not SecureCookieSessionInterface:
+                        # Open it here: the interface may block the loop.
+                        self.ctx.session  # noqa: B018
                     req = self.ctx._request
                     if req is not None:
                         limit = self.body_limit = req.max_content_length
@@ -242,6 +361,11 @@ class _Pipeline:
                             self.body_limit = -1  # 413 on reading: receive nothing
                     return rv
             except Exception as e:
+                if inline:
+                    # Error handling runs user code: in a worker (``fail``).
+                    done = False
+                    self.pending_error = e
+                    return _HOP
                 self.error = e
                 if "handle_exception" in app._legacy_hooks:
                     rv = app.handle_exception(e)  # type: ignore[arg-type]
@@ -262,9 +386,12 @@ class _Pipeline:
         self.ctx.pop(error)
 
     def _begin(self) -> t.Any:
+        self.ctx.push()
+        return self._after_push()
+
+    def _after_push(self) -> t.Any:
         app = self.app
         ctx = self.ctx
-        ctx.push()
         if not app._got_first_request:
             app._start_serving()
         legacy = app._legacy_hooks
@@ -351,6 +478,10 @@ class _Pipeline:
             return _Outcome(self.started, app_iter, _async_body(self, body))
         app_iter = serve(response, self.environ, self.started)
         return _Outcome(self.started, app_iter, None)
+
+
+def _raise(error: BaseException) -> t.NoReturn:
+    raise error
 
 
 def _async_body(pipe: _Pipeline, body: t.Any) -> t.AsyncIterable[t.Any] | None:
@@ -484,7 +615,15 @@ class ASGIApp:
 
             if _splittable(app):
                 pipe = _Pipeline(app, environ, binding)
-                outcome = await run(pipe.start)
+                if _plain(app) and lazy is None:
+                    outcome = cv.run(pipe.start_inline)
+                    if outcome is _HOP:
+                        if pipe.pending_error is not None:
+                            outcome = await run(pipe.fail)
+                        else:
+                            outcome = await run(pipe.after_push)
+                else:
+                    outcome = await run(pipe.start)
                 while type(outcome) is _Deferred:
                     if lazy is not None and not lazy.complete:
                         await lazy.fill(pipe.body_limit)
@@ -493,7 +632,12 @@ class ASGIApp:
                     except BaseException as e:
                         outcome = await run(pipe.resume, None, e)
                     else:
-                        outcome = await run(pipe.resume, value, None)
+                        outcome = cv.run(pipe.finish_inline, value)
+                        if outcome is _HOP:
+                            if pipe.pending_error is not None:
+                                outcome = await run(pipe.fail)
+                            else:
+                                outcome = await run(pipe.resume, value, None)
             else:
                 outcome = await run(_call_wsgi, app, environ)
             await self._respond(outcome, receive, send, run, cv, lazy)

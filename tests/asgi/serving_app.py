@@ -31,7 +31,12 @@ async def started() -> None:
     app.extensions["serving_loop"] = asyncio.get_running_loop()
 
 
-@app.teardown_request
+# Teardown recording only for the streaming blueprint: the other views stay
+# free of hooks, so plain async requests run entirely on the loop.
+streams = flask.Blueprint("streams", __name__)
+
+
+@streams.teardown_request
 def teardown(exc: BaseException | None) -> None:
     rid = flask.request.args.get("rid")
     if rid:
@@ -96,7 +101,7 @@ def rss() -> str:
     return str(pages * os.sysconf("SC_PAGE_SIZE"))
 
 
-@app.route("/stream")
+@streams.route("/stream")
 def stream() -> t.Any:
     rid = flask.request.args["rid"]
 
@@ -112,6 +117,7 @@ def stream() -> t.Any:
     return gen()
 
 
+app.register_blueprint(streams)
 asgi = app.asgi_app
 
 
@@ -134,3 +140,14 @@ async def bare(scope: dict[str, t.Any], receive: t.Any, send: t.Any) -> None:
         }
     )
     await send({"type": "http.response.body", "body": b"slept"})
+
+
+broken = flask.Flask("broken")
+
+
+@broken.before_serving
+async def cannot_start() -> None:
+    raise ConnectionError("database unreachable")
+
+
+broken_asgi = broken.asgi_app

@@ -615,3 +615,94 @@ def test_httpx_asgi_transport(app: Flask) -> None:
             return (await c.get("/get")).text
 
     assert asyncio.run(main()) == "42"
+
+
+def test_plain_async_requests_need_no_worker_thread(app: Flask) -> None:
+    """Without hooks, overrides or signal receivers around an async view,
+    the whole request runs on the loop: a busy pool does not delay it."""
+
+    @app.route("/busy")
+    def busy() -> str:
+        time.sleep(1)
+        return "busy"
+
+    @app.route("/")
+    async def index() -> str:
+        return "free"
+
+    asgi = ASGIApp(app, max_threads=1)
+
+    async def main() -> tuple[float, list[Result], Result]:
+        await call(asgi)  # the first request does first-request setup
+        blocker = asyncio.ensure_future(call(asgi, path="/busy"))
+        await asyncio.sleep(0.1)
+        start = time.perf_counter()
+        results = [r for r, _ in await asyncio.gather(*(call(asgi) for _ in range(20)))]
+        elapsed = time.perf_counter() - start
+        return elapsed, results, (await blocker)[0]
+
+    elapsed, results, blocked = asyncio.run(main())
+    assert [r.body for r in results] == [b"free"] * 20
+    assert blocked.body == b"busy"
+    assert elapsed < 0.5
+
+
+def test_hooks_around_async_view_run_in_worker(app: Flask) -> None:
+    threads: list[str] = []
+
+    @app.before_request
+    def before() -> None:
+        threads.append(threading.current_thread().name)
+
+    @app.after_request
+    def after(response: flask.Response) -> flask.Response:
+        threads.append(threading.current_thread().name)
+        return response
+
+    @app.route("/")
+    async def index() -> str:
+        threads.append(threading.current_thread().name)
+        return "ok"
+
+    run(app.asgi_app)
+    run(app.asgi_app)
+    main = threading.main_thread().name
+    assert [n == main for n in threads] == [False, True, False] * 2
+    assert threads[0].startswith("flask-asgi")
+
+
+def test_error_after_async_view_handled_in_worker(app: Flask) -> None:
+    got: list[str] = []
+
+    @app.route("/")
+    async def index() -> None:
+        return None
+
+    @app.errorhandler(500)
+    def on_500(e: Exception) -> tuple[str, int]:
+        got.append(threading.current_thread().name)
+        return "handled", 500
+
+    run(app.asgi_app)
+    r = run(app.asgi_app)
+    assert (r.status, r.body) == (500, b"handled")
+    assert all(name.startswith("flask-asgi") for name in got)
+
+
+def test_custom_session_interface_opened_in_worker(app: Flask) -> None:
+    opened: list[str] = []
+
+    class Interface(flask.sessions.SecureCookieSessionInterface):
+        def open_session(self, app: Flask, request: t.Any) -> t.Any:
+            opened.append(threading.current_thread().name)
+            return super().open_session(app, request)
+
+    app.session_interface = Interface()
+
+    @app.route("/")
+    async def index() -> str:
+        return str(flask.session.get("x"))
+
+    for _ in range(2):
+        assert run(app.asgi_app).body == b"None"
+    assert opened and all(name.startswith("flask-asgi") for name in opened)

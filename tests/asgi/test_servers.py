@@ -10,6 +10,7 @@ import json
 import os
 import random
 import socket
+import subprocess
 import sys
 import time
 import typing as t
@@ -265,3 +266,29 @@ def test_hypercorn_http2(tmp_path: t.Any) -> None:
                 s.sendall(conn.data_to_send())
     assert status == b"200"
     assert json.loads(body)["path"] == "/mixed/7"
+
+
+def test_uvicorn_reports_failed_startup(tmp_path: t.Any) -> None:
+    port = free_port()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([HERE, SRC, env.get("PYTHONPATH", "")])
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "serving_app:broken_asgi",
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+        ],
+        cwd=HERE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode != 0
+    assert "ConnectionError: database unreachable" in proc.stderr
+    assert "Application startup failed" in proc.stderr
