@@ -229,7 +229,19 @@ def _plain(app: Flask) -> bool:
     )
 
 
-_PLAIN_VALUES = (str, bytes, dict, list, Response)
+_PLAIN_BODIES = (str, bytes, dict, list)
+
+
+def _plain_value(value: t.Any) -> bool:
+    """Whether making a response of a view's return value runs no user
+    code: plain bodies, optionally in a tuple with a status and headers,
+    or a buffered :class:`~flask.Response`."""
+    kind = type(value)
+    if kind is tuple:
+        return 1 < len(value) < 4 and type(value[0]) in _PLAIN_BODIES
+    if kind is Response:
+        return type(value.response) is list
+    return kind in _PLAIN_BODIES
 
 
 class _Started:
@@ -320,8 +332,7 @@ class _Pipeline:
         assert req is not None
         blueprint = req.blueprint
         if (
-            not isinstance(value, _PLAIN_VALUES)
-            or (type(value) is Response and type(value.response) is not list)
+            not _plain_value(value)
             or self.ctx._after_request_functions
             or app._hooks("after", blueprint)
             or app._hooks("teardown", blueprint)
