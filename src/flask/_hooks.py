@@ -61,8 +61,11 @@ def _is_ctx_param(param: inspect.Parameter) -> bool:
 def _is_ctx_annotation(ann: t.Any) -> bool:
     """``AppContext`` (or a subclass), also optional: ``AppContext | None``."""
     if isinstance(ann, str):
-        parts = ann.replace("Optional[", "").replace("]", "").split("|")
-        return any(p.strip().endswith("AppContext") for p in parts)
+        # Quotes stay in the string when a quoted annotation is postponed
+        # (``from __future__ import annotations``).
+        for old in ("Optional[", "]", "'", '"'):
+            ann = ann.replace(old, "")
+        return any(p.strip().endswith("AppContext") for p in ann.split("|"))
     if isinstance(ann, type):
         return issubclass(ann, AppContext)
     return any(_is_ctx_annotation(a) for a in t.get_args(ann))

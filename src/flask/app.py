@@ -34,6 +34,9 @@ from ._resources import FileAccessMixin
 from ._responses import make_response as _make_response
 from ._responses import serve
 from ._serving import ServingMixin
+from ._teardown import run_each
+from ._teardown import send_each
+from ._teardown import teardown_error
 from ._urls import build_url
 from ._urls import create_url_adapter as _create_url_adapter
 from .ctx import _sentinel
@@ -543,16 +546,18 @@ class Flask(FileAccessMixin, ServingMixin, App):
 
     def finalize_request(
         self,
-        ctx: AppContext,
+        ctx: AppContext = _missing,
         rv: ft.ResponseReturnValue | HTTPException = _missing,
         from_error_handler: bool = False,
     ) -> Response:
         """Turn ``rv`` into a response and run response processing. An error
         during processing of an error response is logged, not raised."""
         if not isinstance(ctx, AppContext):  # 3.1 form: (rv, from_error_handler)
-            if rv is not _missing:
-                from_error_handler = t.cast(bool, rv)
-            ctx, rv = _cv_app.get(), ctx
+            if ctx is not _missing:
+                if rv is not _missing:
+                    from_error_handler = t.cast(bool, rv)
+                rv = ctx
+            ctx = _cv_app.get()
         response = self.make_response(rv)
         try:
             if "process_response" in self._legacy_hooks:
@@ -583,12 +588,14 @@ class Flask(FileAccessMixin, ServingMixin, App):
         return _make_response(self, rv, environ)
 
     def process_response(
-        self, ctx: AppContext, response: Response = _missing
+        self, ctx: AppContext = _missing, response: Response = _missing
     ) -> Response:
         """Run ``after_this_request`` callbacks and ``after_request`` hooks,
         then save the session."""
-        if not isinstance(ctx, AppContext):  # 3.1 form: (response)
-            ctx, response = _cv_app.get(), ctx
+        if response is _missing or ctx is _missing:  # 3.1 form: (response)
+            if response is _missing:
+                response = t.cast(Response, ctx)
+            ctx = _cv_app.get()
         req = ctx._request
         assert req is not None
         for func in ctx._after_request_functions:
@@ -597,7 +604,7 @@ class Flask(FileAccessMixin, ServingMixin, App):
             response = self.ensure_sync(func)(response)
 
         interface = self.session_interface
-        sess = ctx._session
+        sess = ctx._session_value
         if sess is None and (
             type(interface) is not SecureCookieSessionInterface
             or (
@@ -612,6 +619,7 @@ class Flask(FileAccessMixin, ServingMixin, App):
             sess = ctx.session
         if sess is not None and not interface.is_null_session(sess):
             interface.save_session(self, sess, response)
+        ctx._response_done = True
         return response
 
     def make_default_options_response(self, ctx: AppContext | None = None) -> Response:
@@ -644,12 +652,14 @@ class Flask(FileAccessMixin, ServingMixin, App):
     # -- error handling -----------------------------------------------------------
 
     def handle_http_exception(
-        self, ctx: AppContext, e: HTTPException = _missing
+        self, ctx: AppContext = _missing, e: HTTPException = _missing
     ) -> HTTPException | ft.ResponseReturnValue:
         """Use the registered handler for an HTTP error, or the error itself
         as the response. Redirects from routing are never handled."""
         if not isinstance(ctx, AppContext):  # 3.1 form: (e)
-            ctx, e = _cv_app.get(), ctx
+            if e is _missing:
+                e = ctx
+            ctx = _cv_app.get()
         if e.code is None or isinstance(e, RoutingException):
             return e
         req = ctx._request
@@ -659,13 +669,15 @@ class Flask(FileAccessMixin, ServingMixin, App):
         return self.ensure_sync(handler)(e)  # type: ignore[no-any-return]
 
     def handle_user_exception(
-        self, ctx: AppContext, e: Exception = _missing
+        self, ctx: AppContext = _missing, e: Exception = _missing
     ) -> HTTPException | ft.ResponseReturnValue:
         """Handle an exception raised by a hook or view: HTTP errors go to
         :meth:`handle_http_exception`, others to a registered handler or are
         re-raised."""
         if not isinstance(ctx, AppContext):  # 3.1 form: (e)
-            ctx, e = _cv_app.get(), ctx
+            if e is _missing:
+                e = ctx
+            ctx = _cv_app.get()
         if isinstance(e, BadRequestKeyError) and (
             self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
         ):
@@ -680,11 +692,15 @@ class Flask(FileAccessMixin, ServingMixin, App):
             raise
         return self.ensure_sync(handler)(e)  # type: ignore[no-any-return]
 
-    def handle_exception(self, ctx: AppContext, e: Exception = _missing) -> Response:
+    def handle_exception(
+        self, ctx: AppContext = _missing, e: Exception = _missing
+    ) -> Response:
         """Handle an unhandled exception: propagate it in debug/testing mode
         (``PROPAGATE_EXCEPTIONS``), else log it and respond with a 500."""
         if not isinstance(ctx, AppContext):  # 3.1 form: (e)
-            ctx, e = _cv_app.get(), ctx
+            if e is _missing:
+                e = ctx
+            ctx = _cv_app.get()
         exc_info = sys.exc_info()
         if got_request_exception.receivers:
             got_request_exception.send(
@@ -715,13 +731,15 @@ class Flask(FileAccessMixin, ServingMixin, App):
 
     def log_exception(
         self,
-        ctx: AppContext,
+        ctx: AppContext = _missing,
         exc_info: tuple[type, BaseException, t.Any]
         | tuple[None, None, None] = _missing,
     ) -> None:
         """Log an unhandled exception with the request's path and method."""
         if not isinstance(ctx, AppContext):  # 3.1 form: (exc_info)
-            ctx, exc_info = _cv_app.get(), ctx
+            if exc_info is _missing:
+                exc_info = ctx
+            ctx = _cv_app.get()
         req = ctx.request
         self.logger.error(f"Exception on {req.path} [{req.method}]", exc_info=exc_info)
 
@@ -732,19 +750,26 @@ class Flask(FileAccessMixin, ServingMixin, App):
         ctx: AppContext = _sentinel,  # type: ignore[assignment]
         exc: BaseException | None = _sentinel,  # type: ignore[assignment]
     ) -> None:
-        """Run ``teardown_request`` functions (innermost blueprint first); all
-        run even if one raises, and the first error is re-raised."""
-        if not isinstance(ctx, AppContext):  # 3.1 form: (exc) or ()
+        """Run ``teardown_request`` functions (innermost blueprint first), then
+        the ``request_tearing_down`` receivers; all run even if some raise,
+        and their errors are raised together afterwards (an exception group,
+        or the first error on Python 3.10)."""
+        if exc is _sentinel or ctx is _sentinel:  # 3.1 forms, or only (ctx)
+            if not isinstance(ctx, AppContext):
+                if exc is _sentinel:
+                    exc = t.cast("BaseException | None", ctx)
+                ctx = _cv_app.get()
             if exc is _sentinel:
-                exc = t.cast("BaseException | None", ctx)
-            ctx = _cv_app.get()
-        if exc is _sentinel:
-            exc = sys.exc_info()[1]
+                exc = sys.exc_info()[1]
         req = ctx._request
-        funcs = self._hooks("teardown", req.blueprint if req else None)
-        _run_all(self, funcs, exc)
+        errors: list[Exception] = []
+        run_each(
+            self, self._hooks("teardown", req.blueprint if req else None), exc, errors
+        )
         if request_tearing_down.receivers:
-            request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
+            send_each(request_tearing_down, self, errors, exc=exc)
+        if errors:
+            raise teardown_error("request teardown", errors)
 
     def do_teardown_appcontext(
         self,
@@ -752,27 +777,16 @@ class Flask(FileAccessMixin, ServingMixin, App):
         exc: BaseException | None = _sentinel,  # type: ignore[assignment]
     ) -> None:
         """Run ``teardown_appcontext`` functions in reverse registration
-        order; all run even if one raises."""
-        if not isinstance(ctx, AppContext):  # 3.1 form: (exc) or ()
-            if exc is _sentinel:
+        order, then the ``appcontext_tearing_down`` receivers; all run even
+        if some raise, and their errors are raised together afterwards."""
+        if exc is _sentinel:  # 3.1 forms, or only (ctx)
+            if not isinstance(ctx, AppContext):
                 exc = t.cast("BaseException | None", ctx)
-        if exc is _sentinel:
-            exc = sys.exc_info()[1]
-        _run_all(self, reversed(self.teardown_appcontext_funcs), exc)
+            if exc is _sentinel:
+                exc = sys.exc_info()[1]
+        errors: list[Exception] = []
+        run_each(self, reversed(self.teardown_appcontext_funcs), exc, errors)
         if appcontext_tearing_down.receivers:
-            appcontext_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
-
-
-def _run_all(
-    app: Flask, funcs: t.Iterable[ft.TeardownCallable], exc: BaseException | None
-) -> None:
-    """Call every teardown function; re-raise the first error afterwards."""
-    first_error: BaseException | None = None
-    for func in funcs:
-        try:
-            app.ensure_sync(func)(exc)
-        except Exception as e:
-            if first_error is None:
-                first_error = e
-    if first_error is not None:
-        raise first_error
+            send_each(appcontext_tearing_down, self, errors, exc=exc)
+        if errors:
+            raise teardown_error("app teardown", errors)
