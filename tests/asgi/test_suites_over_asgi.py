@@ -16,6 +16,7 @@ TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.dirname(TESTS)
 
 CORE = [
+    "test_api32.py",
     "test_async.py",
     "test_blueprints.py",
     "test_contexts.py",
