@@ -85,7 +85,8 @@ async def asgi(scope, receive, send):
     # marker otherwise leaks between requests of one keep-alive connection
     # ("Single thread executor already being used, would deadlock").
     loop = asyncio.get_running_loop()
-    await loop.create_task(_adapter(scope, receive, send), context=contextvars.Context())
+    task = _adapter(scope, receive, send)
+    await loop.create_task(task, context=contextvars.Context())
 """
 
 QUART_APP = OURS_APP.replace("from flask import Flask", "from quart import Quart")
@@ -291,7 +292,8 @@ def main() -> int:
                         )
                         row[scenario] = {"rps": round(rps), "p99_ms": round(p99, 1)}
                         log(
-                            f"{name:16} {scenario:6} {rps:8.0f} req/s  p99 {p99:6.1f} ms"
+                            f"{name:16} {scenario:6} {rps:8.0f} req/s"
+                            f"  p99 {p99:6.1f} ms"
                         )
                 if "sleepers" in scenarios and name != "ours-gthread":
                     # asgiref's WsgiToAsgi runs requests one at a time in one
