@@ -323,7 +323,9 @@ def main() -> int:
 
 def report(results: dict[str, dict[str, t.Any]], scenarios: list[str]) -> str:
     cols = [s for s in ("hello", "json", "async") if s in scenarios]
-    header = ["server"] + [f"{c} req/s | p99 ms" for c in cols]
+    header = ["server"]
+    for c in cols:
+        header += [f"{c} req/s", f"{c} p99 ms"]
     if "sleepers" in scenarios:
         header.append("1000 sleepers (s)")
     lines = [" | ".join(header), " | ".join("---" for _ in header)]
@@ -331,7 +333,7 @@ def report(results: dict[str, dict[str, t.Any]], scenarios: list[str]) -> str:
         cells = [name]
         for c in cols:
             v = row.get(c)
-            cells.append(f"{v['rps']} | {v['p99_ms']}" if v else "-")
+            cells += [str(v["rps"]), str(v["p99_ms"])] if v else ["-", "-"]
         if "sleepers" in scenarios:
             value = str(row.get("sleepers_s", "-"))
             if row.get("sleepers_n", 1000) != 1000:
