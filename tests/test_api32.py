@@ -741,3 +741,20 @@ def test_session_attribute_can_be_assigned(app: flask.Flask) -> None:
         return str(flask.session["swapped"])
 
     assert app.test_client().get("/").data == b"True"
+
+
+def test_method_patched_on_the_class_after_creation() -> None:
+    class App(flask.Flask):
+        pass
+
+    logged: list[t.Any] = []
+
+    def old_log_exception(self: flask.Flask, exc_info: t.Any) -> None:
+        logged.append(exc_info[0])
+
+    App.log_exception = old_log_exception  # type: ignore[method-assign,assignment]
+    app = App(__name__)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.add_url_rule("/boom", "boom", _boom)
+    assert app.test_client().get("/boom").status_code == 500
+    assert logged == [KeyError]

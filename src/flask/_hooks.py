@@ -132,13 +132,18 @@ def legacy_hooks_of_class(cls: type) -> frozenset[str]:
 
 
 def legacy_hooks_of_instance(obj: t.Any) -> frozenset[str]:
-    """The class's legacy set, updated for hooks assigned on the instance."""
-    legacy = set(type(obj)._legacy_hooks)
+    """The hooks of ``obj`` with the 3.1 signature: those assigned on the
+    instance, else its class's (looked up again, so a method patched on the
+    class after it was created is seen too). Never warns."""
+    legacy = set()
     inst = obj.__dict__
+    cls = type(obj)
     for name in CTX_HOOKS:
         if name in inst:
-            if takes_ctx(inst[name]):
-                legacy.discard(name)
-            else:
+            if not takes_ctx(inst[name]):
+                legacy.add(name)
+        else:
+            func = getattr(cls, name, None)
+            if func is not None and not takes_ctx(func, unbound=True):
                 legacy.add(name)
     return frozenset(legacy)

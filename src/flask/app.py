@@ -150,6 +150,11 @@ class Flask(FileAccessMixin, ServingMixin, App):
             instance_relative_config=instance_relative_config,
             root_path=root_path,
         )
+        # The calling form of each dispatch method, decided now for methods
+        # patched on the class after it was created (assignments on the app
+        # update it in __setattr__).
+        self.__dict__["_legacy_hooks"] = legacy_hooks_of_instance(self)
+
         from .cli import AppGroup
 
         #: Click group for this app's commands, run with the ``flask`` command.
@@ -763,9 +768,9 @@ class Flask(FileAccessMixin, ServingMixin, App):
                 exc = sys.exc_info()[1]
         req = ctx._request
         errors: list[Exception] = []
-        run_each(
-            self, self._hooks("teardown", req.blueprint if req else None), exc, errors
-        )
+        funcs = self._hooks("teardown", req.blueprint if req else None)
+        if funcs:
+            run_each(self, funcs, exc, errors)
         if request_tearing_down.receivers:
             send_each(request_tearing_down, self, errors, exc=exc)
         if errors:
@@ -785,7 +790,8 @@ class Flask(FileAccessMixin, ServingMixin, App):
             if exc is _sentinel:
                 exc = sys.exc_info()[1]
         errors: list[Exception] = []
-        run_each(self, reversed(self.teardown_appcontext_funcs), exc, errors)
+        if self.teardown_appcontext_funcs:
+            run_each(self, reversed(self.teardown_appcontext_funcs), exc, errors)
         if appcontext_tearing_down.receivers:
             send_each(appcontext_tearing_down, self, errors, exc=exc)
         if errors:

@@ -89,6 +89,10 @@ class AppContext:
     The session is opened from the request on first access, not on push.
     """
 
+    #: Set once the response was processed (the session saved or skipped);
+    #: a class default, so contexts pay for it only when it is set.
+    _response_done = False
+
     def __init__(
         self,
         app: Flask,
@@ -100,8 +104,6 @@ class AppContext:
         self.g: _AppCtxGlobals = app.app_ctx_globals_class()
         self._request = request
         self._session_value = session
-        #: Set once the response was processed (the session saved or skipped).
-        self._response_done = False
         self.url_adapter: MapAdapter | None = None
         if request is None:
             self.url_adapter = app.create_url_adapter(None)
