@@ -706,3 +706,45 @@ def test_custom_session_interface_opened_in_worker(app: Flask) -> None:
     for _ in range(2):
         assert run(app.asgi_app).body == b"None"
     assert opened and all(name.startswith("flask-asgi") for name in opened)
+
+
+def test_context_variables_do_not_leak_between_requests(app: Flask) -> None:
+    import contextvars
+
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+
+    @app.before_request
+    async def hook() -> None:
+        # Set in an async hook (on the loop), seen by the sync view.
+        if flask.request.args.get("set"):
+            var.set("hook " + flask.request.args["set"])
+
+    @app.route("/async")
+    async def a() -> str:
+        old = var.get()
+        var.set("async view")
+        return old
+
+    @app.route("/sync")
+    def s() -> str:
+        old = var.get()
+        var.set("sync view")
+        return old
+
+    asgi = ASGIApp(app, max_threads=1)  # one worker thread: reused every time
+
+    async def main() -> list[bytes]:
+        out = []
+        for path in ["/async", "/sync", "/async", "/sync?set=1", "/sync", "/async"]:
+            out.append((await call(asgi, path=path))[0].body)
+        return out
+
+    assert asyncio.run(main()) == [
+        b"unset",
+        b"unset",
+        b"unset",
+        b"hook 1",
+        b"unset",
+        b"unset",
+    ]
+    assert var.get() == "unset"
