@@ -33,6 +33,7 @@ from ._hooks import legacy_hooks_of_instance
 from ._resources import FileAccessMixin
 from ._responses import make_response as _make_response
 from ._responses import serve
+from ._serving import ServingMixin
 from ._teardown import run_each
 from ._teardown import send_each
 from ._teardown import teardown_error
@@ -78,7 +79,7 @@ T_shell = t.TypeVar("T_shell")
 _missing: t.Any = object()
 
 
-class Flask(FileAccessMixin, App):
+class Flask(FileAccessMixin, ServingMixin, App):
     """A WSGI application: the central object of a Flask project.
 
     ``import_name`` (usually ``__name__``) locates templates, static files and
