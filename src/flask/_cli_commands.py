@@ -42,14 +42,22 @@ def show_server_banner(debug: bool | None, app_import_path: str | None) -> None:
         click.echo(f" * Debug mode: {'on' if debug else 'off'}")
 
 
-class CertParamType(click.ParamType):  # type: ignore[type-arg]
+if t.TYPE_CHECKING:
+    _ParamTypeBase = click.ParamType[t.Any]
+else:  # click < 8.3 has no generic ParamType
+    _ParamTypeBase = click.ParamType
+
+
+class CertParamType(_ParamTypeBase):
     """The ``--cert`` value: a certificate file, ``adhoc``, or the import
     path of an :class:`ssl.SSLContext`."""
 
     name = "path"
 
     def __init__(self) -> None:
-        self.path_type = click.Path(exists=True, dir_okay=False, resolve_path=True)
+        self.path_type: click.Path = click.Path(
+            exists=True, dir_okay=False, resolve_path=True
+        )
 
     def convert(
         self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None

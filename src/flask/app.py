@@ -59,6 +59,7 @@ from .wrappers import Response
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
     from _typeshed.wsgi import WSGIEnvironment
+    from click import Group
     from werkzeug.routing import MapAdapter
 
     from .testing import FlaskClient
@@ -142,7 +143,7 @@ class Flask(FileAccessMixin, App):
         from .cli import AppGroup
 
         #: Click group for this app's commands, run with the ``flask`` command.
-        self.cli = AppGroup()
+        self.cli: Group = AppGroup()
         self.cli.name = self.name
 
         self.template_context_processors[None].append(_default_template_ctx_processor)

@@ -10,6 +10,9 @@ from .sansio.blueprints import Blueprint as SansioBlueprint
 from .sansio.blueprints import BlueprintSetupState as BlueprintSetupState
 from .sansio.scaffold import _sentinel
 
+if t.TYPE_CHECKING:
+    from click import Group
+
 __all__ = ["Blueprint", "BlueprintSetupState"]
 
 
@@ -45,5 +48,5 @@ class Blueprint(FileAccessMixin, SansioBlueprint):
         from .cli import AppGroup
 
         #: Click group for this blueprint's commands (``flask <name> <cmd>``).
-        self.cli = AppGroup()
+        self.cli: Group = AppGroup()
         self.cli.name = self.name

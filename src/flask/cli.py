@@ -65,7 +65,7 @@ class ScriptInfo:
         #: Set ``app.debug`` from ``FLASK_DEBUG`` after loading.
         self.set_debug_flag = set_debug_flag
         #: Load ``.env`` and ``.flaskenv``; off when ``FLASK_SKIP_DOTENV`` is set.
-        self.load_dotenv_defaults = get_load_dotenv(load_dotenv_defaults)
+        self.load_dotenv_defaults: bool = get_load_dotenv(load_dotenv_defaults)
         self._loaded_app: Flask | None = None
 
     def load_app(self) -> Flask:
@@ -265,7 +265,7 @@ def get_version(ctx: click.Context, param: click.Parameter, value: bool) -> None
     ctx.exit()
 
 
-version_option = click.Option(
+version_option: click.Option = click.Option(
     ["--version"],
     help="Print the Python, Flask and Werkzeug versions and exit.",
     expose_value=False,
@@ -467,7 +467,7 @@ from ._cli_commands import SeparatedPathType as SeparatedPathType  # noqa: E402
 from ._cli_commands import shell_command as shell_command  # noqa: E402
 from ._cli_commands import show_server_banner as show_server_banner  # noqa: E402
 
-cli = FlaskGroup(
+cli: FlaskGroup = FlaskGroup(
     name="flask",
     help=(
         "Run commands for a Flask application.\n\n"

@@ -68,15 +68,15 @@ class SessionMixin(cabc.MutableMapping[str, t.Any]):
 
     #: Whether the session was just created. The default cookie session
     #: always reports ``False``; server-side interfaces may use it.
-    new = False
+    new: bool = False
 
     #: Whether the session was changed. Mutable values changed in place
     #: (``session["list"].append(1)``) are not seen; set this to ``True``.
-    modified = True
+    modified: bool = True
 
     #: Whether the session was read or written, so responses vary on the
     #: cookie (``Vary: Cookie``) and caches do not share them.
-    accessed = True
+    accessed: bool = True
 
 
 def _on_update(session: SecureCookieSession) -> None:
@@ -94,8 +94,8 @@ class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
     the response still depends on the cookie.
     """
 
-    modified = False
-    accessed = False
+    modified: bool = False
+    accessed: bool = False
 
     def __init__(
         self,
@@ -160,13 +160,13 @@ class NullSession(SecureCookieSession):
             " value, kept secret, to use the session or flash messages."
         )
 
-    __setitem__ = _fail
-    __delitem__ = _fail
-    clear = _fail
-    pop = _fail
-    popitem = _fail
-    update = _fail
-    setdefault = _fail
+    __setitem__: t.Callable[..., t.NoReturn] = _fail
+    __delitem__: t.Callable[..., t.NoReturn] = _fail
+    clear: t.Callable[..., t.NoReturn] = _fail
+    pop: t.Callable[..., t.NoReturn] = _fail
+    popitem: t.Callable[..., t.NoReturn] = _fail
+    update: t.Callable[..., t.NoReturn] = _fail
+    setdefault: t.Callable[..., t.NoReturn] = _fail
 
 
 class SessionInterface:
@@ -268,7 +268,7 @@ def _lazy_sha1(string: ReadableBuffer = b"") -> t.Any:
 
 
 #: The serializer of the default cookie session, shared by all apps.
-session_json_serializer = TaggedJSONSerializer()
+session_json_serializer: TaggedJSONSerializer = TaggedJSONSerializer()
 
 _CACHE_LIMIT = 64
 
@@ -288,7 +288,7 @@ class SecureCookieSessionInterface(SessionInterface):
     #: itsdangerous uses of the same secret key.
     salt = "cookie-session"
     #: The hash for the HMAC signature.
-    digest_method = staticmethod(_lazy_sha1)
+    digest_method: staticmethod[[ReadableBuffer], t.Any] = staticmethod(_lazy_sha1)
     #: How the signing key is derived from the secret key and salt.
     key_derivation = "hmac"
     #: Turns session data into a string and back.

@@ -90,10 +90,10 @@ class FlaskClient(Client):
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        self.preserve_context = False
+        self.preserve_context: bool = False
         self._new_contexts: list[t.ContextManager[t.Any]] = []
         self._context_stack = ExitStack()
-        self.environ_base = {
+        self.environ_base: dict[str, t.Any] = {
             "REMOTE_ADDR": "127.0.0.1",
             "HTTP_USER_AGENT": f"Werkzeug/{_WERKZEUG_VERSION}",
         }

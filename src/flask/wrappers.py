@@ -138,7 +138,7 @@ class Request(RequestBase):
     """
 
     json_module: t.Any = json
-    form_data_parser_class = FormDataParser
+    form_data_parser_class: type[_WzFormDataParser] = FormDataParser
 
     #: The rule that matched, or ``None`` before matching or on a routing error.
     url_rule: Rule | None = None

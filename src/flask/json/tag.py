@@ -58,7 +58,7 @@ class JSONTag:
     def __init__(self, serializer: TaggedJSONSerializer) -> None:
         #: The serializer this tag is registered with, for tagging nested
         #: values.
-        self.serializer = serializer
+        self.serializer: TaggedJSONSerializer = serializer
 
     def check(self, value: t.Any) -> bool:
         """Whether ``value`` should be handled by this tag."""

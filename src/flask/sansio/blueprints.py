@@ -140,7 +140,7 @@ class Blueprint(Scaffold):
         self.url_prefix = url_prefix
         self.subdomain = subdomain
         self.deferred_functions: list[DeferredSetupFunction] = []
-        self.url_values_defaults = url_defaults or {}
+        self.url_values_defaults: dict[str, t.Any] = url_defaults or {}
         self.cli_group = cli_group
         self._blueprints: list[tuple[Blueprint, dict[str, t.Any]]] = []
 
