@@ -56,7 +56,7 @@ class View:
     #: ``as_view`` is called (``False``, cheaper).
     init_every_request: t.ClassVar[bool] = True
 
-    def dispatch_request(self) -> ft.ResponseReturnValue:
+    def dispatch_request(self, *args: t.Any, **kwargs: t.Any) -> ft.ResponseReturnValue:
         """Handle the request; URL variables arrive as keyword arguments.
         Must be implemented by subclasses."""
         raise NotImplementedError()
