@@ -137,7 +137,7 @@ class SessionCodec:
         serializer: t.Any,
     ) -> None:
         salt_bytes = salt.encode() if isinstance(salt, str) else salt
-        keyed = []
+        keyed: list[hmac.HMAC] = []
         # The current key (last) signs; every key is tried, newest first.
         for key in reversed(secret_keys):
             key_bytes = key.encode() if isinstance(key, str) else bytes(key)

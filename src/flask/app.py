@@ -68,7 +68,7 @@ if t.TYPE_CHECKING:
 T_shell = t.TypeVar("T_shell")
 
 
-class Flask(FileAccessMixin, App):
+class Flask(FileAccessMixin, App):  # pyright: ignore[reportIncompatibleVariableOverride]
     """A WSGI application: the central object of a Flask project.
 
     ``import_name`` (usually ``__name__``) locates templates, static files and
@@ -109,7 +109,7 @@ class Flask(FileAccessMixin, App):
     }
 
     request_class: type[Request] = Request
-    response_class: type[Response] = Response
+    response_class: type[Response] = Response  # pyright: ignore[reportIncompatibleVariableOverride]
     #: The Jinja environment class.
     jinja_environment = Environment
     #: Where sessions are loaded from and saved to.

@@ -16,7 +16,7 @@ if t.TYPE_CHECKING:
 __all__ = ["Blueprint", "BlueprintSetupState"]
 
 
-class Blueprint(FileAccessMixin, SansioBlueprint):
+class Blueprint(FileAccessMixin, SansioBlueprint):  # pyright: ignore[reportIncompatibleVariableOverride]
     """A group of routes, hooks, templates and static files registered on an
     app with :meth:`flask.Flask.register_blueprint`."""
 

@@ -185,7 +185,7 @@ def _env_file_callback(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> str | None:
     try:
-        import dotenv  # noqa: F401
+        import dotenv  # noqa: F401  # pyright: ignore[reportUnusedImport]
     except ImportError:
         if value is not None:
             raise click.BadParameter(
@@ -340,7 +340,7 @@ class FlaskGroup(AppGroup):
                 continue
             self.add_command(command, ep.name)
 
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:  # pyright: ignore[reportIncompatibleMethodOverride]
         self._load_plugin_commands()
         rv = super().get_command(ctx, name)
         if rv is not None:

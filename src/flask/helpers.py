@@ -130,7 +130,7 @@ def stream_with_context(
     Works on a generator or, as a decorator, on a generator function.
     """
     try:
-        gen = iter(generator_or_function)  # type: ignore[arg-type]
+        gen = iter(t.cast("t.Iterable[t.AnyStr]", generator_or_function))
     except TypeError:
         func = t.cast(t.Callable[..., t.Iterator[t.AnyStr]], generator_or_function)
 

@@ -85,7 +85,7 @@ def _on_update(session: SecureCookieSession) -> None:
     session.accessed = True
 
 
-class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
+class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):  # pyright: ignore[reportIncompatibleMethodOverride]
     """The session of :class:`SecureCookieSessionInterface`: a dict that
     records whether it was read (:attr:`accessed`) or changed
     (:attr:`modified`).
@@ -143,7 +143,7 @@ class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
 
     def copy(self) -> dict[str, t.Any]:
         self.accessed = True
-        return dict.copy(self)
+        return dict.copy(self)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
 
 
 class NullSession(SecureCookieSession):
@@ -393,7 +393,7 @@ class SecureCookieSessionInterface(SessionInterface):
             return self.session_class()
         if not isinstance(data, dict):
             return self.session_class()
-        return self.session_class(data)
+        return self.session_class(data)  # pyright: ignore[reportUnknownArgumentType]
 
     def save_session(
         self, app: Flask, session: SessionMixin, response: SansioResponse

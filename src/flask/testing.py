@@ -101,7 +101,7 @@ class FlaskClient(Client):
     @contextmanager
     def session_transaction(
         self, *args: t.Any, **kwargs: t.Any
-    ) -> t.Iterator[SessionMixin]:
+    ) -> t.Generator[SessionMixin, None, None]:
         """Open the client's session for changes outside a request; it is
         saved to the client's cookies when the block ends. Arguments are
         those of ``test_request_context``."""
@@ -163,7 +163,7 @@ class FlaskClient(Client):
                 request = builder.get_request()
             elif isinstance(args[0], dict):
                 request = EnvironBuilder.from_environ(
-                    args[0],
+                    args[0],  # pyright: ignore[reportUnknownArgumentType]
                     app=self.application,
                     environ_base=self._copy_environ({}),
                 ).get_request()

@@ -212,7 +212,7 @@ class Request(RequestBase):
         )
 
     @max_content_length.setter
-    def max_content_length(self, value: int | None) -> None:
+    def max_content_length(self, value: int | None) -> None:  # pyright: ignore[reportIncompatibleVariableOverride]
         self._max_content_length = value
 
     @property
@@ -223,7 +223,7 @@ class Request(RequestBase):
         )
 
     @max_form_memory_size.setter
-    def max_form_memory_size(self, value: int | None) -> None:
+    def max_form_memory_size(self, value: int | None) -> None:  # pyright: ignore[reportIncompatibleVariableOverride]
         self._max_form_memory_size = value
 
     @property  # type: ignore[override]

@@ -162,7 +162,7 @@ class App(Scaffold):
     # -- identity and config ----------------------------------------------
 
     @cached_property
-    def name(self) -> str:
+    def name(self) -> str:  # pyright: ignore[reportIncompatibleVariableOverride]
         """The app's name: the import name, or the script's name for
         ``__main__``."""
         if self.import_name == "__main__":
@@ -471,7 +471,7 @@ class App(Scaffold):
             except BuildError as e:
                 error = e  # the handler raised a more precise error
                 continue
-            if rv is not None:
+            if rv is not None:  # pyright: ignore[reportUnnecessaryComparison]
                 return rv
         if error is sys.exc_info()[1]:
             raise

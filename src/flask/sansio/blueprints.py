@@ -377,7 +377,7 @@ class Blueprint(Scaffold):
         def register(state: BlueprintSetupState) -> None:
             target = getattr(state.app, attr)
             if isinstance(target, list):
-                target.append(f)
+                target.append(f)  # pyright: ignore[reportUnknownMemberType]
             else:
                 target.setdefault(key, []).append(f)
 
