@@ -277,7 +277,7 @@ def async_to_sync(
     """
     if sys.modules.get("asgiref.sync") is None:
         try:
-            import asgiref.sync  # noqa: F401
+            import asgiref.sync  # noqa: F401  # pyright: ignore[reportUnusedImport]
         except ImportError:
             raise RuntimeError(_MISSING_ASGIREF) from None
     return _SyncCall(func)

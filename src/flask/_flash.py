@@ -54,7 +54,7 @@ def get_flashed_messages(
     flashes = ctx.flashes
     if flashes is None:
         session = ctx._used_session
-        flashes = session.pop("_flashes") if "_flashes" in session else []
+        flashes = session.pop("_flashes") if "_flashes" in session else []  # pyright: ignore[reportUnknownVariableType]
         ctx.flashes = flashes
     if category_filter:
         if not isinstance(category_filter, cabc.Container):

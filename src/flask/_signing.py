@@ -198,7 +198,7 @@ class SessionCodec:
         max_payload_size: int = MAX_PAYLOAD_SIZE,
     ) -> None:
         salt_bytes = salt.encode() if isinstance(salt, str) else salt
-        keyed = []
+        keyed: list[hmac.HMAC] = []
         # The current key (last) signs; every key is tried, newest first.
         for key in reversed(secret_keys):
             key_bytes = key.encode() if isinstance(key, str) else bytes(key)

@@ -68,6 +68,7 @@ from .wrappers import Response
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
     from _typeshed.wsgi import WSGIEnvironment
+    from click import Group
     from werkzeug.routing import MapAdapter
 
     from .testing import FlaskClient
@@ -79,7 +80,7 @@ T_shell = t.TypeVar("T_shell")
 _missing: t.Any = object()
 
 
-class Flask(FileAccessMixin, ServingMixin, App):
+class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncompatibleVariableOverride]
     """A WSGI application: the central object of a Flask project.
 
     ``import_name`` (usually ``__name__``) locates templates, static files and
@@ -120,7 +121,7 @@ class Flask(FileAccessMixin, ServingMixin, App):
     }
 
     request_class: type[Request] = Request
-    response_class: type[Response] = Response
+    response_class: type[Response] = Response  # pyright: ignore[reportIncompatibleVariableOverride]
     #: The Jinja environment class.
     jinja_environment = Environment
     #: Where sessions are loaded from and saved to.
@@ -159,7 +160,7 @@ class Flask(FileAccessMixin, ServingMixin, App):
         from .cli import AppGroup
 
         #: Click group for this app's commands, run with the ``flask`` command.
-        self.cli = AppGroup()
+        self.cli: Group = AppGroup()
         self.cli.name = self.name
 
         self.template_context_processors[None].append(_default_template_ctx_processor)

@@ -59,7 +59,7 @@ class ConfigAttribute(t.Generic[T]):
 def _note_file(exc: BaseException, filename: str) -> None:
     """Attach the config file's name to an error raised while loading it."""
     if hasattr(exc, "add_note"):
-        exc.add_note(f"while loading configuration file {filename!r}")
+        exc.add_note(f"while loading configuration file {filename!r}")  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
 
 
 def _reraise_os_error(exc: OSError, silent: bool) -> bool:
@@ -239,4 +239,4 @@ class Config(dict[str, t.Any]):
         return result
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {dict.__repr__(self)}>"
+        return f"<{type(self).__name__} {dict.__repr__(self)}>"  # pyright: ignore[reportUnknownMemberType]

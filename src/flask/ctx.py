@@ -32,6 +32,7 @@ if t.TYPE_CHECKING:
 
 _sentinel = object()
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
 
 
 class _AppCtxGlobals:
@@ -316,9 +317,7 @@ def has_request_context() -> bool:
     return ctx is not None and ctx._request is not None
 
 
-def after_this_request(
-    f: ft.AfterRequestCallable[t.Any],
-) -> ft.AfterRequestCallable[t.Any]:
+def after_this_request(f: T_after_request) -> T_after_request:
     """Run ``f(response)`` after this request's view, before the app's
     ``after_request`` hooks; it must return a response."""
     ctx = _cv_app.get(None)

@@ -109,15 +109,15 @@ class SessionMixin(cabc.MutableMapping[str, t.Any]):
 
     #: Whether the session was just created. The default cookie session
     #: always reports ``False``; server-side interfaces may use it.
-    new = False
+    new: bool = False
 
     #: Whether the session was changed. Mutable values changed in place
     #: (``session["list"].append(1)``) are not seen; set this to ``True``.
-    modified = True
+    modified: bool = True
 
     #: Whether the session was read or written, so responses vary on the
     #: cookie (``Vary: Cookie``) and caches do not share them.
-    accessed = True
+    accessed: bool = True
 
 
 def _on_update(session: SecureCookieSession) -> None:
@@ -126,7 +126,7 @@ def _on_update(session: SecureCookieSession) -> None:
     session.accessed = True
 
 
-class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
+class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):  # pyright: ignore[reportIncompatibleMethodOverride]
     """The session of :class:`SecureCookieSessionInterface`: a dict that
     records whether it was read (:attr:`accessed`) or changed
     (:attr:`modified`).
@@ -135,8 +135,8 @@ class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
     the response still depends on the cookie.
     """
 
-    modified = False
-    accessed = False
+    modified: bool = False
+    accessed: bool = False
 
     def __init__(
         self,
@@ -184,7 +184,7 @@ class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
 
     def copy(self) -> dict[str, t.Any]:
         self.accessed = True
-        return dict.copy(self)
+        return dict.copy(self)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
 
 
 class NullSession(SecureCookieSession):
@@ -201,13 +201,13 @@ class NullSession(SecureCookieSession):
             " value, kept secret, to use the session or flash messages."
         )
 
-    __setitem__ = _fail
-    __delitem__ = _fail
-    clear = _fail
-    pop = _fail
-    popitem = _fail
-    update = _fail
-    setdefault = _fail
+    __setitem__: t.Callable[..., t.NoReturn] = _fail
+    __delitem__: t.Callable[..., t.NoReturn] = _fail
+    clear: t.Callable[..., t.NoReturn] = _fail
+    pop: t.Callable[..., t.NoReturn] = _fail
+    popitem: t.Callable[..., t.NoReturn] = _fail
+    update: t.Callable[..., t.NoReturn] = _fail
+    setdefault: t.Callable[..., t.NoReturn] = _fail
 
 
 class SessionInterface:
@@ -309,7 +309,7 @@ def _lazy_sha1(string: ReadableBuffer = b"") -> t.Any:
 
 
 #: The serializer of the default cookie session, shared by all apps.
-session_json_serializer = TaggedJSONSerializer()
+session_json_serializer: TaggedJSONSerializer = TaggedJSONSerializer()
 
 _CACHE_LIMIT = 64
 
@@ -330,7 +330,7 @@ class SecureCookieSessionInterface(SessionInterface):
     #: itsdangerous uses of the same secret key.
     salt = "cookie-session"
     #: The hash for the HMAC signature.
-    digest_method = staticmethod(_lazy_sha1)
+    digest_method: staticmethod[[ReadableBuffer], t.Any] = staticmethod(_lazy_sha1)
     #: How the signing key is derived from the secret key and salt.
     key_derivation = "hmac"
     #: Turns session data into a string and back.
@@ -450,7 +450,7 @@ class SecureCookieSessionInterface(SessionInterface):
             return self.session_class()
         if not isinstance(data, dict):
             return self.session_class()
-        return self.session_class(data)
+        return self.session_class(data)  # pyright: ignore[reportUnknownArgumentType]
 
     def save_session(
         self, app: Flask, session: SessionMixin, response: SansioResponse

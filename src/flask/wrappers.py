@@ -171,7 +171,7 @@ class Request(RequestBase):
     """
 
     json_module: t.Any = json
-    form_data_parser_class = FormDataParser
+    form_data_parser_class: type[_WzFormDataParser] = FormDataParser
 
     #: The rule that matched, or ``None`` before matching or on a routing error.
     url_rule: Rule | None = None
@@ -245,7 +245,7 @@ class Request(RequestBase):
         )
 
     @max_content_length.setter
-    def max_content_length(self, value: int | None) -> None:
+    def max_content_length(self, value: int | None) -> None:  # pyright: ignore[reportIncompatibleVariableOverride]
         self._max_content_length = value
 
     @property
@@ -256,7 +256,7 @@ class Request(RequestBase):
         )
 
     @max_form_memory_size.setter
-    def max_form_memory_size(self, value: int | None) -> None:
+    def max_form_memory_size(self, value: int | None) -> None:  # pyright: ignore[reportIncompatibleVariableOverride]
         self._max_form_memory_size = value
 
     @property  # type: ignore[override]
