@@ -117,7 +117,9 @@ def test_example_suite_passes(example: str) -> None:
 
 
 def test_docs_build_without_warnings(tmp_path: Path) -> None:
-    """``sphinx-build -W`` succeeds: every page and docstring is valid."""
+    """``sphinx-build -n -W`` succeeds: every page and docstring is valid
+    and every cross-reference resolves (offline, through the inventories in
+    ``docs/_inventories``)."""
     pytest.importorskip("sphinx")
     result = _run(
         [
@@ -125,6 +127,7 @@ def test_docs_build_without_warnings(tmp_path: Path) -> None:
             "-m",
             "sphinx",
             "-E",
+            "-n",
             "-W",
             "--keep-going",
             "-q",
