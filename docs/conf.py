@@ -56,7 +56,10 @@ autoclass_content = "both"
 
 html_theme = "alabaster"
 html_theme_options = {
-    "description": "The Python web microframework, reimplemented.",
+    "description": (
+        "An independent reimplementation of the Flask web framework."
+        " Not the official Flask documentation."
+    ),
     "fixed_sidebar": True,
     "show_relbars": True,
 }
@@ -64,7 +67,7 @@ html_sidebars = {
     "**": ["about.html", "navigation.html", "relations.html", "searchbox.html"]
 }
 html_static_path: list[str] = []
-html_title = "Flask documentation"
+html_title = "flask (independent reimplementation) documentation"
 
 
 # References that autodoc writes the way the source spells them, mapped to

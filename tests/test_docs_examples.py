@@ -136,3 +136,27 @@ def test_runnable_example(
 @pytest.mark.parametrize("block", PYTHON, ids=lambda b: b.id)
 def test_python_block_compiles(block: Block) -> None:
     compile(block.code, block.id, "exec")
+
+
+def _pins(name: str) -> dict[str, str]:
+    """``{distribution: version}`` of the ``name==version`` lines of a file."""
+    path = DOCS.parent / "requirements" / name
+    pins = {}
+    for line in path.read_text("utf8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "==" in line:
+            dist, version = line.split("==", 1)
+            pins[dist.strip()] = version.strip()
+    return pins
+
+
+def test_compatibility_page_lists_the_tested_versions() -> None:
+    """docs/compatibility.rst names every pinned extension with its version."""
+    pins = _pins("compat-nodeps.txt") | _pins("compat-plugins.txt")
+    assert len(pins) >= 10
+    text = (DOCS / "compatibility.rst").read_text("utf8")
+    rows = dict(re.findall(r"^   \* - (\S+)\n     - (\S+)$", text, re.MULTILINE))
+    rows.pop("Extension", None)
+    assert {k.lower(): v for k, v in rows.items()} == {
+        k.lower(): v for k, v in pins.items()
+    }
