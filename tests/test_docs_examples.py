@@ -123,6 +123,8 @@ def test_runnable_example(
     monkeypatch.syspath_prepend(str(tmp_path))
     for var in ("FLASK_APP", "FLASK_DEBUG", "FLASK_RUN_FROM_CLI"):
         monkeypatch.delenv(var, raising=False)
+    # Failed asserts in the example then show the values, as in a test.
+    pytest.register_assert_rewrite(name)
     try:
         importlib.import_module(name)
     except ModuleNotFoundError as e:

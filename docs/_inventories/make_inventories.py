@@ -25,7 +25,8 @@ import sys
 import types
 import warnings
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
