@@ -87,6 +87,7 @@ _NAMES = {
     "HTTPException": "werkzeug.exceptions.HTTPException",
     "Context": "click.Context",
     "Command": "click.Command",
+    "Group": "click.Group",
     "MultiDict": "werkzeug.datastructures.MultiDict",
     "Rule": "werkzeug.routing.Rule",
     "MapAdapter": "werkzeug.routing.MapAdapter",
@@ -132,10 +133,16 @@ def _lookup(app, env, node, contnode, target):  # type: ignore[no-untyped-def]
     node = node.deepcopy()
     node["reftarget"] = target
     node["refspecific"] = False
-    found = env.get_domain("py").resolve_xref(
-        env, node["refdoc"], app.builder, node["reftype"], target, node, contnode
-    )
-    return found or intersphinx.missing_reference(app, env, node, contnode)
+    domain = env.get_domain("py")
+    # Annotations are class references, but type aliases are documented as
+    # data; older Sphinx versions only look for classes, so retry with "obj".
+    for reftype in (node["reftype"], "obj"):
+        found = domain.resolve_xref(
+            env, node["refdoc"], app.builder, reftype, target, node, contnode
+        )
+        if found is not None:
+            return found
+    return intersphinx.missing_reference(app, env, node, contnode)
 
 
 def _import(path):  # type: ignore[no-untyped-def]

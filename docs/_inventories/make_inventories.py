@@ -7,7 +7,8 @@ inventories by introspecting the installed packages: every public module,
 class, function, method and attribute becomes an entry whose URL points at
 the page of the library's online documentation that describes it.
 
-Run it again after upgrading one of those libraries::
+Run it again (with Python 3.11 or newer, which has ``wsgiref.types``)
+after upgrading one of those libraries::
 
     .venv/bin/python docs/_inventories/make_inventories.py
 
@@ -307,7 +308,10 @@ def build_python() -> None:
     for const in ("None", "True", "False", "Ellipsis", "NotImplemented"):
         inv.add(const, "data", f"library/constants.html#{const}")
     for module_name in STDLIB:
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:  # wsgiref.types is new in Python 3.11
+            continue
         page = f"library/{module_name}.html"
         inv.add(module_name, "module", f"{page}#module-{module_name}")
         for name, obj in public(module, everything=True):
