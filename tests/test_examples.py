@@ -48,6 +48,7 @@ API_MODULES = [
     "flask.sessions",
     "flask.signals",
     "flask.testing",
+    "flask.typing",
     "flask.views",
 ]
 

@@ -229,7 +229,7 @@ class Inventory:
         path.write_bytes(header.encode("utf8") + body)
 
 
-def build_project(key: str) -> None:
+def build_project(key: str, out_dir: Path = HERE) -> None:
     packages, page_of, title = PROJECTS[key]
     inv = Inventory()
     # First pass: the public name each object is documented under (the
@@ -287,7 +287,7 @@ def build_project(key: str) -> None:
     version = importlib.metadata.version(
         {"jinja": "jinja2"}.get(key, key)  # distribution names
     )
-    inv.write(HERE / f"{key}.inv", title, version)
+    inv.write(out_dir / f"{key}.inv", title, version)
 
 
 def build_python() -> None:
