@@ -75,6 +75,9 @@ STDLIB = [
     "zlib",
 ]
 
+# Standard library modules documented on another module's page.
+STDLIB_PAGES = {"wsgiref.types": "wsgiref"}
+
 # Werkzeug documents its modules on pages named after them, with a few
 # modules grouped onto another page.
 WERKZEUG_PAGES = {
@@ -122,7 +125,7 @@ PROJECTS: dict[str, tuple[list[str], Callable[[str], str], str]] = {
     "werkzeug": (["werkzeug"], werkzeug_page, "Werkzeug"),
     "jinja": (["jinja2"], lambda m: "api/", "Jinja"),
     "click": (["click"], lambda m: "api/", "Click"),
-    "markupsafe": (["markupsafe"], lambda m: "", "MarkupSafe"),
+    "markupsafe": (["markupsafe"], lambda m: "escaping/", "MarkupSafe"),
     "itsdangerous": (["itsdangerous"], itsdangerous_page, "ItsDangerous"),
     "blinker": (["blinker"], lambda m: "", "Blinker"),
 }
@@ -263,7 +266,13 @@ def build_project(key: str, out_dir: Path = HERE) -> None:
                 )
                 if not (exported or above):
                     continue
-            canonical.setdefault(id(obj), (f"{module.__name__}.{name}", page))
+                # The page follows the module that defines the object
+                # (itsdangerous documents URLSafeTimedSerializer on its
+                # url_safe page though it is imported from the root).
+                obj_page = page_of(home)
+            else:
+                obj_page = page
+            canonical.setdefault(id(obj), (f"{module.__name__}.{name}", obj_page))
     # Second pass: every path an object is reachable under points at the
     # canonical anchor, so annotations naming the defining module resolve.
     for module in modules:
@@ -312,7 +321,7 @@ def build_python() -> None:
             module = importlib.import_module(module_name)
         except ImportError:  # wsgiref.types is new in Python 3.11
             continue
-        page = f"library/{module_name}.html"
+        page = f"library/{STDLIB_PAGES.get(module_name, module_name)}.html"
         inv.add(module_name, "module", f"{page}#module-{module_name}")
         for name, obj in public(module, everything=True):
             if isinstance(obj, types.ModuleType):
@@ -330,32 +339,23 @@ def build_python() -> None:
     inv.write(HERE / "python.inv", "Python", f"{sys.version_info[0]}")
 
 
-# Built-in types the Python docs describe on the functions page.
+# Built-in types the Python docs describe on the functions page (the
+# containers and strings are on the stdtypes page).
 FUNCTION_TYPES = {
     "bool",
-    "bytearray",
-    "bytes",
     "classmethod",
     "complex",
-    "dict",
     "enumerate",
     "filter",
     "float",
-    "frozenset",
     "int",
-    "list",
     "map",
-    "memoryview",
     "object",
     "property",
-    "range",
     "reversed",
-    "set",
     "slice",
     "staticmethod",
-    "str",
     "super",
-    "tuple",
     "type",
     "zip",
 }
