@@ -336,7 +336,9 @@ def build_python() -> None:
                 inv.add(path, "class", uri)
             if isinstance(obj, type):
                 inv.add_members(path, obj, uri)
-    inv.write(HERE / "python.inv", "Python", f"{sys.version_info[0]}")
+    # The members found differ between Python versions: record the one used.
+    version = "{}.{}".format(*sys.version_info[:2])
+    inv.write(HERE / "python.inv", "Python", version)
 
 
 # Built-in types the Python docs describe on the functions page (the
