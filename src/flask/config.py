@@ -75,7 +75,7 @@ class Config(dict[str, t.Any]):
     """A dict holding configuration, with methods to load it from Python
     objects and files, environment variables and other files (JSON, TOML).
 
-    Relative file names are resolved against :attr:`root_path`, normally the
+    Relative file names are resolved against ``root_path``, normally the
     app's root path.
     """
 

@@ -171,18 +171,22 @@ class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):  # pyright: i
         return super().__iter__()
 
     def keys(self) -> t.KeysView[str]:  # type: ignore[override]
+        """The session's keys; marks the session as accessed."""
         self.accessed = True
         return super().keys()
 
     def values(self) -> t.ValuesView[t.Any]:  # type: ignore[override]
+        """The session's values; marks the session as accessed."""
         self.accessed = True
         return super().values()
 
     def items(self) -> t.ItemsView[str, t.Any]:  # type: ignore[override]
+        """The session's ``(key, value)`` pairs; marks it as accessed."""
         self.accessed = True
         return super().items()
 
     def copy(self) -> dict[str, t.Any]:
+        """A plain ``dict`` copy of the data; marks the session as accessed."""
         self.accessed = True
         return dict.copy(self)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
 
@@ -195,6 +199,7 @@ class NullSession(SecureCookieSession):
     """
 
     def _fail(self, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+        """Raise :exc:`RuntimeError`: the session cannot be changed."""
         raise RuntimeError(
             "The session is unavailable because no secret key was set. Set"
             " 'SECRET_KEY' (app.secret_key) on the application to a long random"

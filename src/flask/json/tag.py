@@ -66,7 +66,7 @@ class JSONTag:
 
     def to_json(self, value: t.Any) -> t.Any:
         """Convert the Python value to a JSON-compatible one (the tag is
-        added by :meth:`tag`)."""
+        added by :meth:`JSONTag.tag`)."""
         raise NotImplementedError
 
     def to_python(self, value: t.Any) -> t.Any:

@@ -96,8 +96,11 @@ class App(Scaffold):
     default_config: dict[str, t.Any]
     response_class: type[Response]
 
+    #: The ``TESTING`` config value: exceptions propagate to the test client.
     testing: ConfigAttribute[bool] = ConfigAttribute("TESTING")
+    #: The ``SECRET_KEY`` config value, used to sign the session cookie.
     secret_key: ConfigAttribute[str | bytes | None] = ConfigAttribute("SECRET_KEY")
+    #: The ``PERMANENT_SESSION_LIFETIME`` config value, as a timedelta.
     permanent_session_lifetime: ConfigAttribute[timedelta] = ConfigAttribute(
         "PERMANENT_SESSION_LIFETIME",
         get_converter=_make_timedelta,  # type: ignore[arg-type]
@@ -132,7 +135,9 @@ class App(Scaffold):
             )
         #: Folder for files that are not under version control (config, db).
         self.instance_path = instance_path
+        #: The app's :class:`~flask.Config`, a dict of settings.
         self.config: Config = self.make_config(instance_relative_config)
+        #: The :class:`~werkzeug.exceptions.Aborter` that :func:`flask.abort` calls.
         self.aborter: Aborter = self.make_aborter()
         #: The JSON provider: ``app.json.dumps``, ``app.json.response`` ...
         self.json: JSONProvider = self.json_provider_class(self)
@@ -146,6 +151,7 @@ class App(Scaffold):
         self.blueprints: dict[str, Blueprint] = {}
         #: A place for extensions to keep per-app state.
         self.extensions: dict[str, t.Any] = {}
+        #: The :class:`~werkzeug.routing.Map` of all URL rules.
         self.url_map: Map = self.url_map_class(host_matching=host_matching)
         # <int:> and <float:> match ASCII digits only (see flask._converters).
         from .._converters import use_ascii_number_converters
