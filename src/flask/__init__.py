@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys as _sys
 import typing as t
 
 from . import json as json
@@ -60,4 +61,40 @@ def __getattr__(name: str) -> t.Any:
             return importlib.metadata.version("flask")
         except importlib.metadata.PackageNotFoundError:
             return "3.2.0.dev0"
+    if name in _SUBMODULES:
+        import importlib
+
+        # Importing a submodule also sets it as an attribute of the package.
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# Public submodules, attributes of the package as after ``import flask`` in
+# Flask; the ones this package does not need at import time load on first use.
+_SUBMODULES = frozenset(
+    {
+        "app",
+        "blueprints",
+        "cli",
+        "config",
+        "ctx",
+        "debughelpers",
+        "globals",
+        "helpers",
+        "json",
+        "logging",
+        "sansio",
+        "sessions",
+        "signals",
+        "templating",
+        "testing",
+        "typing",
+        "views",
+        "wrappers",
+    }
+)
+
+
+def __dir__() -> list[str]:
+    # (``globals`` here is the submodule, hence ``sys.modules``.)
+    return sorted({*vars(_sys.modules[__name__]), *_SUBMODULES})

@@ -26,6 +26,7 @@ from werkzeug.routing import RoutingException
 from werkzeug.utils import cached_property
 
 from . import typing as ft
+from ._lazy import lazy_names as _lazy_names
 from ._resources import FileAccessMixin
 from ._responses import make_response as _make_response
 from ._responses import serve
@@ -663,3 +664,34 @@ def _run_all(
                 first_error = e
     if first_error is not None:
         raise first_error
+
+
+# Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {
+        "BaseResponse": "werkzeug.wrappers:Response",
+        "BuildError": "werkzeug.routing:BuildError",
+        "Headers": "werkzeug.datastructures:Headers",
+        "ImmutableDict": "werkzeug.datastructures:ImmutableDict",
+        "MapAdapter": "werkzeug.routing:MapAdapter",
+        "RequestContext": ".ctx:RequestContext",
+        "Rule": "werkzeug.routing:Rule",
+        "T_shell_context_processor": ".sansio.app:T_shell_context_processor",
+        "T_teardown": ".sansio.app:T_teardown",
+        "T_template_filter": ".sansio.app:T_template_filter",
+        "T_template_global": ".sansio.app:T_template_global",
+        "T_template_test": ".sansio.app:T_template_test",
+        "TracebackType": "types:TracebackType",
+        "cabc": "collections.abc",
+        "chain": "itertools:chain",
+        "cli": ".cli",
+        "click": "click",
+        "current_app": ".globals:current_app",
+        "get_host": "werkzeug.wsgi:get_host",
+        "get_load_dotenv": ".helpers:get_load_dotenv",
+        "is_running_from_reloader": "werkzeug.serving:is_running_from_reloader",
+        "request_ctx": ".globals:request_ctx",
+        "send_from_directory": ".helpers:send_from_directory",
+    },
+)

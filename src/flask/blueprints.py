@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import typing as t
 
+from ._lazy import lazy_names as _lazy_names
 from ._resources import FileAccessMixin
 from .sansio.blueprints import Blueprint as SansioBlueprint
 from .sansio.blueprints import BlueprintSetupState as BlueprintSetupState
@@ -47,3 +48,15 @@ class Blueprint(FileAccessMixin, SansioBlueprint):
         #: Click group for this blueprint's commands (``flask <name> <cmd>``).
         self.cli = AppGroup()
         self.cli.name = self.name
+
+
+# Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {
+        "AppGroup": ".cli:AppGroup",
+        "current_app": ".globals:current_app",
+        "send_from_directory": ".helpers:send_from_directory",
+        "timedelta": "datetime:timedelta",
+    },
+)

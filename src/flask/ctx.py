@@ -294,3 +294,7 @@ def __getattr__(name: str) -> t.Any:
         )
         return AppContext
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "RequestContext"})

@@ -19,6 +19,7 @@ from itsdangerous import URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 from werkzeug.http import dump_cookie
 
+from ._lazy import lazy_names as _lazy_names
 from ._signing import CachedSignerSerializer
 from ._signing import SessionCodec as _SessionCodec
 from .json.tag import TaggedJSONSerializer
@@ -532,3 +533,14 @@ def _cookie_too_large(app: Flask, name: str, size: int, limit: int) -> None:
         " and this request's session changes are not saved.",
         message,
     )
+
+
+# Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {
+        "BadSignature": "itsdangerous:BadSignature",
+        "MutableMapping": "collections.abc:MutableMapping",
+        "c": "collections.abc",
+    },
+)

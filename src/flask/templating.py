@@ -19,6 +19,7 @@ from jinja2 import TemplateNotFound
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
+from ._lazy import lazy_names as _lazy_names
 from .globals import _cv_app
 from .globals import _no_app_msg
 from .helpers import stream_with_context
@@ -341,3 +342,13 @@ def stream_template_string(source: str, **context: t.Any) -> t.Iterator[str]:
     app = _current_app()
     template = app.jinja_env.from_string(source)
     return _stream(app, template, context)
+
+
+# Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {
+        "current_app": ".globals:current_app",
+        "request": ".globals:request",
+    },
+)

@@ -16,6 +16,7 @@ from werkzeug.wsgi import get_input_stream
 from werkzeug.wsgi import LimitedStream
 
 from . import json
+from ._lazy import lazy_names as _lazy_names
 from .globals import _cv_app
 
 if t.TYPE_CHECKING:
@@ -330,3 +331,10 @@ class Response(ResponseBase):
         if ctx is not None:
             return ctx.app.config["MAX_COOKIE_SIZE"]  # type: ignore[no-any-return]
         return super().max_cookie_size
+
+
+# Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {"current_app": ".globals:current_app"},
+)

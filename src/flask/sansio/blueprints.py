@@ -8,6 +8,7 @@ import typing as t
 from collections import defaultdict
 
 from .. import typing as ft
+from .._lazy import lazy_names as _lazy_names
 from .scaffold import _endpoint_from_view_func
 from .scaffold import _sentinel
 from .scaffold import Scaffold
@@ -419,3 +420,10 @@ class Blueprint(Scaffold):
         """Like ``url_defaults``, for every endpoint of the app."""
         self._on_app("url_default_functions", f)
         return f
+
+
+# Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {"update_wrapper": "functools:update_wrapper"},
+)

@@ -18,6 +18,7 @@ from werkzeug.exceptions import default_exceptions
 from werkzeug.exceptions import HTTPException
 
 from .. import typing as ft
+from .._lazy import lazy_names as _lazy_names
 from .._paths import get_root_path
 
 if t.TYPE_CHECKING:
@@ -350,3 +351,15 @@ class Scaffold:
         if issubclass(exc_class, HTTPException):
             return exc_class, exc_class.code
         return exc_class, None
+
+
+# Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {
+        "find_package": "._paths:find_package",
+        "importlib": "importlib",
+        "pathlib": "pathlib",
+        "sys": "sys",
+    },
+)
