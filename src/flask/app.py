@@ -30,6 +30,7 @@ from ._lazy import lazy_names as _lazy_names
 from ._resources import FileAccessMixin
 from ._responses import make_response as _make_response
 from ._responses import serve
+from ._template_context import default_template_ctx_processor
 from ._urls import build_url
 from ._urls import create_url_adapter as _create_url_adapter
 from .ctx import _sentinel
@@ -50,10 +51,6 @@ from .signals import got_request_exception
 from .signals import request_finished
 from .signals import request_started
 from .signals import request_tearing_down
-from .templating import _default_template_ctx_processor
-from .templating import _tojson_filter
-from .templating import DispatchingJinjaLoader
-from .templating import Environment
 from .wrappers import Request
 from .wrappers import Response
 
@@ -62,10 +59,23 @@ if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
     from werkzeug.routing import MapAdapter
 
+    from ._cli_runner import FlaskCliRunner
+    from .cli import AppGroup
+    from .templating import DispatchingJinjaLoader
+    from .templating import Environment
     from .testing import FlaskClient
-    from .testing import FlaskCliRunner
 
 T_shell = t.TypeVar("T_shell")
+
+
+class _JinjaEnvironmentClass:
+    """``Flask.jinja_environment`` until a subclass sets its own: resolves to
+    :class:`flask.templating.Environment`, importing Jinja only then."""
+
+    def __get__(self, obj: object, owner: type | None = None) -> t.Any:
+        from .templating import Environment
+
+        return Environment
 
 
 class Flask(FileAccessMixin, App):
@@ -110,8 +120,9 @@ class Flask(FileAccessMixin, App):
 
     request_class: type[Request] = Request
     response_class: type[Response] = Response
-    #: The Jinja environment class.
-    jinja_environment = Environment
+    #: The Jinja environment class (:class:`flask.templating.Environment`,
+    #: imported with Jinja when first looked up).
+    jinja_environment: type[Environment] = _JinjaEnvironmentClass()  # type: ignore[assignment]
     #: Where sessions are loaded from and saved to.
     session_interface: SessionInterface = SecureCookieSessionInterface()
 
@@ -140,13 +151,7 @@ class Flask(FileAccessMixin, App):
             instance_relative_config=instance_relative_config,
             root_path=root_path,
         )
-        from .cli import AppGroup
-
-        #: Click group for this app's commands, run with the ``flask`` command.
-        self.cli = AppGroup()
-        self.cli.name = self.name
-
-        self.template_context_processors[None].append(_default_template_ctx_processor)
+        self.template_context_processors[None].append(default_template_ctx_processor)
 
         if self.has_static_folder:
             if bool(static_host) != host_matching:
@@ -169,6 +174,16 @@ class Flask(FileAccessMixin, App):
                 view_func=static_view,
             )
 
+    @cached_property
+    def cli(self) -> AppGroup:  # type: ignore[override]
+        """Click group for this app's commands, run with the ``flask`` command;
+        created (and click imported) on first use."""
+        from .cli import AppGroup
+
+        group = AppGroup()
+        group.name = self.name
+        return group
+
     # -- templates ---------------------------------------------------------
 
     @cached_property
@@ -179,6 +194,8 @@ class Flask(FileAccessMixin, App):
     def create_jinja_environment(self) -> Environment:
         """Build the Jinja environment from :attr:`jinja_options` with Flask's
         globals, the ``tojson`` filter and autoescaping."""
+        from .templating import _tojson_filter
+
         options = dict(self.jinja_options)
         options.setdefault("autoescape", self.select_jinja_autoescape)
         if "auto_reload" not in options:
@@ -199,6 +216,8 @@ class Flask(FileAccessMixin, App):
 
     def create_global_jinja_loader(self) -> DispatchingJinjaLoader:
         """The loader that searches the app's templates, then blueprints'."""
+        from .templating import DispatchingJinjaLoader
+
         return DispatchingJinjaLoader(self)
 
     def select_jinja_autoescape(self, filename: str | None) -> bool:
@@ -324,7 +343,7 @@ class Flask(FileAccessMixin, App):
         """A runner that invokes the app's CLI commands in tests."""
         cls = self.test_cli_runner_class
         if cls is None:
-            from .testing import FlaskCliRunner
+            from ._cli_runner import FlaskCliRunner
 
             cls = FlaskCliRunner
         return cls(self, **kwargs)
@@ -671,6 +690,8 @@ __getattr__, __dir__ = _lazy_names(
     __name__,
     {
         "BaseResponse": "werkzeug.wrappers:Response",
+        "DispatchingJinjaLoader": ".templating:DispatchingJinjaLoader",
+        "Environment": ".templating:Environment",
         "BuildError": "werkzeug.routing:BuildError",
         "Headers": "werkzeug.datastructures:Headers",
         "ImmutableDict": "werkzeug.datastructures:ImmutableDict",

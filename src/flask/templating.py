@@ -20,6 +20,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from ._lazy import lazy_names as _lazy_names
+from ._template_context import default_template_ctx_processor
 from .globals import _cv_app
 from .globals import _no_app_msg
 from .helpers import stream_with_context
@@ -32,6 +33,10 @@ if t.TYPE_CHECKING:
     from .sansio.scaffold import Scaffold
 
 _Source = tuple[str, str | None, t.Callable[[], bool] | None]
+
+
+# The name this function had here before it moved out of this module.
+_default_template_ctx_processor = default_template_ctx_processor
 
 
 class _AppRef:
@@ -213,22 +218,6 @@ def _explain_attempts(
         lines.append("  Maybe you did not place a template in the right folder?")
         lines.append("  See https://flask.palletsprojects.com/blueprints/#templates")
     app.logger.info("\n".join(lines))
-
-
-def _default_template_ctx_processor() -> dict[str, t.Any]:
-    """The values every template gets from the active context: ``g``, and
-    ``request`` while a request is handled.
-
-    ``session`` is left to the environment's global proxy on purpose: reading
-    it here would open the session (and add ``Vary: Cookie``) for every
-    rendered template, even one that never looks at it.
-    """
-    ctx = _cv_app.get(None)
-    if ctx is None:
-        return {}
-    if ctx._request is None:
-        return {"g": ctx.g}
-    return {"g": ctx.g, "request": ctx._request}
 
 
 @pass_environment

@@ -3,7 +3,6 @@ for the app's CLI commands."""
 
 from __future__ import annotations
 
-import importlib.metadata
 import typing as t
 from contextlib import contextmanager
 from contextlib import ExitStack
@@ -12,12 +11,10 @@ from types import TracebackType
 from urllib.parse import urlsplit
 
 import werkzeug.test
-from click.testing import CliRunner
-from click.testing import Result
 from werkzeug.test import Client
 from werkzeug.wrappers import Request as BaseRequest
 
-from .cli import ScriptInfo
+from ._lazy import lazy_names as _lazy_names
 from .sessions import SessionMixin
 
 if t.TYPE_CHECKING:
@@ -69,14 +66,21 @@ class EnvironBuilder(werkzeug.test.EnvironBuilder):
         return self.app.json.dumps(obj, **kwargs)
 
 
+_werkzeug_version_cache: list[str] = []
+
+
 def _werkzeug_version() -> str:
-    try:
-        return importlib.metadata.version("werkzeug")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover
-        return "unknown"
+    """Werkzeug's version for the client's ``User-Agent``, looked up once, on
+    the first client (the package metadata lookup is slow to import and run)."""
+    if not _werkzeug_version_cache:
+        import importlib.metadata
 
-
-_WERKZEUG_VERSION = _werkzeug_version()
+        try:
+            version = importlib.metadata.version("werkzeug")
+        except importlib.metadata.PackageNotFoundError:  # pragma: no cover
+            version = "unknown"
+        _werkzeug_version_cache.append(version)
+    return _werkzeug_version_cache[0]
 
 
 class FlaskClient(Client):
@@ -95,7 +99,7 @@ class FlaskClient(Client):
         self._context_stack = ExitStack()
         self.environ_base = {
             "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_USER_AGENT": f"Werkzeug/{_WERKZEUG_VERSION}",
+            "HTTP_USER_AGENT": f"Werkzeug/{_werkzeug_version()}",
         }
 
     @contextmanager
@@ -200,21 +204,14 @@ class FlaskClient(Client):
         self._context_stack.close()
 
 
-class FlaskCliRunner(CliRunner):
-    """A click test runner for the app's commands, returned by
-    :meth:`flask.Flask.test_cli_runner`."""
-
-    def __init__(self, app: Flask, **kwargs: t.Any) -> None:
-        self.app = app
-        super().__init__(**kwargs)
-
-    def invoke(  # type: ignore[override]
-        self, cli: t.Any = None, args: t.Any = None, **kwargs: t.Any
-    ) -> Result:
-        """Invoke ``cli`` (default: ``app.cli``) with ``args``, with a
-        :class:`~flask.cli.ScriptInfo` that returns this app."""
-        if cli is None:
-            cli = self.app.cli
-        if "obj" not in kwargs:
-            kwargs["obj"] = ScriptInfo(create_app=lambda: self.app)
-        return super().invoke(cli, args, **kwargs)
+# The CLI runner needs click, loaded only when a runner is asked for.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {
+        "FlaskCliRunner": "._cli_runner:FlaskCliRunner",
+        "CliRunner": "click.testing:CliRunner",
+        "Result": "click.testing:Result",
+        "ScriptInfo": ".cli:ScriptInfo",
+        "importlib": "importlib",
+    },
+)

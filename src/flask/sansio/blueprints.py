@@ -7,6 +7,8 @@ import os
 import typing as t
 from collections import defaultdict
 
+from werkzeug.utils import cached_property
+
 from .. import typing as ft
 from .._lazy import lazy_names as _lazy_names
 from .scaffold import _endpoint_from_view_func
@@ -233,6 +235,11 @@ class Blueprint(Scaffold):
 
     def _register_cli(self, app: App, name: str, options: dict[str, t.Any]) -> None:
         cli_group = options.get("cli_group", self.cli_group)
+        # The group is created on first access: one never accessed is empty.
+        if "cli" not in vars(self) and isinstance(
+            getattr(type(self), "cli", None), cached_property
+        ):
+            return
         if not self.cli.commands:
             return
         if cli_group is None:

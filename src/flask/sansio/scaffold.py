@@ -12,8 +12,6 @@ from collections import defaultdict
 from functools import cached_property
 from functools import update_wrapper
 
-from jinja2 import BaseLoader
-from jinja2 import FileSystemLoader
 from werkzeug.exceptions import default_exceptions
 from werkzeug.exceptions import HTTPException
 
@@ -23,6 +21,7 @@ from .._paths import get_root_path
 
 if t.TYPE_CHECKING:
     from click import Group
+    from jinja2 import BaseLoader
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
@@ -173,6 +172,8 @@ class Scaffold:
     def jinja_loader(self) -> BaseLoader | None:
         """A loader for this object's template folder, if it has one."""
         if self.template_folder is not None:
+            from jinja2 import FileSystemLoader
+
             return FileSystemLoader(os.path.join(self.root_path, self.template_folder))
         return None
 
@@ -357,6 +358,8 @@ class Scaffold:
 __getattr__, __dir__ = _lazy_names(
     __name__,
     {
+        "BaseLoader": "jinja2:BaseLoader",
+        "FileSystemLoader": "jinja2:FileSystemLoader",
         "find_package": "._paths:find_package",
         "importlib": "importlib",
         "pathlib": "pathlib",
