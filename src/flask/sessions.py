@@ -14,21 +14,19 @@ import typing as t
 from datetime import datetime
 from datetime import timezone
 
-from itsdangerous import BadData
-from itsdangerous import URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 from werkzeug.http import dump_cookie
 
 from ._lazy import lazy_names as _lazy_names
-from ._signing import CachedSignerSerializer
-from ._signing import SessionCodec as _SessionCodec
 from .json.tag import TaggedJSONSerializer
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed import ReadableBuffer
+    from itsdangerous import URLSafeTimedSerializer
     from werkzeug.sansio.request import Request as SansioRequest
     from werkzeug.sansio.response import Response as SansioResponse
 
+    from ._signing import SessionCodec as _SessionCodec
     from .app import Flask
 
 
@@ -307,6 +305,8 @@ class SecureCookieSessionInterface(SessionInterface):
         return self._cached(app, self._serializers, self._make_serializer)  # type: ignore[no-any-return]
 
     def _make_serializer(self, keys: list[t.Any]) -> URLSafeTimedSerializer:
+        from ._signing import CachedSignerSerializer
+
         # itsdangerous signs with the last key and accepts all of them.
         return CachedSignerSerializer(
             keys,
@@ -332,7 +332,10 @@ class SecureCookieSessionInterface(SessionInterface):
         return self.get_signing_serializer(app)
 
     def _make_codec(self, keys: list[t.Any]) -> _SessionCodec:
-        return _SessionCodec(keys, self.salt, self.digest_method, self.serializer)
+        # itsdangerous is imported with the first signer, not with this module.
+        from ._signing import SessionCodec
+
+        return SessionCodec(keys, self.salt, self.digest_method, self.serializer)
 
     @property
     def _serializers(self) -> dict[tuple[t.Any, ...], t.Any]:
@@ -390,7 +393,11 @@ class SecureCookieSessionInterface(SessionInterface):
         max_age = int(app.permanent_session_lifetime.total_seconds())
         try:
             data = signer.loads(value, max_age=max_age)
-        except BadData:
+        except Exception as e:
+            from itsdangerous import BadData
+
+            if not isinstance(e, BadData):
+                raise
             return self.session_class()
         if not isinstance(data, dict):
             return self.session_class()
@@ -539,7 +546,9 @@ def _cookie_too_large(app: Flask, name: str, size: int, limit: int) -> None:
 __getattr__, __dir__ = _lazy_names(
     __name__,
     {
+        "BadData": "itsdangerous:BadData",
         "BadSignature": "itsdangerous:BadSignature",
+        "URLSafeTimedSerializer": "itsdangerous:URLSafeTimedSerializer",
         "MutableMapping": "collections.abc:MutableMapping",
         "c": "collections.abc",
     },

@@ -3,6 +3,7 @@ for the app's CLI commands."""
 
 from __future__ import annotations
 
+import os
 import typing as t
 from contextlib import contextmanager
 from contextlib import ExitStack
@@ -71,16 +72,49 @@ _werkzeug_version_cache: list[str] = []
 
 def _werkzeug_version() -> str:
     """Werkzeug's version for the client's ``User-Agent``, looked up once, on
-    the first client (the package metadata lookup is slow to import and run)."""
-    if not _werkzeug_version_cache:
-        import importlib.metadata
+    the first client.
 
-        try:
-            version = importlib.metadata.version("werkzeug")
-        except importlib.metadata.PackageNotFoundError:  # pragma: no cover
-            version = "unknown"
+    It is read from the metadata next to the imported ``werkzeug`` package,
+    which is what ``importlib.metadata`` finds in any usual install, without
+    importing that (slow) machinery; anything unusual falls back to it.
+    """
+    if not _werkzeug_version_cache:
+        version = _version_from_dist_info()
+        if version is None:
+            import importlib.metadata
+
+            try:
+                version = importlib.metadata.version("werkzeug")
+            except importlib.metadata.PackageNotFoundError:  # pragma: no cover
+                version = "unknown"
         _werkzeug_version_cache.append(version)
     return _werkzeug_version_cache[0]
+
+
+def _version_from_dist_info() -> str | None:
+    """The ``Version`` of the single ``werkzeug-*.dist-info`` beside the
+    imported package, or ``None`` when there is not exactly one."""
+    site = os.path.dirname(os.path.dirname(werkzeug.__file__ or ""))
+    try:
+        found = [
+            entry
+            for entry in os.listdir(site)
+            if entry.lower().startswith("werkzeug-") and entry.endswith(".dist-info")
+        ]
+    except OSError:
+        return None
+    if len(found) != 1:
+        return None
+    try:
+        with open(os.path.join(site, found[0], "METADATA"), encoding="utf-8") as f:
+            for line in f:
+                if not line.strip():
+                    break
+                if line.startswith("Version:"):
+                    return line[8:].strip() or None
+    except OSError:
+        return None
+    return None
 
 
 class FlaskClient(Client):
