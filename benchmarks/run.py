@@ -56,9 +56,17 @@ CORE = [
 ]
 PAYLOAD = ["json_post", "json_post_20k", "json_post_200k"]
 SCALING = ["routes_10", "routes_1000", "routes_10000"]
-EXTRAS = ["cold_start", "cold_start_template", "memory", "wrk"]
+EXTRAS = ["cold_start", "cold_start_template", "memory", "e2e"]
+TFB = [
+    "tfb_plaintext",
+    "tfb_json",
+    "tfb_db",
+    "tfb_queries",
+    "tfb_fortunes",
+    "tfb_updates",
+]
 PAYLOAD_KB = {"json_post": 2, "json_post_20k": 20, "json_post_200k": 200}
-GROUPS = {"core": CORE, "payload": PAYLOAD, "scaling": SCALING}
+GROUPS = {"core": CORE, "payload": PAYLOAD, "scaling": SCALING, "tfb": TFB}
 
 TARGETS: list[tuple[str, str, float]] = [
     ("geomean", "geomean of in-process scenarios", 0.4),
@@ -490,46 +498,51 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=5)
 
 
-def _wrk_once(impl: str, s: Settings) -> float:
-    """Requests per second of gunicorn (1 sync worker) serving the hello app."""
+E2E_ENDPOINTS = {
+    "plaintext": "/plaintext",
+    "json": "/json",
+    "db": "/db",
+    "queries": "/queries?queries=20",
+    "fortunes": "/fortunes",
+    "updates": "/updates?queries=20",
+}
+E2E_IMPLS = ("bare", "real", "ours")
+E2E_WORKERS = {
+    "sync": ["--worker-class=sync"],
+    "gthread": ["--worker-class=gthread", "--threads=4"],
+}
+E2E_CONNECTIONS = 8
+
+
+def _start_gunicorn(impl: str, worker: str) -> tuple[subprocess.Popen[bytes], int]:
+    """gunicorn with one worker of class ``worker`` serving the TechEmpower app
+    of ``impl`` (``bare``: the framework-free app, run in the real venv)."""
     port = _free_port()
+    venv = "real" if impl == "bare" else impl
     cmd = [
-        env_bin(impl, "gunicorn"),
+        env_bin(venv, "gunicorn"),
         "--workers=1",
-        "--worker-class=sync",
+        *E2E_WORKERS[worker],
         f"--bind=127.0.0.1:{port}",
         "--log-level=warning",
+        "--backlog=2048",
         f"--chdir={BENCH}",
         "wsgi_app:app",
     ]
+    env = child_env() | {"BENCH_APP": "bare" if impl == "bare" else "tfb"}
     proc = subprocess.Popen(
         cmd,
         cwd=BENCH,
-        env=child_env(),
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
-    try:
-        if not _wait_for_port(port, proc, 20):
-            raise RuntimeError(f"gunicorn did not start: {_stderr_of(proc)}")
-        url = f"http://127.0.0.1:{port}/"
-        wrk = ["wrk", "-t1", "-c8"]
-        subprocess.run(wrk + ["-d1s", url], capture_output=True, timeout=30)
-        out = subprocess.run(
-            wrk + [f"-d{s.wrk_seconds}s", url],
-            capture_output=True,
-            text=True,
-            timeout=s.wrk_seconds + 30,
-        ).stdout
-        if "Non-2xx" in out:
-            raise RuntimeError(f"non-2xx responses from {impl}:\n{out}")
-        match = re.search(r"Requests/sec:\s+([\d.]+)", out)
-        if not match:
-            raise RuntimeError(f"unexpected wrk output:\n{out}")
-        return float(match.group(1))
-    finally:
-        _stop(proc)
+    if not _wait_for_port(port, proc, 30):
+        raise RuntimeError(
+            f"gunicorn ({impl}, {worker}) did not start: {_stderr_of(proc)}"
+        )
+    return proc, port
 
 
 def _stderr_of(proc: subprocess.Popen[bytes]) -> str:
@@ -537,26 +550,122 @@ def _stderr_of(proc: subprocess.Popen[bytes]) -> str:
     return proc.stderr.read().decode()[-1000:] if proc.stderr else ""
 
 
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+def _wrk(url: str, seconds: float) -> dict[str, float]:
+    """requests/s, p50 and p99 latency (ms) from ``wrk --latency``."""
+    duration = f"-d{max(1, round(seconds))}s"  # wrk takes whole seconds
+    cmd = ["wrk", "-t1", f"-c{E2E_CONNECTIONS}", duration, "--latency", url]
+    out = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=seconds + 30
+    ).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"non-2xx responses from {url}:\n{out}")
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
+    if not rps or set(lat) != {"50", "99"}:
+        raise RuntimeError(f"unexpected wrk output:\n{out}")
+
+    def ms(value: str) -> float:
+        number, unit = re.fullmatch(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
+        return float(number) * _UNITS[unit]
+
+    return {"rps": float(rps.group(1)), "p50": ms(lat["50"]), "p99": ms(lat["99"])}
+
+
+def _pyload(url: str, seconds: float) -> dict[str, float]:
+    """A load generator for machines without wrk: ``E2E_CONNECTIONS`` threads,
+    each with its own HTTP/1.1 connection (reopened when the server closes
+    it), sending requests back to back. Slower than wrk (the client shares the
+    GIL), so its numbers are lower bounds of the server's throughput."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    latencies: list[float] = []
+    errors: list[str] = []
+    deadline = time.perf_counter() + seconds
+
+    def client() -> None:
+        con = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        mine: list[float] = []
+        try:
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                con.request("GET", target)
+                response = con.getresponse()
+                response.read()
+                if response.status != 200:
+                    errors.append(f"status {response.status}")
+                    return
+                mine.append(time.perf_counter() - started)
+                if response.will_close:
+                    con.close()
+        except OSError as e:
+            errors.append(repr(e))
+        finally:
+            con.close()
+            latencies.extend(mine)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(E2E_CONNECTIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors or not latencies:
+        raise RuntimeError(f"load generator errors on {url}: {errors[:3]}")
+    latencies.sort()
+    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]  # noqa: E731
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": pick(0.50) * 1000,
+        "p99": pick(0.99) * 1000,
+    }
+
+
 def end_to_end(s: Settings) -> dict[str, t.Any]:
-    if shutil.which("wrk") is None:
-        return {"skipped": "wrk not on PATH (Debian package: wrk)"}
-    samples: dict[str, list[float]] = {"real": [], "ours": []}
+    """The TechEmpower endpoints over HTTP: gunicorn (sync and gthread, one
+    worker) serving the bare app, real Flask and ours, loaded by wrk (or the
+    Python load generator). Medians over rounds of rps, p50 and p99."""
+    load = _wrk if shutil.which("wrk") else _pyload
+    tool = "wrk" if load is _wrk else "python"
+    samples: dict[str, dict[str, dict[str, dict[str, list[float]]]]] = {}
     try:
-        for _ in range(s.wrk_rounds):
-            for impl in ("real", "ours"):
-                log(f"  wrk {impl}")
-                samples[impl].append(_wrk_once(impl, s))
+        for r in range(s.wrk_rounds):
+            for worker in E2E_WORKERS:
+                for impl in E2E_IMPLS:
+                    log(f"  round {r + 1}/{s.wrk_rounds}: gunicorn {worker} {impl}")
+                    proc, port = _start_gunicorn(impl, worker)
+                    try:
+                        for name, path in E2E_ENDPOINTS.items():
+                            url = f"http://127.0.0.1:{port}{path}"
+                            load(url, 1)  # warm up
+                            got = load(url, s.wrk_seconds)
+                            slot = samples.setdefault(worker, {}).setdefault(name, {})
+                            for key, value in got.items():
+                                slot.setdefault(f"{impl}_{key}", []).append(value)
+                    finally:
+                        _stop(proc)
     except (RuntimeError, subprocess.TimeoutExpired) as e:
         return {"error": str(e)}
-    real = statistics.median(samples["real"])
-    ours = statistics.median(samples["ours"])
-    # Ratio of cost per request, like every other row: real req/s over ours.
-    return {
-        "real_rps": real,
-        "ours_rps": ours,
-        "ratio": real / ours,
-        "samples": samples,
-    }
+    out: dict[str, t.Any] = {"tool": tool, "connections": E2E_CONNECTIONS, "rows": {}}
+    for worker, per_endpoint in samples.items():
+        for name, slot in per_endpoint.items():
+            row = {key: statistics.median(v) for key, v in slot.items()}
+            # Per-request time is 1 / throughput; the bare app's is the server
+            # plus the same database and template work without the framework.
+            for impl in ("real", "ours"):
+                per_req = 1 / row[f"{impl}_rps"]
+                bare = 1 / row["bare_rps"]
+                row[f"{impl}_framework_share"] = max(0.0, (per_req - bare) / per_req)
+            row["ratio"] = row["real_rps"] / row["ours_rps"]
+            row["samples"] = slot
+            out["rows"][f"{worker}/{name}"] = row
+    return out
 
 
 # -- report -------------------------------------------------------------------
@@ -607,6 +716,15 @@ def report(result: dict[str, t.Any]) -> tuple[str, bool]:
             f"\ngeomean ratio over {len(result['geomean_of'])} in-process scenarios: "
             f"{fmt(result['geomean'], 3)}"
         )
+    tfb = result.get("tfb")
+    if tfb:
+        out.append("\nTechEmpower-style scenarios on SQLite, in-process")
+        rows = [header]
+        for name, r in tfb.items():
+            all_ok &= r["ok"]
+            rows.append(_row(name, r["real"], r["ours"], "us/req", r["ratio"], r["ok"]))
+        out.append(table(rows))
+        out.append(f"geomean ratio: {fmt(result['tfb_geomean'], 3)}")
     scaling = result["scaling"]
     if scaling:
         out.append("\nroute matching, last route of N (flat = same us at every N)")
@@ -661,24 +779,39 @@ def report(result: dict[str, t.Any]) -> tuple[str, bool]:
             _row("peak memory (maxrss)", mem["real_kb"], mem["ours_kb"], "KB",
                  mem["ratio"], True, digits=0)
         )  # fmt: skip
-    e2e = result.get("wrk")
-    if e2e and "real_rps" in e2e:
-        extras.append(
-            _row("gunicorn+wrk hello", e2e["real_rps"], e2e["ours_rps"], "req/s",
-                 e2e["ratio"], True, digits=0)
-        )  # fmt: skip
     if extras:
         out.append("\n" + table([header, *extras]))
-    for key in ("cold_start", "cold_start_template", "memory", "wrk"):
+    for key in ("cold_start", "cold_start_template", "memory", "e2e"):
         info = result.get(key) or {}
         for what in ("error", "skipped"):
             if what in info:
                 out.append(f"{key}: {what}: {info[what]}")
-    if e2e and "real_rps" in e2e:
-        out.append("(req/s row: ratio is real req/s / ours req/s, lower is better)")
+    e2e = result.get("e2e") or {}
+    if e2e.get("rows"):
+        out.append(
+            f"\nend to end: gunicorn, 1 worker, {e2e['tool']} with "
+            f"{e2e['connections']} connections (ratio: real req/s / ours req/s)"
+        )
+        rows = [["worker/test", "bare rps", "real rps", "ours rps", "ratio",
+                 "real p50/p99 ms", "ours p50/p99 ms",
+                 "framework real/ours"]]  # fmt: skip
+        for name, r in e2e["rows"].items():
+            rows.append(
+                [name, fmt(r["bare_rps"], 0), fmt(r["real_rps"], 0),
+                 fmt(r["ours_rps"], 0), fmt(r["ratio"], 2),
+                 f"{r['real_p50']:.2f}/{r['real_p99']:.2f}",
+                 f"{r['ours_p50']:.2f}/{r['ours_p99']:.2f}",
+                 f"{r['real_framework_share']:.0%}/{r['ours_framework_share']:.0%}"]
+            )  # fmt: skip
+        out.append(table(rows))
+        out.append(
+            "(framework = share of the time per request (1/rps) above the bare"
+            " WSGI app's, which does the same work without a framework; the rest"
+            " is the server, the database and the template)"
+        )
     problems = [
         f"  {name}: {p}"
-        for section in ("core", "scaling", "payload")
+        for section in ("core", "scaling", "payload", "tfb")
         for name, row in result[section].items()
         for p in row["problems"]
     ]
@@ -727,7 +860,8 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Settings]:
     parser.add_argument(
         "--only",
         help="comma-separated scenarios or groups: "
-        + ", ".join([*GROUPS, *CORE, *PAYLOAD[1:], *SCALING, *EXTRAS]),
+        + ", ".join([*GROUPS, *CORE, *PAYLOAD[1:], *SCALING, *TFB, *EXTRAS])
+        + " (wrk: alias of e2e)",
     )
     parser.add_argument("--json", metavar="OUT", help="also write results as JSON")
     parser.add_argument("--reinstall", action="store_true", help="recreate the venvs")
@@ -744,12 +878,14 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Settings]:
             item = item.strip()
             if item in GROUPS:
                 selected.update(GROUPS[item])
-            elif item in {*CORE, *PAYLOAD, *SCALING, *EXTRAS}:
+            elif item == "wrk":
+                selected.add("e2e")
+            elif item in {*CORE, *PAYLOAD, *SCALING, *TFB, *EXTRAS}:
                 selected.add(item)
             else:
                 parser.error(f"unknown scenario or group {item!r}")
     else:
-        selected = {*CORE, *PAYLOAD, *SCALING, *EXTRAS}
+        selected = {*CORE, *PAYLOAD, *SCALING, *TFB, *EXTRAS}
     if args.quick:
         settings = Settings(args.rounds or 3, 0.06, 3, 4, 1, 1, 1, selected)
     else:
@@ -796,8 +932,9 @@ def main(argv: list[str] | None = None) -> int:
     if envs["real"]["werkzeug"] != envs["ours"]["werkzeug"]:
         log("warning: the two venvs have different Werkzeug versions")
 
-    in_process = [n for n in CORE + PAYLOAD[1:] if n in s.selected]
-    log(f"in-process scenarios: {s.rounds} rounds ...")
+    in_process = [n for n in CORE + PAYLOAD[1:] + TFB if n in s.selected]
+    if in_process:
+        log(f"in-process scenarios: {s.rounds} rounds ...")
     raw = bench_rounds(in_process, s, timeout=300) if in_process else None
     summary = summarize(in_process, raw) if raw else {}
     scaling_names = [n for n in SCALING if n in s.selected]
@@ -814,6 +951,7 @@ def main(argv: list[str] | None = None) -> int:
         "core": {n: summary[n] for n in CORE if n in summary},
         "scaling": scaling,
         "payload": {n: summary[n] for n in PAYLOAD if n in summary},
+        "tfb": {n: summary[n] for n in TFB if n in summary},
         "raw": {"rounds": raw, "scaling": raw_scaling},
     }
     for name, row in result["payload"].items():
@@ -823,6 +961,9 @@ def main(argv: list[str] | None = None) -> int:
     result["geomean"] = geomean(ratios)
     result["geomean_of"] = [n for n, r in result["core"].items() if r["ratio"]]
     result["scaling_growth"] = _growth(scaling)
+    result["tfb_geomean"] = geomean(
+        [r["ratio"] for r in result["tfb"].values() if r["ratio"] is not None]
+    )
     if "cold_start" in s.selected:
         log("cold start ...")
         result["cold_start"] = cold_start(s)
@@ -832,9 +973,9 @@ def main(argv: list[str] | None = None) -> int:
     if "memory" in s.selected:
         log("peak memory ...")
         result["memory"] = peak_memory(s)
-    if "wrk" in s.selected:
-        log("gunicorn + wrk ...")
-        result["wrk"] = end_to_end(s)
+    if "e2e" in s.selected:
+        log("end to end (gunicorn) ...")
+        result["e2e"] = end_to_end(s)
     result["targets"] = check_targets(result)
     result["seconds"] = time.monotonic() - started
     text, all_ok = report(result)

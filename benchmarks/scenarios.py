@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from dataclasses import field
 from urllib.parse import urlencode
 
+import tfb
+
 from flask import abort
 from flask import Blueprint
 from flask import Flask
 from flask import g
+from flask import jsonify
 from flask import render_template
 from flask import request
 from flask import session
@@ -373,6 +376,71 @@ def build_route_scale(count: int) -> t.Callable[[], Flask]:
     return build
 
 
+def build_tfb() -> Flask:
+    """The TechEmpower-style endpoints on a fresh SQLite database (tfb.py)."""
+    app = _new_app("bench_tfb")
+    db = tfb.Database()
+
+    @app.route("/plaintext")
+    def plaintext() -> tuple[str, dict[str, str]]:
+        return "Hello, World!", {"Content-Type": "text/plain; charset=utf-8"}
+
+    @app.route("/json")
+    def hello_json() -> Response:
+        return jsonify(message="Hello, World!")
+
+    @app.route("/db")
+    def single_query() -> dict[str, int]:
+        return db.world(db.random_id())
+
+    @app.route("/queries")
+    def queries() -> Response:
+        count = tfb.query_count(request.args.get("queries"))
+        return jsonify(db.random_worlds(count))
+
+    @app.route("/fortunes")
+    def fortunes() -> str:
+        return render_template("fortunes.html", fortunes=db.fortunes())
+
+    @app.route("/updates")
+    def updates() -> Response:
+        count = tfb.query_count(request.args.get("queries"))
+        return jsonify(db.update_worlds(count))
+
+    return app
+
+
+TFB_PATHS = {
+    "plaintext": "/plaintext",
+    "json": "/json",
+    "db": "/db",
+    "queries": f"/queries?queries={tfb.QUERIES}",
+    "fortunes": "/fortunes",
+    "updates": f"/updates?queries={tfb.QUERIES}",
+}
+TFB_TITLES = {
+    "plaintext": "plaintext",
+    "json": "JSON serialization",
+    "db": "single query",
+    "queries": f"{tfb.QUERIES} queries",
+    "fortunes": "fortunes (template)",
+    "updates": f"{tfb.QUERIES} updates",
+}
+
+
+def _tfb(name: str) -> Scenario:
+    ctype = {"plaintext": "text/plain; charset=utf-8", "fortunes": _HTML_CT}
+    return Scenario(
+        name=f"tfb_{name}",
+        title=f"TechEmpower {TFB_TITLES[name]}",
+        build=build_tfb,
+        path=TFB_PATHS[name],
+        expect_body=tfb.expected(name),
+        expect_headers={"Content-Type": ctype.get(name, _JSON_CT)},
+        core=False,
+    )
+
+
 # -- the list ---------------------------------------------------------------
 
 _JSON_CT = "application/json"
@@ -520,9 +588,11 @@ SCENARIOS: list[Scenario] = [
     _route_scale(10000),
     _json_post("json_post_20k", 20, core=False),
     _json_post("json_post_200k", 200, core=False),
+    *(_tfb(name) for name in TFB_PATHS),
 ]
 
 BY_NAME: dict[str, Scenario] = {s.name: s for s in SCENARIOS}
 CORE: list[str] = [s.name for s in SCENARIOS if s.core]
 ROUTE_SCALING: list[str] = ["routes_10", "routes_1000", "routes_10000"]
 PAYLOAD_SERIES: list[str] = ["json_post", "json_post_20k", "json_post_200k"]
+TFB: list[str] = [f"tfb_{name}" for name in TFB_PATHS]
