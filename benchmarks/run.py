@@ -37,7 +37,10 @@ IMPLS: dict[str, list[str]] = {
     "real": ["flask==3.1.3", "asgiref", "gunicorn"],
     "ours": ["-e", f"{ROOT}[async]", "gunicorn"],
 }
-ENV_DIRS = {"real": "flask-real", "ours": "flask-ours"}
+ENV_DIRS = {"real": "flask-real", "ours": "flask-ours", "plot": "plot"}
+# Only for --plot: matplotlib stays out of the two measured environments.
+PLOT_REQUIREMENTS = ["matplotlib"]
+PLOT = os.path.join(BENCH, "plot.py")
 
 # Must match scenarios.py (not imported here: this script runs outside the venvs).
 CORE = [
@@ -172,12 +175,13 @@ def ensure_env(impl: str, reinstall: bool) -> None:
     """Create the venv for ``impl`` unless one with the same requirements exists."""
     path = os.path.join(ENVS, ENV_DIRS[impl])
     marker = os.path.join(path, ".bench-requirements.json")
-    spec = json.dumps(IMPLS[impl])
+    requirements = PLOT_REQUIREMENTS if impl == "plot" else IMPLS[impl]
+    spec = json.dumps(requirements)
     if not reinstall and os.path.exists(env_python(impl)) and os.path.exists(marker):
         with open(marker) as f:
             if f.read() == spec:
                 return
-    log(f"creating {path} ({' '.join(IMPLS[impl])}) ...")
+    log(f"creating {path} ({' '.join(requirements)}) ...")
     os.makedirs(ENVS, exist_ok=True)
     run_checked([sys.executable, "-m", "venv", "--clear", path], timeout=300)
     pip = [
@@ -188,7 +192,7 @@ def ensure_env(impl: str, reinstall: bool) -> None:
         "-q",
         "--disable-pip-version-check",
     ]
-    run_checked(pip + IMPLS[impl], timeout=900)
+    run_checked(pip + requirements, timeout=900)
     with open(marker, "w") as f:
         f.write(spec)
 
@@ -864,6 +868,14 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Settings]:
         + " (wrk: alias of e2e)",
     )
     parser.add_argument("--json", metavar="OUT", help="also write results as JSON")
+    parser.add_argument(
+        "--plot", metavar="DIR", help="also write PNG charts into DIR (matplotlib)"
+    )
+    parser.add_argument(
+        "--plot-from",
+        metavar="JSON",
+        help="with --plot: chart a file saved by --json instead of running",
+    )
     parser.add_argument("--reinstall", action="store_true", help="recreate the venvs")
     parser.add_argument(
         "--profile",
@@ -918,6 +930,11 @@ def profile(names: str, out_file: str | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     args, s = parse_args(argv)
     started = time.monotonic()
+    if args.plot_from:
+        if not args.plot:
+            sys.exit("--plot-from needs --plot DIR")
+        plot(args.plot_from, args.plot, args.reinstall)
+        return 0
     for impl in ("real", "ours"):
         ensure_env(impl, args.reinstall)
     envs = {impl: check_env(impl) for impl in ("real", "ours")}
@@ -984,7 +1001,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2, default=str)
+    if args.plot:
+        os.makedirs(args.plot, exist_ok=True)
+        saved = os.path.join(args.plot, "results.json")
+        with open(saved, "w") as f:
+            json.dump(result, f, indent=2, default=str)
+        plot(saved, args.plot, args.reinstall)
     return 0 if all_ok else 1
+
+
+def plot(source: str, outdir: str, reinstall: bool) -> None:
+    """Draw the charts of ``source`` (a --json file) into ``outdir`` with
+    plot.py, in a venv of its own that has matplotlib."""
+    ensure_env("plot", reinstall)
+    out = run_checked([env_python("plot"), PLOT, source, outdir], timeout=300)
+    for line in out.split():
+        log(f"wrote {line}")
 
 
 def _linearity(payload: dict[str, t.Any]) -> dict[str, t.Any]:

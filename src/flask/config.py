@@ -203,14 +203,20 @@ class Config(dict[str, t.Any]):
         return self.from_mapping(obj)
 
     def from_mapping(
-        self, mapping: t.Mapping[str, t.Any] | None = None, **kwargs: t.Any
+        self,
+        mapping: t.Mapping[str, t.Any] | t.Iterable[tuple[str, t.Any]] | None = None,
+        **kwargs: t.Any,
     ) -> bool:
-        """Load the UPPERCASE keys of ``mapping`` and of the keyword
-        arguments. Always returns ``True``."""
-        for source in (mapping or {}, kwargs):
-            for key, value in source.items():
-                if key.isupper():
-                    self[key] = value
+        """Load the UPPERCASE keys of what ``dict.update`` accepts: a mapping
+        or an iterable of ``(key, value)`` pairs, and keyword arguments.
+        Always returns ``True``."""
+        values: dict[str, t.Any] = {}
+        if mapping is not None:
+            values.update(mapping)
+        values.update(kwargs)
+        for key, value in values.items():
+            if key.isupper():
+                self[key] = value
         return True
 
     def get_namespace(

@@ -16,6 +16,7 @@ from types import TracebackType
 from werkzeug.exceptions import HTTPException
 
 from . import typing as ft
+from ._teardown import teardown_error as _teardown_error
 from .globals import _cv_app
 from .signals import appcontext_popped
 from .signals import appcontext_pushed
@@ -98,7 +99,9 @@ class AppContext:
         self.app = app
         self.g: _AppCtxGlobals = app.app_ctx_globals_class()
         self._request = request
-        self._session = session
+        self._session_value = session
+        #: Set once the response was processed (the session saved or skipped).
+        self._response_done = False
         self.url_adapter: MapAdapter | None = None
         if request is None:
             self.url_adapter = app.create_url_adapter(None)
@@ -136,19 +139,39 @@ class AppContext:
     @property
     def session(self) -> SessionMixin:
         """The session for the request, opened on first access."""
-        session = self._session
+        session = self._session_value
         if session is None:
             request = self.request
             interface = self.app.session_interface
             session = interface.open_session(self.app, request)
             if session is None:
                 session = interface.make_null_session(self.app)
-            self._session = session
+            self._session_value = session
         return session
 
     @session.setter
     def session(self, value: SessionMixin) -> None:
-        self._session = value
+        self._session_value = value
+
+    @property
+    def _session(self) -> SessionMixin | None:
+        """The session if it was opened, else ``None``; after the response
+        was processed it is a session object in any case.
+
+        Code written for Flask 3.2 (which opens the session on every request)
+        inspects it after a request. Here the session is still opened only on
+        first use, so one the view never touched is opened on this read,
+        with ``accessed`` and ``modified`` false, and costs nothing if no one
+        looks.
+        """
+        session = self._session_value
+        if session is None and self._response_done and self._request is not None:
+            session = self.session
+        return session
+
+    @_session.setter
+    def _session(self, value: SessionMixin | None) -> None:
+        self._session_value = value
 
     def match_request(self) -> None:
         """Match the request URL, setting ``url_rule`` and ``view_args`` on the
@@ -166,7 +189,7 @@ class AppContext:
     def copy(self) -> AppContext:
         """A new context sharing this one's app, request and session (with a
         fresh ``g``), for use in another thread or greenlet."""
-        session = self._session
+        session = self._session_value
         if session is None and self._request is not None:
             # Open it now so both contexts see the same session object.
             session = self.session
@@ -196,14 +219,7 @@ class AppContext:
             if len(self._cv_tokens) == 1:
                 if exc is _sentinel:
                     exc = sys.exc_info()[1]
-                try:
-                    if self._request is not None:
-                        try:
-                            self.app.do_teardown_request(exc)
-                        finally:
-                            self._request.close()
-                finally:
-                    self.app.do_teardown_appcontext(exc)
+                self._teardown(exc)
         finally:
             token = self._cv_tokens.pop()
             current = _cv_app.get(None)
@@ -218,6 +234,34 @@ class AppContext:
                 )
             if not self._cv_tokens and appcontext_popped.receivers:
                 appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    def _teardown(self, exc: BaseException | None) -> None:
+        """Request teardown, close the request, app teardown: each step runs
+        even if an earlier one raised; their errors are raised together."""
+        app = self.app
+        legacy = app._legacy_hooks
+        errors: list[Exception] = []
+        try:
+            if self._request is not None:
+                try:
+                    if "do_teardown_request" in legacy:
+                        app.do_teardown_request(exc)  # type: ignore[arg-type]
+                    else:
+                        app.do_teardown_request(self, exc)
+                except Exception as e:
+                    errors.append(e)
+                finally:
+                    self._request.close()
+        finally:
+            try:
+                if "do_teardown_appcontext" in legacy:
+                    app.do_teardown_appcontext(exc)  # type: ignore[arg-type]
+                else:
+                    app.do_teardown_appcontext(self, exc)
+            except Exception as e:
+                errors.append(e)
+        if errors:
+            raise _teardown_error("context teardown", errors)
 
     def __enter__(self) -> AppContext:
         self.push()

@@ -58,6 +58,8 @@ EXTENSIONS = (
     "flask_apscheduler",
     "flask_flatpages",
     "flask_session",
+    "flask_restx",
+    "flask_smorest",
 )
 
 #: why an install failed (shown in the skip reason), by requirements file

@@ -270,8 +270,10 @@ class App(Scaffold):
             provide_automatic_options = (
                 "OPTIONS" not in methods and self.config["PROVIDE_AUTOMATIC_OPTIONS"]
             )
-            if provide_automatic_options:
-                required_methods.add("OPTIONS")
+        if provide_automatic_options:
+            # Also when asked for explicitly (argument or view attribute),
+            # whatever PROVIDE_AUTOMATIC_OPTIONS says.
+            required_methods.add("OPTIONS")
 
         rule_obj = self.url_rule_class(
             rule, methods=methods | required_methods, **options
@@ -449,7 +451,10 @@ class App(Scaffold):
         return False
 
     def should_ignore_error(self, error: BaseException | None) -> bool:
-        """Return ``True`` to hide ``error`` from teardown functions."""
+        """Return ``True`` to hide ``error`` from teardown functions.
+
+        Deprecated since 3.2: overriding it warns; an override is still used.
+        """
         return False
 
     # -- URLs --------------------------------------------------------------------
