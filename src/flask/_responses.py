@@ -6,6 +6,7 @@ import typing as t
 from collections.abc import Iterator
 
 from werkzeug.datastructures import Headers
+from werkzeug.exceptions import HTTPException
 from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -72,6 +73,11 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
             status = headers = None
         elif isinstance(rv, (dict, list)):
             rv = app.json.response(rv)
+        elif (
+            isinstance(rv, HTTPException)
+            and (fast := _from_http_exception(response_class, rv, environ)) is not None
+        ):
+            rv = fast
         elif isinstance(rv, BaseResponse) or callable(rv):
             try:
                 rv = response_class.force_type(rv, environ)  # type: ignore[arg-type]
@@ -99,6 +105,48 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
     if headers:
         response.headers.update(headers)
     return response
+
+
+_BODILESS = frozenset({204, 304})
+
+
+def _from_http_exception(
+    cls: type[Response], e: HTTPException, environ: t.Any
+) -> Response | None:
+    """``cls.force_type(e, environ)`` for an HTTP error without running it as
+    a WSGI app through werkzeug's test machinery: the same status, headers
+    (``get_wsgi_headers``) and body bytes, the body as a list.
+
+    ``None`` (use ``force_type``) unless the exception and the response it
+    gives are werkzeug's own classes with a plain byte-list body, the case of
+    every ``abort(code)`` without a handler.
+    """
+    if type(e).__call__ is not HTTPException.__call__ or environ is None:
+        return None
+    base = e.get_response(environ)
+    body = base.response
+    if (
+        type(base) is not BaseResponse
+        or base.direct_passthrough
+        or base._on_close
+        or type(body) is not list
+    ):
+        return None
+    for chunk in body:
+        if type(chunk) is not bytes:
+            return None
+    code = base.status_code
+    if (
+        environ.get("REQUEST_METHOD") == "HEAD"
+        or code in _BODILESS
+        or 100 <= code < 200
+    ):
+        body = []
+    # As force_type does: a werkzeug response whose class is then switched,
+    # so a response_class with its own __init__ is not called either.
+    rv = BaseResponse(list(body), base.status, base.get_wsgi_headers(environ))
+    rv.__class__ = cls
+    return t.cast("Response", rv)
 
 
 _content_types: dict[type, str | None] = {}
