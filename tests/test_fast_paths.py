@@ -96,3 +96,62 @@ def test_abort_responses_through_the_app() -> None:
     assert client.put("/400").status_code == 405
     allow = client.put("/400").headers["Allow"]
     assert sorted(allow.split(", ")) == ["GET", "HEAD", "OPTIONS", "POST"]
+
+
+TEMPLATE_CASES = [
+    "{{ d.id }}|{{ d.name }}|{{ d.missing }}|{{ d.items is defined }}",
+    "{{ d.keys is callable }}|{{ d.get('id') }}|{{ d['name'] }}",
+    "{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}",
+    "{{ d.__class__.__name__ }}|{{ d.missing is undefined }}|{{ n.x }}",
+]
+
+
+class DictSub(dict):  # type: ignore[type-arg]
+    extra = "attr"
+
+
+@pytest.mark.parametrize("source", TEMPLATE_CASES)
+def test_template_attribute_lookup_matches_jinja(source: str) -> None:
+    import jinja2
+
+    app = flask.Flask(__name__)
+    plain = jinja2.Environment(autoescape=True)
+    data = {
+        "d": {"id": 1, "name": "<a>", "items": "shadowed?", "keys": 2},
+        "n": {"x": {"y": 1}},
+    }
+    with app.app_context():
+        ours = app.jinja_env.from_string(source).render(data)
+    assert ours == plain.from_string(source).render(data)
+    sub = {"d": DictSub(id=1, extra="item"), "n": {}}
+    with app.app_context():
+        ours = app.jinja_env.from_string("{{ d.extra }}{{ d.id }}").render(sub)
+    assert ours == "attr1"
+
+
+def test_template_attribute_strict_undefined_and_sandbox() -> None:
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    app = flask.Flask(__name__)
+    app.jinja_options = {"undefined": jinja2.StrictUndefined}
+    with app.app_context():
+        with pytest.raises(jinja2.UndefinedError, match="no attribute 'nope'"):
+            flask.render_template_string("{{ d.nope }}", d={"id": 1})
+
+    class Sandboxed(flask.templating.Environment, SandboxedEnvironment):
+        pass
+
+    class LoggingGetattr(jinja2.Environment):
+        def getattr(self, obj: t.Any, attribute: str) -> t.Any:
+            return f"logged {attribute}"
+
+    class Logged(flask.templating.Environment, LoggingGetattr):
+        pass
+
+    sandboxed = Sandboxed(app)  # the sandbox's own getattr is kept
+    assert sandboxed._dict_items_fast is False
+    assert sandboxed.from_string("{{ d.id }}").render(d={"id": 7}) == "7"
+    logged = Logged(app)
+    assert logged._dict_items_fast is False
+    assert logged.from_string("{{ d.id }}").render(d={"id": 1}) == "logged id"

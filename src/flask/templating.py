@@ -97,6 +97,40 @@ class Environment(_AppRef, BaseEnvironment):
             options["autoescape"] = _weak_method(autoescape)  # type: ignore[arg-type]
         BaseEnvironment.__init__(self, **options)
         self.app = app
+        self._dict_items_fast = _inherits_plain_getattr(type(self))
+
+    def getattr(self, obj: t.Any, attribute: str) -> t.Any:
+        """``obj.attribute`` in a template, as Jinja does it; for a plain
+        ``dict`` and a name that is not a dict attribute (``item.id``), the
+        item is looked up directly instead of after a failed ``getattr``."""
+        if (
+            type(obj) is dict
+            and self._dict_items_fast
+            and attribute not in _DICT_ATTRIBUTES
+        ):
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
+#: What ``getattr`` finds on a plain ``dict``; any other name raises
+#: ``AttributeError`` there, so Jinja goes on to the item.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+def _inherits_plain_getattr(cls: type) -> bool:
+    """Whether the classes between :class:`Environment` and Jinja's (in
+    ``cls``'s MRO) leave ``getattr`` alone, such as a sandbox mixed in after
+    this class: only then is the direct dict lookup the same as theirs."""
+    mro = cls.__mro__
+    for klass in mro[mro.index(Environment) + 1 :]:
+        if klass is BaseEnvironment:
+            return True
+        if "getattr" in vars(klass):
+            return False
+    return True
 
 
 class DispatchingJinjaLoader(_AppRef, BaseLoader):
