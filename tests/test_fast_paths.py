@@ -155,3 +155,129 @@ def test_template_attribute_strict_undefined_and_sandbox() -> None:
     logged = Logged(app)
     assert logged._dict_items_fast is False
     assert logged.from_string("{{ d.id }}").render(d={"id": 1}) == "logged id"
+
+
+def _url_app() -> flask.Flask:
+    app = flask.Flask(__name__)
+    app.config["SERVER_NAME"] = "example.test"
+    view = lambda **kw: "x"  # noqa: E731
+    app.add_url_rule("/", "index", view)
+    app.add_url_rule("/p/<int:pid>", "product", view)
+    app.add_url_rule("/f/<path:name>", "file", view)
+    app.add_url_rule("/c/<any(eur,usd):cur>/<float:amount>", "price", view)
+    app.add_url_rule("/post/<int:year>/<slug>", "post", view, methods=["GET"])
+    app.add_url_rule("/post/<slug>", "post", view, methods=["POST"])
+    app.add_url_rule("/d", "dflt", view, defaults={"page": 1})
+    app.add_url_rule("/d/<int:page>", "dflt", view)
+    app.add_url_rule("/s", "sub", view, subdomain="api")
+    return app
+
+
+URL_CALLS: list[tuple[str, dict[str, t.Any]]] = [
+    ("index", {}),
+    ("index", {"q": "a b", "n": 3}),
+    ("index", {"n": 3, "q": "a b"}),
+    ("product", {"pid": 5}),
+    ("product", {"pid": 5, "_external": True}),
+    ("product", {"pid": 5, "_external": True, "_scheme": "https"}),
+    ("product", {"pid": 5, "_anchor": "top"}),
+    ("file", {"name": "a/b c.txt"}),
+    ("price", {"cur": "eur", "amount": 1.5}),
+    ("post", {"year": 2024, "slug": "héllo"}),
+    ("post", {"slug": "x", "_method": "POST"}),
+    ("dflt", {}),
+    ("dflt", {"page": 1}),
+    ("dflt", {"page": 2}),
+    ("sub", {}),
+    ("product", {"pid": True}),
+]
+
+
+def test_url_cache_matches_uncached_builds() -> None:
+    app = _url_app()
+    uncached = _url_app()
+    for path, base in [("/", "http://example.test"), ("/x", "https://example.test")]:
+        for method in ("GET", "POST"):
+            for _ in range(2):  # the second round is served from the cache
+                with app.test_request_context(path, base_url=base, method=method):
+                    got = [flask.url_for(e, **v) for e, v in URL_CALLS]
+                with uncached.test_request_context(path, base_url=base, method=method):
+                    adapter = flask.globals.app_ctx.url_adapter
+                    want = []
+                    for endpoint, values in URL_CALLS:
+                        values = dict(values)
+                        anchor = values.pop("_anchor", None)
+                        scheme = values.pop("_scheme", None)
+                        external = values.pop("_external", scheme is not None)
+                        url = adapter.build(
+                            endpoint,
+                            values,
+                            method=values.pop("_method", None),
+                            url_scheme=scheme,
+                            force_external=external,
+                        )
+                        want.append(url + (f"#{anchor}" if anchor else ""))
+                assert got == want
+    cache = app.url_map.__dict__["_flask_build_cache"]
+    assert cache  # the built-in converters were cached
+
+
+def test_url_cache_sees_new_rules_and_skips_custom_converters() -> None:
+    from werkzeug.routing import BaseConverter
+
+    calls = []
+
+    class Counting(BaseConverter):
+        def to_url(self, value: t.Any) -> str:
+            calls.append(value)
+            return f"{value}-{len(calls)}"
+
+    app = flask.Flask(__name__)
+    app.url_map.converters["counting"] = Counting
+    app.add_url_rule("/c/<counting:v>", "counted", lambda v: v)
+    moved = lambda: ""  # noqa: E731
+    app.add_url_rule("/a", "moved", moved)
+    with app.test_request_context():
+        assert flask.url_for("counted", v="x") == "/c/x-1"
+        assert flask.url_for("counted", v="x") == "/c/x-2"  # not cached
+        assert flask.url_for("moved") == "/a"
+        app.add_url_rule("/b", "moved", moved, methods=["GET"])
+    with app.test_request_context():
+        # The map changed: the new rule list is consulted again.
+        assert flask.url_for("moved") == app.url_map.bind("localhost").build("moved")
+
+
+PAIR_CASES = [
+    "",
+    "a=1",
+    "a=1&b=2&a=3",
+    "a&b=&=c&&=&x==y",
+    "sp+ace=v+al&pl%2Bus=%2B&amp=%26%3D",
+    "bad=%ff%fe&mixed=caf%C3%A9+%E2%82%AC&half=%E2%82&trail=%",
+    "uni=h\u00e9llo&%zz=%zz&q=a%20b",
+    "a=1;b=2&c",
+]
+
+
+@pytest.mark.parametrize("text", PAIR_CASES)
+def test_parse_pairs_matches_parse_qsl(text: str) -> None:
+    from urllib.parse import parse_qsl
+
+    from flask.wrappers import parse_pairs
+
+    want = parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
+    assert parse_pairs(text) == want
+
+
+def test_parse_pairs_random(text_seed: int = 7) -> None:
+    import random
+    from urllib.parse import parse_qsl
+
+    from flask.wrappers import parse_pairs
+
+    rng = random.Random(text_seed)
+    alphabet = "ab=&+%2F0é€\x00;"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        want = parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
+        assert parse_pairs(text) == want, text

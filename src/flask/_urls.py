@@ -194,13 +194,7 @@ def build_url(
             " for URL matching (see TRUSTED_HOSTS and SERVER_NAME)."
         )
     try:
-        rv = url_adapter.build(
-            endpoint,
-            values,
-            method=method,
-            url_scheme=scheme,
-            force_external=external,
-        )
+        rv = _build(url_adapter, endpoint, values, method, scheme, external)
     except BuildError as error:
         values.update(
             _anchor=anchor, _method=method, _scheme=scheme, _external=external
@@ -210,3 +204,81 @@ def build_url(
     if anchor is not None:
         rv = f"{rv}#{_url_quote(anchor, safe=_ANCHOR_SAFE)}"
     return rv
+
+
+_BUILD_CACHE_SIZE = 2048
+_PURE_CONVERTER_MODULES = frozenset(
+    {"werkzeug.routing.converters", "flask._converters"}
+)
+_CACHEABLE_VALUE_TYPES = frozenset({str, int})
+
+
+def _build(
+    adapter: MapAdapter,
+    endpoint: str,
+    values: dict[str, t.Any],
+    method: str | None,
+    scheme: str | None,
+    external: bool,
+) -> str:
+    """``adapter.build(...)``, remembering the URL of a call with only ``str``
+    and ``int`` values for endpoints whose rules use only the built-in
+    converters (pure functions of their value), so the same link in every
+    page is built once.
+
+    The key holds everything werkzeug's build reads: the endpoint, the values
+    in order (unknown ones become the query string in that order), the
+    method, scheme and external flag, the adapter's host, script name,
+    subdomain, scheme and default method, and the map's rule count (adding
+    rules starts afresh) and parameter sorting. The cache is bounded: it is
+    emptied when full.
+    """
+    url_map = adapter.map
+    key: tuple[t.Any, ...] | None = None
+    cache: dict[tuple[t.Any, ...], str] | None = None
+    for value in values.values():
+        if type(value) not in _CACHEABLE_VALUE_TYPES:
+            break
+    else:
+        cache = url_map.__dict__.get("_flask_build_cache")
+        if cache is None:
+            cache = url_map.__dict__.setdefault("_flask_build_cache", {})
+        key = (
+            endpoint,
+            tuple(values.items()),
+            method,
+            scheme,
+            external,
+            adapter.server_name,
+            adapter.script_name,
+            adapter.subdomain,
+            adapter.url_scheme,
+            adapter.default_method,
+            adapter.websocket,
+            len(url_map._rules),
+            url_map.sort_parameters,
+        )
+        try:
+            return cache[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable key part (an odd adapter)
+            key = None
+    rv = adapter.build(
+        endpoint, values, method=method, url_scheme=scheme, force_external=external
+    )
+    if key is not None and cache is not None and _pure_rules(url_map, endpoint):
+        if len(cache) >= _BUILD_CACHE_SIZE:
+            cache.clear()
+        cache[key] = rv
+    return rv
+
+
+def _pure_rules(url_map: t.Any, endpoint: str) -> bool:
+    """Whether every rule of ``endpoint`` converts values with the built-in
+    converters only (a custom converter's ``to_url`` may not be pure)."""
+    for rule in url_map._rules_by_endpoint.get(endpoint, ()):
+        for converter in rule._converters.values():
+            if type(converter).__module__ not in _PURE_CONVERTER_MODULES:
+                return False
+    return True

@@ -13,6 +13,7 @@ from werkzeug.utils import redirect as _wz_redirect
 from ._lazy import lazy_names as _lazy_names
 from ._paths import get_root_path as get_root_path
 from .globals import _cv_app
+from .globals import _no_app_msg
 from .globals import current_app
 
 if t.TYPE_CHECKING:
@@ -58,7 +59,10 @@ def url_for(
     URLs are relative unless ``_external``; outside one they need
     ``SERVER_NAME`` and are absolute.
     """
-    return current_app.url_for(
+    ctx = _cv_app.get(None)
+    if ctx is None:  # what ``current_app`` raises, without the proxy's cost
+        raise RuntimeError(_no_app_msg)
+    return ctx.app.url_for(
         endpoint,
         _anchor=_anchor,
         _method=_method,
