@@ -281,3 +281,34 @@ def test_parse_pairs_random(text_seed: int = 7) -> None:
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
         want = parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
         assert parse_pairs(text) == want, text
+
+
+def test_text_response_matches_constructor() -> None:
+    from flask._responses import _default_content_type
+    from flask._responses import _fast_text
+    from flask._responses import _text_response
+
+    ct = _default_content_type(flask.Response)
+    assert ct is not None and _fast_text(flask.Response, ct)
+    for text in ("", "Hello, World!", "é€\U0001f600", "a\r\nb"):
+        fast = _text_response(flask.Response, text, ct)
+        slow = flask.Response(text, content_type=ct)
+        assert fast.headers.to_wsgi_list() == slow.headers.to_wsgi_list()
+        assert fast.get_data() == slow.get_data()
+        assert (fast.status, fast.status_code) == (slow.status, slow.status_code)
+        fast.headers["X-New"] = "1"  # the headers object works as usual
+        assert fast.headers.get("x-new") == "1"
+
+    class Teapot(flask.Response):
+        default_status = 418
+
+    assert not _fast_text(Teapot, ct)
+    app = flask.Flask(__name__)
+    app.response_class = Teapot
+
+    @app.route("/")
+    def index() -> str:
+        return "tea"
+
+    rv = app.test_client().get("/")
+    assert rv.status_code == 418 and rv.data == b"tea"

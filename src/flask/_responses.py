@@ -35,6 +35,8 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
     if rv_type is str:
         content_type = _default_content_type(response_class)
         if content_type is not None:
+            if _fast_text(response_class, content_type):
+                return _text_response(response_class, t.cast(str, rv), content_type)
             return response_class(t.cast(str, rv), content_type=content_type)
         return response_class(t.cast(str, rv))
     if rv_type is dict:
@@ -147,6 +149,59 @@ def _from_http_exception(
     rv = BaseResponse(list(body), base.status, base.get_wsgi_headers(environ))
     rv.__class__ = cls
     return t.cast("Response", rv)
+
+
+_fast_text_classes: dict[type, bool] = {}
+
+
+def _text_response(cls: type[Response], text: str, content_type: str) -> Response:
+    """``cls(text, content_type=content_type)`` without the constructor's
+    header validation: the attributes it would set, set directly."""
+    data = text.encode()
+    headers = Headers()
+    headers._list = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
+    rv = object.__new__(cls)
+    rv.__dict__.update(
+        headers=headers,
+        _status="200 OK",
+        _status_code=200,
+        direct_passthrough=False,
+        _on_close=[],
+        response=[data],
+    )
+    return rv
+
+
+def _fast_text(cls: type[Response], content_type: str) -> bool:
+    """Whether :func:`_text_response` builds for ``cls`` exactly what its
+    constructor builds: checked once per class by building one both ways
+    (this also catches a werkzeug version that sets other attributes)."""
+    known = _fast_text_classes.get(cls)
+    if known is not None:
+        return known
+    ok = False
+    if (
+        cls.__new__ is object.__new__
+        and cls.default_status == 200
+        and cls.automatically_set_content_length
+    ):
+        try:
+            fast = _text_response(cls, "é<x>", content_type)
+            slow = cls("é<x>", content_type=content_type)
+            ok = (
+                list(vars(fast)) == list(vars(slow))
+                and fast.headers.to_wsgi_list() == slow.headers.to_wsgi_list()
+                and type(fast.headers) is type(slow.headers)
+                and all(
+                    getattr(fast, k) == getattr(slow, k)
+                    for k in vars(slow)
+                    if k != "headers"
+                )
+            )
+        except Exception:
+            ok = False
+    _fast_text_classes[cls] = ok
+    return ok
 
 
 _content_types: dict[type, str | None] = {}
