@@ -39,39 +39,41 @@ def _save(fig: t.Any, outdir: str, name: str) -> str:
 
 
 def ratios(result: dict[str, t.Any], outdir: str) -> str | None:
-    """Horizontal bars of ours/real per scenario; lines at 1.0 and the targets."""
-    rows = [
-        (name, r["ratio"])
-        for section in ("core", "tfb")
-        for name, r in (result.get(section) or {}).items()
-        if r.get("ratio") is not None
-    ]
-    if not rows:
-        return None
+    """Horizontal bars of ours/real per scenario (in-process, TechEmpower,
+    cold starts, memory), each with its target marked, and a line at 1.0."""
     limits = {key: limit for key, _label, limit, *_ in result.get("targets", [])}
     worst = limits.get("max", 0.6)
-    fig, ax = plt.subplots(figsize=(7, 0.32 * len(rows) + 1.6))
-    names = [name for name, _ in rows][::-1]
-    values = [value for _, value in rows][::-1]
-    colors = []
-    for name, value in zip(names, values, strict=True):
-        limit = limits.get("template", worst) if name == "template" else worst
-        within = value <= limit or name.startswith("tfb_")
-        colors.append(COLORS["ours"] if within else "#c0392b")
-    ax.barh(names, values, color=colors)
-    for y, value in enumerate(values):
+    rows: list[tuple[str, float, float | None, str]] = []
+    for name, r in (result.get("core") or {}).items():
+        if r.get("ratio") is not None:
+            limit = limits.get(name, worst) if name in ("template", "hello") else worst
+            rows.append((name, r["ratio"], limit, COLORS["ours"]))
+    for name, r in (result.get("tfb") or {}).items():
+        if r.get("ratio") is not None:
+            rows.append((name, r["ratio"], None, "#5fa8d3"))
+    for key in ("cold_start", "cold_start_template", "memory"):
+        ratio = (result.get(key) or {}).get("ratio")
+        if ratio is not None:
+            rows.append((key, ratio, limits.get(key), "#7d5ba6"))
+    if not rows:
+        return None
+    rows.reverse()
+    fig, ax = plt.subplots(figsize=(7, 0.3 * len(rows) + 1.5))
+    for y, (_name, value, limit, color) in enumerate(rows):
+        missed = limit is not None and value > limit
+        ax.barh(y, value, color="#c0392b" if missed else color)
         ax.text(value + 0.01, y, f"{value:.2f}", va="center", fontsize=8)
-    ax.axvline(1.0, color="black", linewidth=1, label="Flask 3.1.3 = 1.0")
-    ax.axvline(worst, color="#c0392b", linestyle="--", linewidth=1,
-               label=f"per-scenario target {worst}")  # fmt: skip
-    if "geomean" in limits and result.get("geomean") is not None:
-        ax.axvline(result["geomean"], color=COLORS["ours"], linestyle=":",
-                   label=f"core geomean {result['geomean']:.2f} "
-                   f"(target {limits['geomean']})")  # fmt: skip
-    ax.set_xlabel("time per request, ours / Flask 3.1.3 (lower is faster)")
-    ax.set_xlim(0, max(1.1, max(values) + 0.15))
-    ax.legend(loc="lower right", fontsize=8)
-    ax.set_title("In-process, per scenario (red: above its target)", fontsize=10)
+        if limit is not None:
+            ax.plot([limit, limit], [y - 0.45, y + 0.45], color="black", linewidth=2)
+    ax.set_yticks(range(len(rows)), [row[0] for row in rows], fontsize=8)
+    ax.axvline(1.0, color="black", linewidth=1, linestyle=":")
+    geo = result.get("geomean")
+    title = "ours / Flask 3.1.3 (1.0 = same; black tick = target; red = missed)"
+    if geo is not None:
+        title += f"\ncore geomean {geo:.2f} (target {limits.get('geomean', '-')})"
+    ax.set_title(title, fontsize=9)
+    ax.set_xlabel("ratio, lower is better (time, CPU time or memory)")
+    ax.set_xlim(0, max(1.1, max(row[1] for row in rows) + 0.15))
     return _save(fig, outdir, "ratios.png")
 
 
