@@ -69,6 +69,9 @@ TFB = [
     "tfb_updates",
 ]
 PAYLOAD_KB = {"json_post": 2, "json_post_20k": 20, "json_post_200k": 200}
+# Plain Jinja rendering of the template scenario's page: the floor of
+# "template", reported as the ratio of the two (run with "template").
+FLOOR = ["jinja_plain"]
 GROUPS = {"core": CORE, "payload": PAYLOAD, "scaling": SCALING, "tfb": TFB}
 
 TARGETS: list[tuple[str, str, float]] = [
@@ -739,6 +742,13 @@ def report(result: dict[str, t.Any]) -> tuple[str, bool]:
             f"\ngeomean ratio over {len(result['geomean_of'])} in-process scenarios: "
             f"{fmt(result['geomean'], 3)}"
         )
+        floor = result.get("template_vs_jinja") or {}
+        for impl in ("real", "ours"):
+            if floor.get(impl):
+                out.append(
+                    f"template, {impl}: {fmt(floor[impl], 2)}x the time of plain"
+                    " Jinja rendering the same page (jinja_plain)"
+                )
     tfb = result.get("tfb")
     if tfb:
         out.append("\nTechEmpower-style scenarios on SQLite, in-process")
@@ -834,7 +844,7 @@ def report(result: dict[str, t.Any]) -> tuple[str, bool]:
         )
     problems = [
         f"  {name}: {p}"
-        for section in ("core", "scaling", "payload", "tfb")
+        for section in ("core", "scaling", "payload", "tfb", "floor")
         for name, row in result[section].items()
         for p in row["problems"]
     ]
@@ -968,7 +978,9 @@ def main(argv: list[str] | None = None) -> int:
     if envs["real"]["werkzeug"] != envs["ours"]["werkzeug"]:
         log("warning: the two venvs have different Werkzeug versions")
 
-    in_process = [n for n in CORE + PAYLOAD[1:] + TFB if n in s.selected]
+    if "template" in s.selected:
+        s = s._replace(selected=s.selected | set(FLOOR))
+    in_process = [n for n in CORE + PAYLOAD[1:] + TFB + FLOOR if n in s.selected]
     if in_process:
         log(f"in-process scenarios: {s.rounds} rounds ...")
     raw = bench_rounds(in_process, s, timeout=300) if in_process else None
@@ -988,6 +1000,7 @@ def main(argv: list[str] | None = None) -> int:
         "scaling": scaling,
         "payload": {n: summary[n] for n in PAYLOAD if n in summary},
         "tfb": {n: summary[n] for n in TFB if n in summary},
+        "floor": {n: summary[n] for n in FLOOR if n in summary},
         "raw": {"rounds": raw, "scaling": raw_scaling},
     }
     for name, row in result["payload"].items():
@@ -997,6 +1010,7 @@ def main(argv: list[str] | None = None) -> int:
     result["geomean"] = geomean(ratios)
     result["geomean_of"] = [n for n, r in result["core"].items() if r["ratio"]]
     result["scaling_growth"] = _growth(scaling)
+    result["template_vs_jinja"] = _template_floor(result["core"], result["floor"])
     result["tfb_geomean"] = geomean(
         [r["ratio"] for r in result["tfb"].values() if r["ratio"] is not None]
     )
@@ -1035,6 +1049,7 @@ def plot(source: str, outdir: str, reinstall: bool) -> None:
     """Draw the charts of ``source`` (a --json file) into ``outdir`` with
     plot.py, in a venv of its own that has matplotlib."""
     ensure_env("plot", reinstall)
+    source, outdir = os.path.abspath(source), os.path.abspath(outdir)
     out = run_checked([env_python("plot"), PLOT, source, outdir], timeout=300)
     for line in out.split():
         log(f"wrote {line}")
@@ -1062,6 +1077,20 @@ def _linearity(payload: dict[str, t.Any]) -> dict[str, t.Any]:
             if len(marginal) >= 2
             else None,
         }
+    return out
+
+
+def _template_floor(
+    core: dict[str, t.Any], floor: dict[str, t.Any]
+) -> dict[str, float | None]:
+    """Per implementation: template us / plain Jinja us (same process)."""
+    out: dict[str, float | None] = {}
+    template, jinja = core.get("template"), floor.get("jinja_plain")
+    for impl in ("real", "ours"):
+        if template and jinja and template[impl] and jinja[impl]:
+            out[impl] = template[impl] / jinja[impl]
+        else:
+            out[impl] = None
     return out
 
 

@@ -174,6 +174,28 @@ def _expected_template_body() -> bytes:
     return html.encode()
 
 
+def build_jinja_plain() -> t.Callable[..., t.Any]:
+    """The template scenario's page rendered by Jinja alone, in a minimal WSGI
+    callable (no Flask): the floor the template scenario is compared with."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(os.path.join(HERE, "templates")),
+        autoescape=True,
+    )
+    template = env.get_template("loop.html")
+
+    def app(environ: dict[str, t.Any], start_response: t.Any) -> list[bytes]:
+        items = [{"id": i, "name": f"item <{i}>", "price": i * 1.5} for i in range(50)]
+        body = template.render(title="Items & more", items=items).encode()
+        start_response(
+            "200 OK", [("Content-Type", _HTML_CT), ("Content-Length", str(len(body)))]
+        )
+        return [body]
+
+    return app
+
+
 def build_session() -> Flask:
     app = _new_app("bench_session")
     app.secret_key = SECRET_KEY
@@ -589,6 +611,15 @@ SCENARIOS: list[Scenario] = [
     _json_post("json_post_20k", 20, core=False),
     _json_post("json_post_200k", 200, core=False),
     *(_tfb(name) for name in TFB_PATHS),
+    Scenario(
+        name="jinja_plain",
+        title="the template scenario's page, plain Jinja",
+        build=build_jinja_plain,  # type: ignore[arg-type]
+        path="/list",
+        expect_body=_expected_template_body(),
+        expect_headers={"Content-Type": _HTML_CT},
+        core=False,
+    ),
 ]
 
 BY_NAME: dict[str, Scenario] = {s.name: s for s in SCENARIOS}

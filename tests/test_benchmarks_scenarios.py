@@ -46,9 +46,16 @@ def _names() -> list[str]:
 
 @pytest.mark.parametrize("name", _names())
 def test_scenario_via_test_client(bench: t.Any, name: str) -> None:
+    from werkzeug.test import Client
+
     sc = bench.scenarios.BY_NAME[name]
     app = sc.build()
-    client = app.test_client(use_cookies=False)
+    # jinja_plain is a bare WSGI callable (the template floor), not an app.
+    client = (
+        app.test_client(use_cookies=False)
+        if hasattr(app, "test_client")
+        else Client(app)
+    )
     rv = client.open(
         sc.path,
         method=sc.method,
@@ -126,6 +133,7 @@ def test_linearity_and_geomean_helpers(bench: t.Any) -> None:
 
 def test_runner_lists_tfb(bench: t.Any) -> None:
     assert bench.run.TFB == bench.scenarios.TFB
+    assert set(bench.run.FLOOR) <= set(bench.scenarios.BY_NAME)
     assert set(bench.run.E2E_ENDPOINTS) == set(bench.scenarios.TFB_PATHS)
     for name, path in bench.run.E2E_ENDPOINTS.items():
         assert bench.scenarios.TFB_PATHS[name] == path
