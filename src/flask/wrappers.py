@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typing as t
 from urllib.parse import unquote
+from urllib.parse import unquote_to_bytes
 
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import HTTPException
@@ -46,12 +47,21 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
         name, _, value = piece.partition("=")
         name = name.replace("+", " ")
         if "%" in name:
-            name = unquote(name, "utf-8", _URL_QUOTE)
+            name = _unquote(name)
         value = value.replace("+", " ")
         if "%" in value:
-            value = unquote(value, "utf-8", _URL_QUOTE)
+            value = _unquote(value)
         rv.append((name, value))
     return rv
+
+
+def _unquote(text: str) -> str:
+    """``unquote(text, "utf-8", "werkzeug.url_quote")``. For ASCII text (what
+    clients send) that is the decoded bytes of the whole string, which is
+    what ``unquote`` computes after splitting the text into ASCII runs."""
+    if text.isascii():
+        return unquote_to_bytes(text).decode("utf-8", _URL_QUOTE)
+    return unquote(text, "utf-8", _URL_QUOTE)
 
 
 class _TerminatedBody(LimitedStream):
