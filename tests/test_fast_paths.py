@@ -312,3 +312,93 @@ def test_text_response_matches_constructor() -> None:
 
     rv = app.test_client().get("/")
     assert rv.status_code == 418 and rv.data == b"tea"
+
+
+def _routing_app() -> flask.Flask:
+    app = flask.Flask(__name__)
+
+    @app.route("/")
+    def index() -> str:
+        return "index"
+
+    @app.route("/p/<int:pid>")
+    def product(pid: int) -> str:
+        flask.request.view_args["pid"] = -1  # type: ignore[index]
+        return f"{pid} {type(pid).__name__}"
+
+    @app.route("/dir/")
+    def directory() -> str:
+        return "dir"
+
+    @app.route("/f/<path:name>", methods=["POST"])
+    def file(name: str) -> str:
+        return name
+
+    @app.route("/old", redirect_to="/")
+    def old() -> str:
+        return "never"
+
+    @app.url_value_preprocessor
+    def pre(endpoint: str | None, values: dict[str, t.Any] | None) -> None:
+        if values and "pid" in values:
+            flask.g.seen = values.pop("pid") if values["pid"] == 99 else None
+
+    @app.route("/v/<int:pid>")
+    def popped(pid: int = 0) -> str:
+        return f"popped {pid}"
+
+    return app
+
+
+ROUTING_REQUESTS = [
+    ("GET", "/"),
+    ("GET", "/p/5"),
+    ("GET", "/p/05"),
+    ("GET", "/p/x"),
+    ("GET", "/dir"),
+    ("GET", "/dir/"),
+    ("POST", "/f/a/b.txt"),
+    ("GET", "/f/a/b.txt"),
+    ("HEAD", "/p/7"),
+    ("GET", "/old"),
+    ("GET", "/v/99"),
+    ("GET", "/v/3"),
+    ("GET", "//p/5"),
+]
+
+
+def test_match_cache_gives_the_uncached_responses() -> None:
+    cached = _routing_app().test_client()
+
+    def fresh(method: str, path: str) -> t.Any:
+        return _routing_app().test_client().open(path, method=method)
+
+    for _ in range(3):  # later rounds are answered from the cache
+        for method, path in ROUTING_REQUESTS:
+            got = cached.open(path, method=method)
+            want = fresh(method, path)
+            assert (got.status, got.data) == (want.status, want.data), path
+            assert got.headers.get("Location") == want.headers.get("Location")
+
+
+def test_match_cache_skips_custom_converters() -> None:
+    from werkzeug.routing import BaseConverter
+
+    loads = []
+
+    class Loading(BaseConverter):
+        def to_python(self, value: str) -> t.Any:
+            loads.append(value)
+            return {"loaded": value}
+
+    app = flask.Flask(__name__)
+    app.url_map.converters["obj"] = Loading
+
+    @app.route("/o/<obj:item>")
+    def show(item: dict[str, str]) -> str:
+        return item["loaded"]
+
+    client = app.test_client()
+    assert client.get("/o/a").text == "a"
+    assert client.get("/o/a").text == "a"
+    assert loads == ["a", "a"]  # converted for every request

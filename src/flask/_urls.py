@@ -282,3 +282,50 @@ def _pure_rules(url_map: t.Any, endpoint: str) -> bool:
             if type(converter).__module__ not in _PURE_CONVERTER_MODULES:
                 return False
     return True
+
+
+_MATCH_CACHE_SIZE = 2048
+
+
+def match_rule(adapter: MapAdapter) -> tuple[t.Any, dict[str, t.Any]]:
+    """``adapter.match(return_rule=True)`` for the request the adapter was
+    bound to, remembering successful matches of rules that use only the
+    built-in converters (pure functions of the path).
+
+    The key is what werkzeug's matcher reads (host or subdomain, path,
+    method, WebSocket flag) and the map's rule count; only a normal return is
+    remembered (redirects and errors are raised afresh), and each caller gets
+    its own copy of the arguments, which view-argument preprocessors may
+    change. The cache is bounded: it is emptied when full.
+    """
+    if type(adapter) is not MapAdapter:
+        return adapter.match(return_rule=True)  # type: ignore[return-value]
+    url_map = adapter.map
+    if not url_map.host_matching and adapter.subdomain is not None:
+        domain_part = adapter.subdomain
+    else:
+        domain_part = adapter.server_name
+    path_info = adapter.path_info
+    key = (
+        domain_part,
+        f"/{path_info.lstrip('/')}" if path_info else "",
+        adapter.default_method.upper(),
+        adapter.websocket,
+        len(url_map._rules),
+    )
+    cache: dict[tuple[t.Any, ...], tuple[t.Any, dict[str, t.Any]]] | None
+    cache = url_map.__dict__.get("_flask_match_cache")
+    if cache is None:
+        cache = url_map.__dict__.setdefault("_flask_match_cache", {})
+    hit = cache.get(key)
+    if hit is not None:
+        return hit[0], dict(hit[1])
+    rule, args = adapter.match(return_rule=True)
+    for converter in rule._converters.values():
+        if type(converter).__module__ not in _PURE_CONVERTER_MODULES:
+            break
+    else:
+        if len(cache) >= _MATCH_CACHE_SIZE:
+            cache.clear()
+        cache[key] = (rule, dict(args))
+    return rule, t.cast("dict[str, t.Any]", args)
