@@ -402,3 +402,69 @@ def test_match_cache_skips_custom_converters() -> None:
     assert client.get("/o/a").text == "a"
     assert client.get("/o/a").text == "a"
     assert loads == ["a", "a"]  # converted for every request
+
+
+ENVIRONS = [
+    {},
+    {"REQUEST_METHOD": "get", "PATH_INFO": "", "SCRIPT_NAME": "/"},
+    {
+        "REQUEST_METHOD": "PATCH",
+        "wsgi.url_scheme": "https",
+        "SERVER_NAME": "h",
+        "SERVER_PORT": "x",
+        "SCRIPT_NAME": "/app\xc3\xa9//",
+        "PATH_INFO": "///a/\xff/b",
+        "QUERY_STRING": "q=\xe9&x",
+        "HTTP_X_THING": "1",
+        "CONTENT_TYPE": "text/plain",
+        "REMOTE_ADDR": "::1",
+    },
+]
+
+
+@pytest.mark.parametrize("environ", ENVIRONS)
+@pytest.mark.parametrize("flags", [(True, False), (False, False), (True, True)])
+def test_request_init_matches_werkzeug(
+    environ: dict[str, t.Any], flags: tuple[bool, bool]
+) -> None:
+    from werkzeug.wrappers import Request as WzRequest
+
+    from flask.wrappers import _plain_init
+
+    assert _plain_init(flask.Request)
+    fast_env, slow_env = dict(environ), dict(environ)
+    fast = flask.Request(fast_env, *flags)
+    slow = flask.Request.__new__(flask.Request)
+    WzRequest.__init__(slow, slow_env, *flags)
+    assert list(vars(fast)) == list(vars(slow))
+    for key in vars(slow):
+        if key == "environ":
+            assert set(fast_env) == set(slow_env)
+        elif key == "headers":
+            assert list(fast.headers.items()) == list(slow.headers.items())
+        else:
+            assert getattr(fast, key) == getattr(slow, key), key
+
+
+def test_request_subclasses() -> None:
+    class Own(flask.Request):
+        def __init__(self, environ: t.Any, *args: t.Any, **kwargs: t.Any) -> None:
+            super().__init__(environ, *args, **kwargs)
+            self.extra = True
+
+    class Base:
+        def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+            self.base_ran = True
+            super().__init__(*args, **kwargs)
+
+    class Mixed(flask.Request, Base):  # a class after Request with __init__
+        pass
+
+    from flask.wrappers import _plain_init
+
+    assert _plain_init(Own)
+    assert not _plain_init(Mixed)
+    own = Own({"PATH_INFO": "/x"})
+    assert own.extra and own.path == "/x"
+    mixed = Mixed({"PATH_INFO": "/y"})
+    assert mixed.path == "/y"
