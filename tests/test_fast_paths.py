@@ -468,3 +468,32 @@ def test_request_subclasses() -> None:
     assert own.extra and own.path == "/x"
     mixed = Mixed({"PATH_INFO": "/y"})
     assert mixed.path == "/y"
+
+
+def test_json_response_matches_constructor() -> None:
+    from flask._responses import mimetype_response
+
+    for mimetype in ("application/json", "text/json", "application/vnd.api+json"):
+        for text in ('{"a":1}\n', "[]\n", '"\\u00e9 é"\n'):
+            fast = mimetype_response(flask.Response, text, mimetype)
+            slow = flask.Response(text, mimetype=mimetype)
+            assert fast.headers.to_wsgi_list() == slow.headers.to_wsgi_list()
+            assert fast.get_data() == slow.get_data()
+            assert fast.status == slow.status
+
+    class Custom(flask.Response):
+        def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.headers["X-Custom"] = "1"
+
+    rv = mimetype_response(Custom, "{}\n", "application/json")
+    assert type(rv) is Custom and rv.headers["X-Custom"] == "1"
+    app = flask.Flask(__name__)
+    app.response_class = Custom
+
+    @app.route("/")
+    def index() -> dict[str, int]:
+        return {"a": 1}
+
+    got = app.test_client().get("/")
+    assert got.headers["X-Custom"] == "1" and got.json == {"a": 1}

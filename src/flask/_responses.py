@@ -152,6 +152,28 @@ def _from_http_exception(
 
 
 _fast_text_classes: dict[type, bool] = {}
+_mimetype_content_types: dict[tuple[type, str], str | None] = {}
+
+
+def mimetype_response(cls: type[t.Any], text: str, mimetype: str) -> t.Any:
+    """``cls(text, mimetype=mimetype)``, built directly (see
+    :func:`_text_response`) when that gives the same response for ``cls``."""
+    try:
+        content_type = _mimetype_content_types[cls, mimetype]
+    except KeyError:
+        content_type = None
+        if cls.__init__ is BaseResponse.__init__:
+            candidate = get_content_type(mimetype, "utf-8")
+            same = (
+                cls("x", mimetype=mimetype).headers.to_wsgi_list()
+                == cls("x", content_type=candidate).headers.to_wsgi_list()
+            )
+            if same and _fast_text(cls, candidate):
+                content_type = candidate
+        _mimetype_content_types[cls, mimetype] = content_type
+    if content_type is None:
+        return cls(text, mimetype=mimetype)
+    return _text_response(cls, text, content_type)
 
 
 def _text_response(cls: type[Response], text: str, content_type: str) -> Response:
