@@ -497,3 +497,40 @@ def test_json_response_matches_constructor() -> None:
 
     got = app.test_client().get("/")
     assert got.headers["X-Custom"] == "1" and got.json == {"a": 1}
+
+
+def test_caches_see_rules_added_directly_to_the_map() -> None:
+    from werkzeug.routing import Rule
+
+    app = flask.Flask(__name__)
+    app.add_url_rule("/<path:p>", "catch", lambda p: f"catch {p}")
+    app.view_functions["exact"] = lambda: "exact"
+    client = app.test_client()
+    assert client.get("/exact").text == "catch exact"
+    with app.test_request_context():
+        assert flask.url_for("catch", p="exact") == "/exact"
+    # A more specific rule added straight to the map (no add_url_rule),
+    # after a build has already re-sorted the map.
+    app.url_map.add(Rule("/exact", endpoint="exact"))
+    with app.test_request_context():
+        assert flask.url_for("exact") == "/exact"
+    assert client.get("/exact").text == "exact"
+
+
+def test_route_matching_cost_does_not_grow_with_the_map() -> None:
+    import time
+
+    def per_request(count: int) -> float:
+        app = flask.Flask(__name__)
+        for i in range(count):
+            app.add_url_rule(f"/s{i}/<int:x>", f"s{i}", lambda x: "x")
+        client = app.test_client()
+        path = f"/s{count - 1}/1"
+        client.get(path)
+        started = time.perf_counter()
+        for _ in range(200):
+            client.get(path)
+        return time.perf_counter() - started
+
+    # Generous: only a cost per rule (hundreds of times slower) fails this.
+    assert per_request(5000) < per_request(10) * 5

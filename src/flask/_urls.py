@@ -229,9 +229,9 @@ def _build(
     The key holds everything werkzeug's build reads: the endpoint, the values
     in order (unknown ones become the query string in that order), the
     method, scheme and external flag, the adapter's host, script name,
-    subdomain, scheme and default method, and the map's rule count (adding
-    rules starts afresh) and parameter sorting. The cache is bounded: it is
-    emptied when full.
+    subdomain, scheme and default method, the map's generation (adding rules
+    starts afresh, see :func:`_generation`) and parameter sorting. The cache
+    is bounded: it is emptied when full.
     """
     url_map = adapter.map
     key: tuple[t.Any, ...] | None = None
@@ -255,7 +255,7 @@ def _build(
             adapter.url_scheme,
             adapter.default_method,
             adapter.websocket,
-            len(url_map._rules),
+            _generation(url_map),
             url_map.sort_parameters,
         )
         try:
@@ -293,10 +293,11 @@ def match_rule(adapter: MapAdapter) -> tuple[t.Any, dict[str, t.Any]]:
     built-in converters (pure functions of the path).
 
     The key is what werkzeug's matcher reads (host or subdomain, path,
-    method, WebSocket flag) and the map's rule count; only a normal return is
-    remembered (redirects and errors are raised afresh), and each caller gets
-    its own copy of the arguments, which view-argument preprocessors may
-    change. The cache is bounded: it is emptied when full.
+    method, WebSocket flag) and the map's generation (see
+    :func:`_generation`); only a normal return is remembered (redirects and
+    errors are raised afresh), and each caller gets its own copy of the
+    arguments, which view-argument preprocessors may change. The cache is
+    bounded: it is emptied when full.
     """
     if type(adapter) is not MapAdapter:
         return adapter.match(return_rule=True)  # type: ignore[return-value]
@@ -311,7 +312,7 @@ def match_rule(adapter: MapAdapter) -> tuple[t.Any, dict[str, t.Any]]:
         f"/{path_info.lstrip('/')}" if path_info else "",
         adapter.default_method.upper(),
         adapter.websocket,
-        len(url_map._rules),
+        _generation(url_map),
     )
     cache: dict[tuple[t.Any, ...], tuple[t.Any, dict[str, t.Any]]] | None
     cache = url_map.__dict__.get("_flask_match_cache")
@@ -329,3 +330,29 @@ def match_rule(adapter: MapAdapter) -> tuple[t.Any, dict[str, t.Any]]:
             cache.clear()
         cache[key] = (rule, dict(args))
     return rule, t.cast("dict[str, t.Any]", args)
+
+
+def _generation(url_map: t.Any) -> int:
+    """A number that changes whenever a rule is added to ``url_map``.
+
+    werkzeug's map has no cheap way to tell (its rule list is rebuilt on each
+    access), so the first time a map is seen its ``add`` is wrapped, on the
+    instance, to count the rules added from then on. The caches above key on
+    this number, so a rule added later, through Flask or ``url_map.add``,
+    starts them afresh.
+    """
+    counter: list[int] | None = url_map.__dict__.get("_flask_generation")
+    if counter is None:
+        counter = url_map.__dict__.setdefault("_flask_generation", [0])
+        add = url_map.add
+
+        def counted_add(rulefactory: t.Any) -> None:
+            counter[0] += 1
+            try:
+                add(rulefactory)
+            finally:
+                counter[0] += 1
+
+        counted_add.__doc__ = add.__doc__
+        url_map.add = counted_add
+    return counter[0]
