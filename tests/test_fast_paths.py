@@ -534,3 +534,19 @@ def test_route_matching_cost_does_not_grow_with_the_map() -> None:
 
     # Generous: only a cost per rule (hundreds of times slower) fails this.
     assert per_request(5000) < per_request(10) * 5
+
+
+def test_generation_counts_rules_added_to_the_map() -> None:
+    from werkzeug.routing import Rule
+
+    from flask._urls import _generation
+
+    app = flask.Flask(__name__)
+    before = _generation(app.url_map)
+    assert _generation(app.url_map) == before  # reading does not change it
+    app.url_map.add(Rule("/x", endpoint="x"))
+    after = _generation(app.url_map)
+    assert after > before
+    app.add_url_rule("/y", "y", lambda: "y")
+    assert _generation(app.url_map) > after
+    assert [r.rule for r in app.url_map.iter_rules()][-2:] == ["/x", "/y"]

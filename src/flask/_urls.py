@@ -336,23 +336,31 @@ def _generation(url_map: t.Any) -> int:
     """A number that changes whenever a rule is added to ``url_map``.
 
     werkzeug's map has no cheap way to tell (its rule list is rebuilt on each
-    access), so the first time a map is seen its ``add`` is wrapped, on the
-    instance, to count the rules added from then on. The caches above key on
-    this number, so a rule added later, through Flask or ``url_map.add``,
-    starts them afresh.
+    access), so the first time a map is seen its ``add`` is replaced, on the
+    instance, by a :class:`_CountingAdd` that counts the rules added from
+    then on. The caches above key on this number, so a rule added later,
+    through Flask or ``url_map.add``, starts them afresh.
     """
-    counter: list[int] | None = url_map.__dict__.get("_flask_generation")
-    if counter is None:
-        counter = url_map.__dict__.setdefault("_flask_generation", [0])
-        add = url_map.add
+    add = url_map.__dict__.get("add")
+    if type(add) is not _CountingAdd or add.url_map is not url_map:
+        add = url_map.__dict__["add"] = _CountingAdd(url_map)
+        for name in ("_flask_build_cache", "_flask_match_cache"):
+            url_map.__dict__.pop(name, None)
+    return add.count
 
-        def counted_add(rulefactory: t.Any) -> None:
-            counter[0] += 1
-            try:
-                add(rulefactory)
-            finally:
-                counter[0] += 1
 
-        counted_add.__doc__ = add.__doc__
-        url_map.add = counted_add
-    return counter[0]
+class _CountingAdd:
+    """``url_map.add`` that counts calls (before and after, so a match made
+    while a rule is being added is not kept); it calls the map class's own
+    ``add``."""
+
+    def __init__(self, url_map: t.Any) -> None:
+        self.url_map = url_map
+        self.count = 0
+
+    def __call__(self, rulefactory: t.Any) -> None:
+        self.count += 1
+        try:
+            type(self.url_map).add(self.url_map, rulefactory)
+        finally:
+            self.count += 1
