@@ -66,7 +66,6 @@ from .wrappers import Response
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
     from _typeshed.wsgi import WSGIEnvironment
-    from click import Group
     from werkzeug.routing import MapAdapter
 
     from ._cli_runner import FlaskCliRunner

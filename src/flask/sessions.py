@@ -21,6 +21,11 @@ from werkzeug.http import dump_cookie
 from ._lazy import lazy_names as _lazy_names
 from .json.tag import TaggedJSONSerializer
 
+#: Largest session payload inflated from a compressed cookie (bytes); over
+#: it the session is empty. Here, not in ``_signing``, which imports
+#: itsdangerous: this module is imported with ``flask``.
+_MAX_PAYLOAD_SIZE = 256 * 1024
+
 if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed import ReadableBuffer
     from itsdangerous import URLSafeTimedSerializer
