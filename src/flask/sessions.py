@@ -391,7 +391,9 @@ class SecureCookieSessionInterface(SessionInterface):
         # itsdangerous is imported with the first signer, not with this module.
         from ._signing import SessionCodec
 
-        return SessionCodec(keys, self.salt, self.digest_method, self.serializer)
+        return SessionCodec(
+            keys, self.salt, self.digest_method, self.serializer, self.max_payload_size
+        )
 
     @property
     def _serializers(self) -> dict[tuple[t.Any, ...], t.Any]:
