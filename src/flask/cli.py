@@ -131,7 +131,17 @@ class AppGroup(click.Group):
     ``group()`` creates nested :class:`AppGroup` instances.
     """
 
-    def command(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+    @t.overload
+    def command(self, __func: t.Callable[..., t.Any]) -> click.Command: ...
+
+    @t.overload
+    def command(
+        self, *args: t.Any, **kwargs: t.Any
+    ) -> t.Callable[[t.Callable[..., t.Any]], click.Command]: ...
+
+    def command(
+        self, *args: t.Any, **kwargs: t.Any
+    ) -> t.Callable[[t.Callable[..., t.Any]], click.Command] | click.Command:
         """Like :meth:`click.Group.command`, wrapping the callback with
         :func:`with_appcontext` unless ``with_appcontext=False`` is given."""
         wrap = kwargs.pop("with_appcontext", True)
@@ -143,17 +153,30 @@ class AppGroup(click.Group):
         def decorator(f: t.Callable[..., t.Any]) -> click.Command:
             if wrap:
                 f = with_appcontext(f)
-            return click.Group.command(self, *args, **kwargs)(f)  # type: ignore[no-any-return]
+            command: click.Command = click.Group.command(self, *args, **kwargs)(f)
+            return command
 
         if func is not None:
             return decorator(func)
         return decorator
 
-    def group(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+    @t.overload
+    def group(self, __func: t.Callable[..., t.Any]) -> click.Group: ...
+
+    @t.overload
+    def group(
+        self, *args: t.Any, **kwargs: t.Any
+    ) -> t.Callable[[t.Callable[..., t.Any]], click.Group]: ...
+
+    def group(
+        self, *args: t.Any, **kwargs: t.Any
+    ) -> t.Callable[[t.Callable[..., t.Any]], click.Group] | click.Group:
         """Like :meth:`click.Group.group`, defaulting ``cls`` to
         :class:`AppGroup`."""
         kwargs.setdefault("cls", AppGroup)
-        return super().group(*args, **kwargs)
+        rv: t.Callable[[t.Callable[..., t.Any]], click.Group] | click.Group
+        rv = super().group(*args, **kwargs)
+        return rv
 
 
 # -- options of the ``flask`` group -------------------------------------------

@@ -22,6 +22,7 @@ if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
     from werkzeug.test import TestResponse
 
+    from ._cli_runner import FlaskCliRunner as FlaskCliRunner
     from .app import Flask
 
 
