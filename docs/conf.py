@@ -104,6 +104,13 @@ _NAMES = {
     # Werkzeug's own docstring (inherited by FlaskClient.open) names it so.
     "werkzeug.FileWrapper": "werkzeug.wsgi.FileWrapper",
     "TestResponse.history": "werkzeug.test.TestResponse.history",
+    # (``Scaffold.jinja_loader``'s return type; jinja2 is imported lazily.)
+    "BaseLoader": "jinja2.BaseLoader",
+    # The module where the class is defined, which Python documents under
+    # its package (the ASGI adapter's executor property).
+    "concurrent.futures.thread.ThreadPoolExecutor": (
+        "concurrent.futures.ThreadPoolExecutor"
+    ),
 }
 
 # Names that exist only in typeshed (the type checkers' stubs), so no
