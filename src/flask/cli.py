@@ -510,6 +510,8 @@ def main() -> None:
 # ``flask.cli.run_simple`` resolves to Werkzeug's without importing the server
 # module when the CLI is loaded just for ``app.cli``; the other names are ones
 # Flask's module of the same name also exposes.
+__getattr__: t.Callable[[str], t.Any]
+__dir__: t.Callable[[], list[str]]
 __getattr__, __dir__ = _lazy_names(
     __name__,
     {

@@ -84,6 +84,8 @@ def create_logger(app: App) -> logging.Logger:
 
 
 # Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__: t.Callable[[str], t.Any]
+__dir__: t.Callable[[], list[str]]
 __getattr__, __dir__ = _lazy_names(
     __name__,
     {"request": ".globals:request"},

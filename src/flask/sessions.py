@@ -632,6 +632,8 @@ def _cookie_too_large(app: Flask, name: str, size: int, limit: int) -> None:
 
 
 # Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__: t.Callable[[str], t.Any]
+__dir__: t.Callable[[], list[str]]
 __getattr__, __dir__ = _lazy_names(
     __name__,
     {

@@ -240,6 +240,8 @@ class FlaskClient(Client):
 
 
 # The CLI runner needs click, loaded only when a runner is asked for.
+__getattr__: t.Callable[[str], t.Any]
+__dir__: t.Callable[[], list[str]]
 __getattr__, __dir__ = _lazy_names(
     __name__,
     {

@@ -273,14 +273,14 @@ class Request(RequestBase):
             super().__init__(environ, populate_request, shallow)
             return
         get = environ.get
-        self.method = get("REQUEST_METHOD", "GET").upper()
-        self.scheme = get("wsgi.url_scheme", "http")
-        self.server = _get_server(environ)
-        self.root_path = _decode_wsgi(get("SCRIPT_NAME") or "").rstrip("/")
-        self.path = "/" + _decode_wsgi(get("PATH_INFO") or "").lstrip("/")
-        self.query_string = get("QUERY_STRING", "").encode("latin1")
-        self.headers = EnvironHeaders(environ)
-        self.remote_addr = get("REMOTE_ADDR")
+        self.method: str = get("REQUEST_METHOD", "GET").upper()
+        self.scheme: str = get("wsgi.url_scheme", "http")
+        self.server: tuple[str, int | None] | None = _get_server(environ)
+        self.root_path: str = _decode_wsgi(get("SCRIPT_NAME") or "").rstrip("/")
+        self.path: str = "/" + _decode_wsgi(get("PATH_INFO") or "").lstrip("/")
+        self.query_string: bytes = get("QUERY_STRING", "").encode("latin1")
+        self.headers: EnvironHeaders = EnvironHeaders(environ)
+        self.remote_addr: str | None = get("REMOTE_ADDR")
         self.environ = environ
         self.shallow = shallow
         if populate_request and not shallow:
@@ -475,6 +475,8 @@ class Response(ResponseBase):
 
 
 # Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__: t.Callable[[str], t.Any]
+__dir__: t.Callable[[], list[str]]
 __getattr__, __dir__ = _lazy_names(
     __name__,
     {"current_app": ".globals:current_app"},

@@ -448,6 +448,8 @@ class Blueprint(Scaffold):
 
 
 # Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__: t.Callable[[str], t.Any]
+__dir__: t.Callable[[], list[str]]
 __getattr__, __dir__ = _lazy_names(
     __name__,
     {"update_wrapper": "functools:update_wrapper"},
