@@ -119,8 +119,9 @@ def __dir__() -> list[str]:
 
 # ``from flask import *`` gives what it gave before the template helpers became
 # lazy: every public name, the template helpers and ``cli`` included (as in
-# Flask, where those modules are loaded by then).
-__all__ = sorted(
+# Flask, where those modules are loaded by then). Computed, so checkers go by
+# the explicit re-exports (``import x as x``) above instead.
+__all__ = sorted(  # pyright: ignore[reportUnsupportedDunderAll]
     {
         name
         for name in vars(_sys.modules[__name__])

@@ -48,7 +48,8 @@ def environ_from_scope(scope: Scope, body: t.Any) -> dict[str, t.Any]:
     root_path: str = scope.get("root_path", "")
     raw_path: bytes | None = scope.get("raw_path")
     if raw_path is None:
-        raw_path = scope["path"].encode("utf-8")
+        path: str = scope["path"]
+        raw_path = path.encode("utf-8")
         path_bytes = raw_path
     else:
         path_bytes = unquote_to_bytes(raw_path)

@@ -113,7 +113,7 @@ def takes_ctx(func: t.Any, *, unbound: bool = False) -> bool:
 def legacy_hooks_of_class(cls: type) -> frozenset[str]:
     """The dispatch methods ``cls`` overrides with the 3.1 signature; warn
     once, at class creation, for those it defines itself."""
-    legacy = set()
+    legacy: set[str] = set()
     for name in CTX_HOOKS:
         func = getattr(cls, name, None)
         if func is None or takes_ctx(func, unbound=True):
@@ -131,12 +131,12 @@ def legacy_hooks_of_class(cls: type) -> frozenset[str]:
     return frozenset(legacy)
 
 
-def legacy_hooks_of_instance(obj: t.Any) -> frozenset[str]:
+def legacy_hooks_of_instance(obj: object) -> frozenset[str]:
     """The hooks of ``obj`` with the 3.1 signature: those assigned on the
     instance, else its class's (looked up again, so a method patched on the
     class after it was created is seen too). Never warns."""
-    legacy = set()
-    inst = obj.__dict__
+    legacy: set[str] = set()
+    inst: dict[str, t.Any] = obj.__dict__
     cls = type(obj)
     for name in CTX_HOOKS:
         if name in inst:

@@ -126,14 +126,12 @@ def _from_http_exception(
     if type(e).__call__ is not HTTPException.__call__ or environ is None:
         return None
     base = e.get_response(environ)
-    body = base.response
-    if (
-        type(base) is not BaseResponse
-        or base.direct_passthrough
-        or base._on_close
-        or type(body) is not list
-    ):
+    if type(base) is not BaseResponse:
         return None
+    response: object = base.response
+    if base.direct_passthrough or base._on_close or type(response) is not list:
+        return None
+    body = t.cast("list[bytes]", response)  # checked chunk by chunk below
     for chunk in body:
         if type(chunk) is not bytes:
             return None

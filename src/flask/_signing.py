@@ -118,7 +118,9 @@ class CachedSignerSerializer(URLSafeTimedSerializer):
                 "Could not decode and decompress the payload", original_error=e
             ) from e
         # Past the URL-safe layer (done above) to the JSON loading.
-        return Serializer.load_payload(self, data, *args, **kwargs)
+        # (Called on the base class on purpose; checkers see its generic
+        # parameter differ from this subclass's.)
+        return Serializer.load_payload(self, data, *args, **kwargs)  # pyright: ignore[reportArgumentType]
 
     def make_signer(self, salt: str | bytes | None = None) -> t.Any:
         cache: dict[t.Any, t.Any] = self.__dict__.setdefault("_signers", {})

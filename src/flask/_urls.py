@@ -288,9 +288,11 @@ def _build(
         if type(value) not in _CACHEABLE_VALUE_TYPES:
             break
     else:
-        cache = url_map.__dict__.get("_flask_build_cache")
-        if cache is None:
-            cache = url_map.__dict__.setdefault("_flask_build_cache", {})
+        found = url_map.__dict__.get("_flask_build_cache")
+        if found is None:
+            found = url_map.__dict__.setdefault("_flask_build_cache", {})
+        hits: dict[tuple[t.Any, ...], str] = found
+        cache = hits
         key = (
             endpoint,
             tuple(values.items()),
@@ -362,10 +364,10 @@ def match_rule(adapter: MapAdapter) -> tuple[t.Any, dict[str, t.Any]]:
         adapter.websocket,
         _generation(url_map),
     )
-    cache: dict[tuple[t.Any, ...], tuple[t.Any, dict[str, t.Any]]] | None
-    cache = url_map.__dict__.get("_flask_match_cache")
-    if cache is None:
-        cache = url_map.__dict__.setdefault("_flask_match_cache", {})
+    found = url_map.__dict__.get("_flask_match_cache")
+    if found is None:
+        found = url_map.__dict__.setdefault("_flask_match_cache", {})
+    cache: dict[tuple[t.Any, ...], tuple[t.Any, dict[str, t.Any]]] = found
     hit = cache.get(key)
     if hit is not None:
         return hit[0], dict(hit[1])
@@ -409,6 +411,7 @@ class _CountingAdd:
     def __call__(self, rulefactory: t.Any) -> None:
         self.count += 1
         try:
-            type(self.url_map).add(self.url_map, rulefactory)
+            map_class: type[Map] = type(self.url_map)  # pyright: ignore[reportUnknownVariableType]
+            map_class.add(self.url_map, rulefactory)
         finally:
             self.count += 1

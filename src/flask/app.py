@@ -579,7 +579,9 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
     ) -> Response:
         """Turn ``rv`` into a response and run response processing. An error
         during processing of an error response is logged, not raised."""
-        if not isinstance(ctx, AppContext):  # 3.1 form: (rv, from_error_handler)
+        # 3.1 form: (rv, from_error_handler); typed for the 3.2 form, called in
+        # the 3.1 form too.
+        if not isinstance(ctx, AppContext):  # pyright: ignore[reportUnnecessaryIsInstance]
             if ctx is not _missing:
                 if rv is not _missing:
                     from_error_handler = t.cast(bool, rv)
@@ -683,7 +685,8 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
     ) -> HTTPException | ft.ResponseReturnValue:
         """Use the registered handler for an HTTP error, or the error itself
         as the response. Redirects from routing are never handled."""
-        if not isinstance(ctx, AppContext):  # 3.1 form: (e)
+        # 3.1 form: (e); typed for the 3.2 form, called in the 3.1 form too.
+        if not isinstance(ctx, AppContext):  # pyright: ignore[reportUnnecessaryIsInstance]
             if e is _missing:
                 e = ctx
             ctx = _cv_app.get()
@@ -701,7 +704,8 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
         """Handle an exception raised by a hook or view: HTTP errors go to
         :meth:`handle_http_exception`, others to a registered handler or are
         re-raised."""
-        if not isinstance(ctx, AppContext):  # 3.1 form: (e)
+        # 3.1 form: (e); typed for the 3.2 form, called in the 3.1 form too.
+        if not isinstance(ctx, AppContext):  # pyright: ignore[reportUnnecessaryIsInstance]
             if e is _missing:
                 e = ctx
             ctx = _cv_app.get()
@@ -724,7 +728,8 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
     ) -> Response:
         """Handle an unhandled exception: propagate it in debug/testing mode
         (``PROPAGATE_EXCEPTIONS``), else log it and respond with a 500."""
-        if not isinstance(ctx, AppContext):  # 3.1 form: (e)
+        # 3.1 form: (e); typed for the 3.2 form, called in the 3.1 form too.
+        if not isinstance(ctx, AppContext):  # pyright: ignore[reportUnnecessaryIsInstance]
             if e is _missing:
                 e = ctx
             ctx = _cv_app.get()
@@ -763,7 +768,8 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
         | tuple[None, None, None] = _missing,
     ) -> None:
         """Log an unhandled exception with the request's path and method."""
-        if not isinstance(ctx, AppContext):  # 3.1 form: (exc_info)
+        # 3.1 form: (exc_info); typed for the 3.2 form, called in the 3.1 form too.
+        if not isinstance(ctx, AppContext):  # pyright: ignore[reportUnnecessaryIsInstance]
             if exc_info is _missing:
                 exc_info = ctx
             ctx = _cv_app.get()
@@ -782,7 +788,8 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
         and their errors are raised together afterwards (an exception group,
         or the first error on Python 3.10)."""
         if exc is _sentinel or ctx is _sentinel:  # 3.1 forms, or only (ctx)
-            if not isinstance(ctx, AppContext):
+            # typed for the 3.2 form, called in the 3.1 form too.
+            if not isinstance(ctx, AppContext):  # pyright: ignore[reportUnnecessaryIsInstance]
                 if exc is _sentinel:
                     exc = t.cast("BaseException | None", ctx)
                 ctx = _cv_app.get()
@@ -807,7 +814,8 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
         order, then the ``appcontext_tearing_down`` receivers; all run even
         if some raise, and their errors are raised together afterwards."""
         if exc is _sentinel:  # 3.1 forms, or only (ctx)
-            if not isinstance(ctx, AppContext):
+            # typed for the 3.2 form, called in the 3.1 form too.
+            if not isinstance(ctx, AppContext):  # pyright: ignore[reportUnnecessaryIsInstance]
                 exc = t.cast("BaseException | None", ctx)
             if exc is _sentinel:
                 exc = sys.exc_info()[1]

@@ -236,7 +236,8 @@ def _plain_value(value: t.Any) -> bool:
     """Whether making a response of a view's return value runs no user
     code: plain bodies, optionally in a tuple with a status and headers,
     or a buffered :class:`~flask.Response`."""
-    kind = type(value)
+    # (The type of an untyped value.)
+    kind = type(value)  # pyright: ignore[reportUnknownVariableType]
     if kind is tuple:
         return 1 < len(value) < 4 and type(value[0]) in _PLAIN_BODIES
     if kind is Response:
@@ -622,7 +623,8 @@ class ASGIApp:
             executor = self.executor
 
             def run(func: t.Callable[..., t.Any], *args: t.Any) -> t.Any:
-                return loop.run_in_executor(executor, cv.run, func, *args)
+                # cv.run passes its arguments to func: checkers cannot relate them.
+                return loop.run_in_executor(executor, cv.run, func, *args)  # pyright: ignore[reportArgumentType]
 
             if _splittable(app):
                 pipe = _Pipeline(app, environ, binding)
@@ -683,7 +685,8 @@ class ASGIApp:
             if async_body is not None:
                 await self._stream_async(async_body, receive, send, cv, lazy)
             elif type(app_iter) is list or type(app_iter) is tuple:
-                data = app_iter[0] if len(app_iter) == 1 else b"".join(app_iter)
+                chunks = t.cast("list[bytes] | tuple[bytes, ...]", app_iter)
+                data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
                 await send({"type": "http.response.body", "body": data})
                 return
             else:

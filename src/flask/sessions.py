@@ -69,9 +69,10 @@ def check_cookie_prefix(app: Flask) -> None:
     """
     interface = app.session_interface
     name = interface.get_cookie_name(app)
-    lower = name.lower() if isinstance(name, str) else ""
+    # (An overridden get_cookie_name may return a non-string.)
+    lower = name.lower() if isinstance(name, str) else ""  # pyright: ignore[reportUnnecessaryIsInstance]
     if lower.startswith("__host-"):
-        problems = []
+        problems: list[str] = []
         if not interface.get_cookie_secure(app):
             problems.append("SESSION_COOKIE_SECURE is not True")
         domain = interface.get_cookie_domain(app)

@@ -112,7 +112,8 @@ class Environment(_AppRef, BaseEnvironment):
             and attribute not in _DICT_ATTRIBUTES
         ):
             try:
-                return obj[attribute]
+                # (obj's type is only known to be dict here.)
+                return obj[attribute]  # pyright: ignore[reportUnknownVariableType]
             except KeyError:
                 return self.undefined(obj=obj, name=attribute)
         return super().getattr(obj, attribute)

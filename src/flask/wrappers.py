@@ -44,7 +44,7 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
     errors="werkzeug.url_quote")``, with the per-field work skipped where
     there is nothing to do: a name or value without ``%`` is only ``+`` to
     space (``unquote`` returns such a string unchanged)."""
-    rv = []
+    rv: list[tuple[str, str]] = []
     for piece in text.split("&"):
         if not piece:
             continue
@@ -172,7 +172,7 @@ class FormDataParser(_WzFormDataParser):
         if isinstance(stream, LimitedStream) and stream.limit <= limit:
             # Already bounded (by Content-Length or MAX_CONTENT_LENGTH).
             return stream.read()
-        chunks = []
+        chunks: list[bytes] = []
         size = 0
         # Ask for what is announced (plus one byte, to see more), else for
         # 64 KiB at a time: a raw stream's read(n) allocates n bytes first.
@@ -232,9 +232,9 @@ def _plain_init(cls: t.Any) -> bool:
     if all("__init__" not in vars(k) for k in after if k not in allowed):
         _plain_init_classes[cls] = True  # the fast build below asks again
         try:
-            fast = cls.__new__(cls)
+            fast: Request = cls.__new__(cls)
             Request.__init__(fast, dict(_SAMPLE_ENVIRON))
-            slow = cls.__new__(cls)
+            slow: Request = cls.__new__(cls)
             RequestBase.__init__(slow, dict(_SAMPLE_ENVIRON))
             ok = (
                 list(vars(fast)) == list(vars(slow))
