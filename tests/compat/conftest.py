@@ -1,8 +1,9 @@
-"""Install the real extensions (once, ``--no-deps``) and check ``flask`` is ours.
+"""Set up the extensions' own environment and check ``flask`` is ours.
 
-Installing happens when this file is imported, before the test modules of
-this folder are collected, so they can import the extensions at the top. A
-test module whose extension could not be installed (no network) skips.
+The environment (see ``compat_support``) is built if needed and put on
+``sys.path`` when this file is imported, before the test modules of this
+folder are collected, so they can import the extensions at the top. A test
+module whose extension could not be installed (no network) skips.
 """
 
 from __future__ import annotations
