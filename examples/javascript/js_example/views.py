@@ -24,7 +24,7 @@ def _number(data: Any, key: str) -> float:
     # bool is an int subclass, but true + true is not what anyone means.
     if isinstance(value, bool) or value is None:
         raise ValueError(key)
-    number = float(value)  # accepts numbers and numeric strings
+    number = float(value)  # numbers and numeric strings; OverflowError if huge
     if not math.isfinite(number):
         raise ValueError(key)
     return number
@@ -40,10 +40,13 @@ def add() -> Response | tuple[Response, int]:
     try:
         a = _number(data, "a")
         b = _number(data, "b")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return jsonify(error="Send two numbers, 'a' and 'b'."), 400
 
     total = a + b
+    if not math.isfinite(total):
+        # JSON has no Infinity: the sum of two huge finite numbers overflows.
+        return jsonify(error="The sum is too large to represent."), 400
     # Whole numbers come back as ints: 1 + 2 is 3, not 3.0.
     result: int | float = int(total) if total.is_integer() else total
     return jsonify(result=result)
