@@ -276,3 +276,25 @@ def test_flask_command_of_the_installed_app(fresh_env: Path) -> None:
     )
     for endpoint in ("auth.login", "auth.register", "blog.create", "index"):
         assert endpoint in out
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    commands = re.findall(r"```sh\n(python3 -m venv .*?)\n```", readme)
+    assert len(commands) == 2  # run the app; run the tests
+    app_command, test_command = commands
+    assert "requirements/tests.txt" in app_command  # pinned as well
+    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
+    assert ci[-1] == test_command
+    assert "-r requirements/tests.txt" in test_command
+
+
+def test_locks_are_compiled_from_their_sources() -> None:
+    """Every lock is fully pinned and says how to regenerate it."""
+    for source in sorted(REQUIREMENTS.glob("*.in")):
+        lock = source.with_suffix(".txt")
+        text = lock.read_text()
+        assert "requirements/compile.sh" in text, lock
+        for line in text.splitlines():
+            if line and not line.startswith((" ", "#", "-")):
+                assert re.match(r"[\w.-]+(\[[\w,]+\])?==\S+( ; .+)?$", line), line
