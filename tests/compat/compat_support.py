@@ -34,8 +34,6 @@ import sys
 import types
 import warnings
 from pathlib import Path
-from urllib.parse import unquote
-from urllib.parse import urlparse
 
 import pytest
 
@@ -56,6 +54,8 @@ SITE = ENV_DIR / "site"
 PLUGIN_DIR = ENV_DIR / "plugins"
 STAMP = ENV_DIR / "installed-from.sha256"
 ORACLE = os.environ.get("COMPAT_ORACLE") == "1"
+#: the version of this checkout (pyproject.toml)
+VERSION = "3.2.0.dev0"
 PIP_TIMEOUT = 600
 
 #: import name of each extension in requirements/compat.in
@@ -182,25 +182,35 @@ def pythonpath(*first: Path) -> str:
 
 
 def foreign_flask() -> list[str]:
-    """Describe every way ``flask`` is not this checkout's; empty when it is."""
+    """Describe every way ``flask`` is not this checkout's; empty when it is.
+
+    This checkout may be installed in editable mode by pip (a directory
+    install) or by tox (an editable wheel): either way the distribution
+    ships no copy of the package, only a path to ``src``. A distribution
+    that ships ``flask/__init__.py`` came from elsewhere, such as the
+    package index, pulled in as some extension's dependency.
+    """
     import flask
 
     problems = []
     here = Path(flask.__file__).resolve().parent
     if here != CHECKOUT / "src" / "flask":
         problems.append(f"'import flask' gives {here}, not {CHECKOUT}/src/flask")
-    for dist in importlib.metadata.distributions():
-        if (dist.metadata["Name"] or "").lower() != "flask":
-            continue
-        info = json.loads(dist.read_text("direct_url.json") or "{}")
-        url = urlparse(info.get("url", ""))
-        editable = info.get("dir_info", {}).get("editable", False)
-        where = Path(unquote(url.path)).resolve() if url.scheme == "file" else None
-        if not editable or where != CHECKOUT:
+    dists = [
+        dist
+        for dist in importlib.metadata.distributions()
+        if (dist.metadata["Name"] or "").lower() == "flask"
+    ]
+    for dist in dists:
+        copies = [f for f in dist.files or () if f.as_posix() == "flask/__init__.py"]
+        if copies or dist.version != VERSION:
+            info = json.loads(dist.read_text("direct_url.json") or "{}")
             problems.append(
                 f"another flask distribution is installed: {dist.version} at"
                 f" {dist.locate_file('')} ({info or 'not from this checkout'})"
             )
+    if len(dists) > 1:
+        problems.append(f"{len(dists)} flask distributions are installed")
     return problems
 
 
