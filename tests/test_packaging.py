@@ -298,3 +298,28 @@ def test_locks_are_compiled_from_their_sources() -> None:
         for line in text.splitlines():
             if line and not line.startswith((" ", "#", "-")):
                 assert re.match(r"[\w.-]+(\[[\w,]+\])?==\S+( ; .+)?$", line), line
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_locks_are_up_to_date_with_their_sources() -> None:
+    """Each requirement of a .in file is pinned in its lock, at its == version.
+
+    Fails when a .in file was edited without running requirements/compile.sh.
+    """
+    for source in sorted(REQUIREMENTS.glob("*.in")):
+        pins: dict[str, set[str]] = {}
+        for line in source.with_suffix(".txt").read_text().splitlines():
+            m = re.match(r"([\w.-]+)(?:\[[\w,]+\])?==([^\s;]+)", line)
+            if m:
+                pins.setdefault(_normalize(m[1]), set()).add(m[2])
+        for line in source.read_text().splitlines():
+            m = re.match(r"([\w.-]+)(\[[\w,]+\])?\s*(==([^\s;]+))?", line)
+            if not m or line.startswith(("#", "-")):
+                continue
+            name = _normalize(m[1])
+            assert name in pins, f"{name} of {source.name} is not in its lock"
+            if m[4]:
+                assert m[4] in pins[name], f"{line!r}: lock has {pins[name]}"
