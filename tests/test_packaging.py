@@ -323,3 +323,58 @@ def test_locks_are_up_to_date_with_their_sources() -> None:
             assert name in pins, f"{name} of {source.name} is not in its lock"
             if m[4]:
                 assert m[4] in pins[name], f"{line!r}: lock has {pins[name]}"
+
+
+def _git_head() -> str | None:
+    try:
+        proc = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except OSError:
+        return None
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+INSTALLED = """
+import importlib.metadata, json
+dist = importlib.metadata.distribution("flask")
+print(json.dumps({
+    "version": dist.version,
+    "direct_url": json.loads(dist.read_text("direct_url.json") or "{}"),
+    "init": str(dist.locate_file("flask/__init__.py")),
+}))
+"""
+
+
+@pytest.mark.parametrize("source", ["checkout", "git"])
+def test_install_from_a_checkout_or_a_git_url(source: str, tmp_path: Path) -> None:
+    """``pip install <checkout>`` and ``pip install git+<url>@<rev>`` give ours.
+
+    --no-deps keeps this to our own package (the dependencies are the same as
+    the wheel's above); pip still builds it from source, in isolation.
+    """
+    if source == "git":
+        head = _git_head()
+        if head is None:
+            pytest.skip("not a git checkout (an unpacked sdist?) or no git")
+        target = f"git+{ROOT.as_uri()}@{head}"
+    else:
+        target = str(ROOT)
+    env_dir = tmp_path / "env"
+    venv.create(env_dir, with_pip=True)
+    python = str(env_dir / "bin" / "python")
+    _run([python, "-m", "pip", "install", "-q", "--no-deps", target], cwd=tmp_path)
+    info = json.loads(_run([python, "-c", INSTALLED], cwd=tmp_path))
+    assert info["version"] == VERSION
+    assert Path(info["init"]).resolve().is_relative_to(env_dir.resolve())
+    assert Path(info["init"]).is_file()  # a real copy, not a link to ROOT
+    if source == "git":
+        assert info["direct_url"]["url"] == ROOT.as_uri()
+        assert info["direct_url"]["vcs_info"]["commit_id"] == head
+    else:
+        assert info["direct_url"]["url"] == ROOT.as_uri()
+        assert not info["direct_url"]["dir_info"].get("editable", False)
