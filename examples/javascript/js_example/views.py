@@ -24,7 +24,7 @@ def _number(data: Any, key: str) -> float:
     # bool is an int subclass, but true + true is not what anyone means.
     if isinstance(value, bool) or value is None:
         raise ValueError(key)
-    number = float(value)  # numbers and numeric strings; OverflowError if huge
+    number = float(value)  # accepts numbers and numeric strings
     if not math.isfinite(number):
         raise ValueError(key)
     return number
