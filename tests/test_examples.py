@@ -48,6 +48,7 @@ API_MODULES = [
     "flask.sessions",
     "flask.signals",
     "flask.testing",
+    "flask.typing",
     "flask.views",
 ]
 
@@ -117,7 +118,9 @@ def test_example_suite_passes(example: str) -> None:
 
 
 def test_docs_build_without_warnings(tmp_path: Path) -> None:
-    """``sphinx-build -W`` succeeds: every page and docstring is valid."""
+    """``sphinx-build -n -W`` succeeds: every page and docstring is valid
+    and every cross-reference resolves (offline, through the inventories in
+    ``docs/_inventories``)."""
     pytest.importorskip("sphinx")
     result = _run(
         [
@@ -125,6 +128,7 @@ def test_docs_build_without_warnings(tmp_path: Path) -> None:
             "-m",
             "sphinx",
             "-E",
+            "-n",
             "-W",
             "--keep-going",
             "-q",
@@ -144,6 +148,16 @@ def test_docs_build_without_warnings(tmp_path: Path) -> None:
     # autodoc really ran: documented objects carry their anchors.
     for anchor in ("flask.Flask", "flask.Blueprint", "flask.cli.FlaskGroup"):
         assert f'id="{anchor}"' in api
+    # Request and Response list the members they inherit from Werkzeug.
+    inherited = ["form", "files", "json", "cookies", "headers", "method", "values"]
+    for name in inherited + ["args", "get_json", "get_data", "remote_addr"]:
+        assert f'id="flask.Request.{name}"' in api, name
+    for name in ["set_cookie", "delete_cookie", "status", "status_code", "headers"]:
+        assert f'id="flask.Response.{name}"' in api, name
+    # References to other projects resolve to their online docs (offline,
+    # through docs/_inventories), not to nothing.
+    assert 'href="https://werkzeug.palletsprojects.com/en/stable/' in api
+    assert 'href="https://docs.python.org/3/library/' in api
     assert _undocumented(tmp_path / "html" / "objects.inv") == []
 
 

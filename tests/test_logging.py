@@ -253,8 +253,8 @@ def test_log_exception_is_overridable() -> None:
     seen: list[tuple[t.Any, ...]] = []
 
     class App(flask.Flask):
-        def log_exception(self, exc_info: t.Any) -> None:
-            seen.append((exc_info[0], flask.request.path))
+        def log_exception(self, ctx: flask.ctx.AppContext, exc_info: t.Any) -> None:
+            seen.append((exc_info[0], ctx.request.path))
 
     app = App("flask_test")
     app.config["PROPAGATE_EXCEPTIONS"] = False

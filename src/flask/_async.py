@@ -29,6 +29,21 @@ import threading
 import types
 import typing as t
 
+
+class ServerLoop(t.Protocol):
+    """What :mod:`flask.asgi` binds for a request it serves: async functions
+    called through :func:`async_to_sync` run on the server's loop."""
+
+    def call(
+        self, func: t.Callable[..., t.Any], args: tuple[t.Any, ...], kwargs: t.Any
+    ) -> t.Any: ...
+
+
+#: Set in the context of a request served by :mod:`flask.asgi`.
+server_loop: contextvars.ContextVar[ServerLoop] = contextvars.ContextVar(
+    "flask.server_loop"
+)
+
 _MISSING_ASGIREF = "Install Flask with the 'async' extra in order to use async views."
 
 
@@ -156,6 +171,15 @@ else:  # pragma: no cover - Python 3.10
             tl.settle()
 
 
+def task_in(
+    loop: asyncio.AbstractEventLoop, coro: t.Any, ctx: contextvars.Context
+) -> asyncio.Task[t.Any]:
+    """Create a task for ``coro`` on ``loop`` that runs inside ``ctx``."""
+    if sys.version_info >= (3, 11):
+        return loop.create_task(coro, context=ctx)
+    return ctx.run(loop.create_task, _tracked(coro, ctx))  # pragma: no cover
+
+
 def _adopt(src: contextvars.Context, dst: contextvars.Context | None = None) -> None:
     """Set every variable whose value differs in ``src`` in ``dst`` (or in the
     current context)."""
@@ -228,6 +252,9 @@ class _SyncCall:
         self.__wrapped__ = func
 
     def __call__(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        server = server_loop.get(None)
+        if server is not None:
+            return server.call(self.__wrapped__, args, kwargs)
         return run_sync(self.__wrapped__(*args, **kwargs))
 
     @property
@@ -250,7 +277,7 @@ def async_to_sync(
     """
     if sys.modules.get("asgiref.sync") is None:
         try:
-            import asgiref.sync  # noqa: F401
+            import asgiref.sync  # noqa: F401  # pyright: ignore[reportUnusedImport]
         except ImportError:
             raise RuntimeError(_MISSING_ASGIREF) from None
     return _SyncCall(func)

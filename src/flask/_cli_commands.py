@@ -28,6 +28,8 @@ if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
     from _typeshed.wsgi import WSGIEnvironment
 
+    from .app import Flask
+
 # -- flask run --------------------------------------------------------------------
 
 
@@ -42,14 +44,22 @@ def show_server_banner(debug: bool | None, app_import_path: str | None) -> None:
         click.echo(f" * Debug mode: {'on' if debug else 'off'}")
 
 
-class CertParamType(click.ParamType):  # type: ignore[type-arg]
+if t.TYPE_CHECKING:
+    _ParamTypeBase = click.ParamType[t.Any]
+else:  # click < 8.3 has no generic ParamType
+    _ParamTypeBase = click.ParamType
+
+
+class CertParamType(_ParamTypeBase):
     """The ``--cert`` value: a certificate file, ``adhoc``, or the import
     path of an :class:`ssl.SSLContext`."""
 
     name = "path"
 
     def __init__(self) -> None:
-        self.path_type = click.Path(exists=True, dir_okay=False, resolve_path=True)
+        self.path_type: click.Path = click.Path(
+            exists=True, dir_okay=False, resolve_path=True
+        )
 
     def convert(
         self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None
@@ -64,12 +74,12 @@ class CertParamType(click.ParamType):  # type: ignore[type-arg]
             ) from None
 
         try:
-            return self.path_type(value, param, ctx)
+            return self.path_type(value, param, ctx)  # pyright: ignore[reportUnknownVariableType]
         except click.BadParameter:
-            text = click.STRING(value, param, ctx).lower()
+            text: str = click.STRING(value, param, ctx).lower()  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
             if text == "adhoc":
                 try:
-                    import cryptography  # noqa: F401
+                    import cryptography  # noqa: F401  # pyright: ignore[reportMissingImports, reportUnusedImport]
                 except ImportError:
                     raise click.BadParameter(
                         "Using ad-hoc certificates requires the cryptography library.",
@@ -207,7 +217,7 @@ def run_command(
     For development only: use a production WSGI server to deploy. In debug
     mode the reloader and the interactive debugger are on by default.
     """
-    app: WSGIApplication
+    app: WSGIApplication  # pyright: ignore[reportRedeclaration]
     try:
         app = info.load_app()
     except Exception as e:
@@ -260,7 +270,7 @@ def shell_command() -> None:
     """
     import code
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = t.cast("Flask", current_app._get_current_object())  # type: ignore[attr-defined]
     banner = (
         f"Python {sys.version} on {sys.platform}\n"
         f"App: {app.import_name}\n"
@@ -316,7 +326,7 @@ def routes_command(sort: str, all_methods: bool) -> None:
         click.echo("No routes were registered.")
         return
 
-    hidden = set() if all_methods else {"HEAD", "OPTIONS"}
+    hidden: set[str] = set() if all_methods else {"HEAD", "OPTIONS"}
     host_matching = url_map.host_matching
 
     def domain_of(rule: t.Any) -> str:

@@ -25,7 +25,7 @@ def flash(message: str, category: str = "message") -> None:
     ctx = _cv_app.get(None)
     if ctx is None:
         raise RuntimeError(_no_req_msg)
-    session = ctx.session
+    session = ctx._used_session
     # Reassign so the session sees the change; appending in place would not
     # mark it modified.
     flashes = session.get("_flashes", [])
@@ -53,8 +53,8 @@ def get_flashed_messages(
         raise RuntimeError(_no_req_msg)
     flashes = ctx.flashes
     if flashes is None:
-        session = ctx.session
-        flashes = session.pop("_flashes") if "_flashes" in session else []
+        session = ctx._used_session
+        flashes = session.pop("_flashes") if "_flashes" in session else []  # pyright: ignore[reportUnknownVariableType]
         ctx.flashes = flashes
     if category_filter:
         if not isinstance(category_filter, cabc.Container):

@@ -42,12 +42,12 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
     status: t.Any = None
     headers: t.Any = None
     if isinstance(rv, tuple):
-        n = len(rv)
+        n = len(rv)  # pyright: ignore[reportUnknownArgumentType]
         if n == 3:
             rv, status, headers = rv  # type: ignore[misc]
         elif n == 2:
             if isinstance(rv[1], _HEADER_TYPES):
-                rv, headers = rv
+                rv, headers = rv  # pyright: ignore[reportAssignmentType, reportUnknownVariableType]
             else:
                 rv, status = rv  # type: ignore[misc]
         else:
@@ -68,11 +68,11 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
     if not isinstance(rv, response_class):
         if isinstance(rv, _BODY_TYPES) or isinstance(rv, Iterator):
             # Status and headers go straight into the constructor.
-            rv = response_class(rv, status=status, headers=headers)
+            rv = response_class(rv, status=status, headers=headers)  # pyright: ignore[reportArgumentType, reportUnknownArgumentType]
             status = headers = None
         elif isinstance(rv, (dict, list)):
             rv = app.json.response(rv)
-        elif isinstance(rv, BaseResponse) or callable(rv):
+        elif isinstance(rv, BaseResponse) or callable(rv):  # pyright: ignore[reportUnknownArgumentType]
             try:
                 rv = response_class.force_type(rv, environ)  # type: ignore[arg-type]
             except TypeError as e:
@@ -87,7 +87,7 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
                 "The view function did not return a valid response. The return"
                 " type must be a string, dict, list, tuple with headers or"
                 " status, Response instance, or WSGI callable, but it was a"
-                f" {type(rv).__name__}."
+                f" {type(rv).__name__}."  # pyright: ignore[reportUnknownArgumentType]
             )
 
     response = t.cast("Response", rv)
@@ -97,7 +97,7 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
         else:
             response.status_code = status
     if headers:
-        response.headers.update(headers)
+        response.headers.update(headers)  # pyright: ignore[reportUnknownArgumentType]
     return response
 
 
@@ -182,12 +182,12 @@ def serve(
             elif key == "location" or key == "content-location":
                 break
         else:
-            for chunk in body:
-                if type(chunk) is not bytes:
+            for chunk in body:  # pyright: ignore[reportUnknownVariableType]
+                if type(chunk) is not bytes:  # pyright: ignore[reportUnknownArgumentType]
                     break
             else:
                 if not has_length and response.automatically_set_content_length:
-                    headers.append(("Content-Length", str(sum(map(len, body)))))
+                    headers.append(("Content-Length", str(sum(map(len, body)))))  # pyright: ignore[reportUnknownArgumentType]
                 start_response(response.status, headers)
-                return body
+                return body  # pyright: ignore[reportUnknownVariableType]
     return response(environ, start_response)

@@ -1,8 +1,11 @@
 """itsdangerous signing without per-call set-up, for session cookies.
 
-The output is exactly itsdangerous' (so cookies stay interchangeable with
-Flask's); only repeated work is cached: the signer objects, the derived
-signing keys and the keyed HMAC state, which is copied instead of rebuilt.
+The signer and serializer classes cache repeated work (the signer objects,
+the derived signing keys and the keyed HMAC state, copied instead of
+rebuilt). :class:`SessionCodec` writes itsdangerous' format in one pass;
+its cookies equal itsdangerous' byte for byte except where the payload is
+compressed (see :func:`_compress`), and either side reads the other's, so
+cookies stay interchangeable with Flask's.
 """
 
 from __future__ import annotations
@@ -15,9 +18,13 @@ import zlib
 from itsdangerous import BadPayload
 from itsdangerous import BadSignature
 from itsdangerous import BadTimeSignature
+from itsdangerous import Serializer
 from itsdangerous import SignatureExpired
 from itsdangerous import TimestampSigner
 from itsdangerous import URLSafeTimedSerializer
+from itsdangerous.encoding import base64_decode
+from itsdangerous.encoding import base64_encode
+from itsdangerous.encoding import want_bytes
 from itsdangerous.signer import HMACAlgorithm
 
 #: Keys are few (current key plus fallbacks); the bound only guards misuse.
@@ -51,6 +58,17 @@ class CachedKeySigner(TimestampSigner):
             self.algorithm = PreparedHMAC(self.digest_method)
         self._derived: dict[bytes | None, bytes] = {}
 
+    def verify_signature(self, value: str | bytes, sig: str | bytes) -> bool:
+        """Like itsdangerous, but only the canonical spelling of a signature
+        is accepted (no padding, ``+``/``/`` or stray characters, unused
+        bits zero), so a signed value has exactly one valid form."""
+        sig = want_bytes(sig)
+        try:
+            canonical = base64_encode(base64_decode(sig)) == sig
+        except Exception:
+            return False
+        return canonical and super().verify_signature(value, sig)
+
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
         key = secret_key.encode() if isinstance(secret_key, str) else secret_key
         derived = self._derived.get(key)
@@ -61,10 +79,44 @@ class CachedKeySigner(TimestampSigner):
         return derived
 
 
+#: The most a compressed session payload may inflate to, in bytes. A 4 kB
+#: cookie can otherwise expand to megabytes (a "zip bomb") before the
+#: signature's data is even parsed; over it, the cookie is a bad cookie.
+MAX_PAYLOAD_SIZE = 256 * 1024
+
+
+def _inflate(data: bytes, limit: int) -> bytes:
+    """``zlib.decompress(data)``, but raise ``ValueError`` as soon as the
+    output would exceed ``limit`` bytes instead of inflating all of it.
+    Accepts and rejects what ``zlib.decompress`` does below the limit
+    (bytes after the end of the stream are ignored, a cut stream fails)."""
+    inflater = zlib.decompressobj()
+    out = inflater.decompress(data, limit + 1)
+    if len(out) > limit:
+        raise ValueError(f"The session payload inflates to over {limit} bytes.")
+    if not inflater.eof:
+        raise zlib.error("incomplete or truncated stream")
+    return out
+
+
 class CachedSignerSerializer(URLSafeTimedSerializer):
-    """A URL-safe timed serializer that reuses its signer for each salt."""
+    """A URL-safe timed serializer that reuses its signer for each salt and
+    bounds decompression to :attr:`max_payload_size`."""
 
     default_signer = CachedKeySigner
+    max_payload_size = MAX_PAYLOAD_SIZE
+
+    def load_payload(self, payload: bytes, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        if payload[:1] != b".":
+            return super().load_payload(payload, *args, **kwargs)
+        try:
+            data = _inflate(base64_decode(payload[1:]), self.max_payload_size)
+        except Exception as e:
+            raise BadPayload(
+                "Could not decode and decompress the payload", original_error=e
+            ) from e
+        # Past the URL-safe layer (done above) to the JSON loading.
+        return Serializer.load_payload(self, data, *args, **kwargs)
 
     def make_signer(self, salt: str | bytes | None = None) -> t.Any:
         cache: dict[t.Any, t.Any] = self.__dict__.setdefault("_signers", {})
@@ -81,11 +133,19 @@ def _now() -> int:
 
 
 def _compress(data: bytes) -> bytes:
-    """zlib-compress ``data``; a small input gets a small window and hash
-    table, which compress it as well but avoid setting up ~256 KB of state
-    (which costs more than the whole rest of a request). The stream differs
-    from ``zlib.compress`` only in its header, so any zlib reader (real
-    Flask's too) decompresses it."""
+    """zlib-compress ``data``.
+
+    Inputs over :data:`_SMALL` bytes use ``zlib.compress``. A smaller input
+    gets a 512-byte window and a small hash table instead, which avoids
+    setting up ~256 KB of compressor state (more than the whole rest of a
+    request costs). The result is a valid zlib stream of the same data that
+    any zlib reader, real Flask's included, decompresses, but its bytes are
+    not ``zlib.compress``'s: the header records the smaller window, and the
+    smaller hash table often makes the compressor choose other matches, so
+    the deflate data, and often its length, differs too (which can also
+    change whether compressing pays off). Nothing compares compressed
+    bytes: a cookie is checked by its signature over the bytes it carries.
+    """
     if len(data) > _SMALL:
         return zlib.compress(data)
     c = zlib.compressobj(6, zlib.DEFLATED, 9, 4)
@@ -116,8 +176,8 @@ def _b64decode(data: bytes) -> bytes:
 
 class SessionCodec:
     """Sign and serialize session data in itsdangerous' URL-safe timed
-    format in one pass (the same bytes, except that a small compressed
-    payload has a different zlib header; see :func:`_compress`).
+    format in one pass (the same bytes, except that a small payload that is
+    compressed is compressed differently; see :func:`_compress`).
 
     ``URLSafeTimedSerializer`` goes through several layers of generic code
     per cookie (signer lookup, key derivation, payload and timestamp
@@ -127,7 +187,7 @@ class SessionCodec:
     serializer does.
     """
 
-    __slots__ = ("_keyed", "_serializer")
+    __slots__ = ("_keyed", "_max_payload", "_serializer")
 
     def __init__(
         self,
@@ -135,9 +195,10 @@ class SessionCodec:
         salt: str | bytes,
         digest_method: t.Any,
         serializer: t.Any,
+        max_payload_size: int = MAX_PAYLOAD_SIZE,
     ) -> None:
         salt_bytes = salt.encode() if isinstance(salt, str) else salt
-        keyed = []
+        keyed: list[hmac.HMAC] = []
         # The current key (last) signs; every key is tried, newest first.
         for key in reversed(secret_keys):
             key_bytes = key.encode() if isinstance(key, str) else bytes(key)
@@ -145,6 +206,7 @@ class SessionCodec:
             keyed.append(hmac.new(derived, digestmod=digest_method))
         self._keyed = keyed
         self._serializer = serializer
+        self._max_payload = max_payload_size
 
     def dumps(self, obj: t.Any) -> str:
         """Serialize, compress if that helps, timestamp and sign ``obj``."""
@@ -178,6 +240,11 @@ class SessionCodec:
                 break
         else:
             raise BadSignature("Signature does not match", payload=value)
+        # _b64encode(sig), inlined.
+        canonical = binascii.b2a_base64(sig, newline=False).translate(_TO_URLSAFE)
+        if canonical.rstrip(b"=") != sig_text:
+            # Only the one spelling our signer produces is valid.
+            raise BadSignature("Signature is not canonical", payload=value)
         payload, sep, stamp = value.rpartition(b".")
         if not sep:
             raise BadTimeSignature("timestamp missing", payload=value)
@@ -193,7 +260,7 @@ class SessionCodec:
                 raise SignatureExpired(f"Signature age {age}", payload=payload)
         try:
             if payload[:1] == b".":
-                json = zlib.decompress(_b64decode(payload[1:]))
+                json = _inflate(_b64decode(payload[1:]), self._max_payload)
             else:
                 json = _b64decode(payload)
             return self._serializer.loads(json.decode("utf-8"))

@@ -9,6 +9,7 @@ from urllib.parse import quote as _url_quote
 
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import BuildError
+from werkzeug.routing import Map
 from werkzeug.routing import MapAdapter
 from werkzeug.wsgi import get_host
 
@@ -42,7 +43,7 @@ def create_url_adapter(app: Flask, request: Request | None) -> MapAdapter | None
             and "HTTP_UPGRADE" not in environ
         ):
             return _fast_adapter(app, environ)
-        _check_host(environ.get("HTTP_HOST"))
+        _check_host(environ.get("HTTP_HOST"), environ["wsgi.url_scheme"])
         trusted_hosts = config["TRUSTED_HOSTS"]
         if trusted_hosts is not None:
             request.trusted_hosts = trusted_hosts
@@ -68,25 +69,33 @@ def create_url_adapter(app: Flask, request: Request | None) -> MapAdapter | None
     return None
 
 
-# werkzeug's host syntax, plus ``_`` (container and service names use it)
-# and an empty port (allowed by RFC 3986).
+# werkzeug's host syntax (``werkzeug.sansio.utils``): a name or IPv4 address
+# of letters, digits, dots and hyphens, or a bracketed IPv6 address; then an
+# optional port without leading zeros.
 _host_syntax = re.compile(
-    r"(?:[a-z0-9._-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([0-9]*))?",
+    r"(?:[a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([1-9][0-9]{0,4}))?",
     re.ASCII | re.IGNORECASE,
 ).fullmatch
 
+_DEFAULT_PORT_SUFFIX = {"http": ":80", "ws": ":80", "https": ":443", "wss": ":443"}
 
-def _check_host(host: str | None) -> None:
-    """Raise a 400 for a ``Host`` header that cannot name a host: characters
-    no host name has (space, ``/``, ``@``, non-ASCII), an unclosed IPv6
-    bracket, or a port outside 1-65535. werkzeug would treat it as no Host at
-    all (``request.host == ""``, external URLs like ``http:///x``)."""
+
+def _check_host(host: str | None, scheme: str) -> None:
+    """Raise a 400 for a ``Host`` header werkzeug would discard, treating the
+    request as having no host at all (``request.host == ""``, external URLs
+    like ``http:///x``): characters no host name has (space, ``_``, ``/``,
+    ``@``, non-ASCII), an unclosed IPv6 bracket, an empty or zero-padded port,
+    a port outside 1-65535. Like werkzeug, the scheme's default port is
+    removed first. An absent or empty header is not an error."""
     if not host:
         return
+    suffix = _DEFAULT_PORT_SUFFIX.get(scheme)
+    if suffix is not None and host.endswith(suffix):
+        host = host[: -len(suffix)]
     match = _host_syntax(host)
     if match is not None:
         port = match.group(1)
-        if not port or 0 < int(port) < 65536:
+        if port is None or int(port) < 65536:
             return
     raise BadRequest("The Host header is malformed.")
 
@@ -100,7 +109,7 @@ def _server_name(
     port dropped). Cached: a site sees few distinct hosts, and the cache is
     bounded so random Host headers cannot grow it. A malformed Host raises,
     and raising is not cached."""
-    _check_host(host)
+    _check_host(host, scheme)
     environ: dict[str, t.Any] = {"wsgi.url_scheme": scheme}
     if host is not None:
         environ["HTTP_HOST"] = host
@@ -126,10 +135,9 @@ def _fast_adapter(app: Flask, environ: WSGIEnvironment) -> MapAdapter:
     subdomain or host matching, no WebSocket upgrade) without werkzeug's
     general ``bind_to_environ``, which re-derives the host every time."""
     url_map = app.url_map
-    scheme = environ["wsgi.url_scheme"]
     try:
         server_name = _server_name(
-            scheme,
+            environ["wsgi.url_scheme"],
             environ.get("HTTP_HOST"),
             environ.get("SERVER_NAME"),
             environ.get("SERVER_PORT"),
@@ -145,11 +153,51 @@ def _fast_adapter(app: Flask, environ: WSGIEnvironment) -> MapAdapter:
         server_name,
         "/" if script_name is None else script_name,
         url_map.default_subdomain or "",
-        scheme,
+        environ["wsgi.url_scheme"],
         "/" if path_info is None else path_info,
         environ["REQUEST_METHOD"],
         _wsgi_str(environ, "QUERY_STRING"),
     )
+
+
+def _bind(
+    url_map: Map, environ: WSGIEnvironment, server_name: str, subdomain: str | None
+) -> MapAdapter:
+    """A ``MapAdapter`` for the request in ``environ``, with the given host
+    (what :func:`_fast_adapter` builds, inlined there)."""
+    script_name = _wsgi_str(environ, "SCRIPT_NAME")
+    path_info = _wsgi_str(environ, "PATH_INFO")
+    return MapAdapter(
+        url_map,
+        server_name,
+        "/" if script_name is None else script_name,
+        subdomain,
+        environ["wsgi.url_scheme"],
+        "/" if path_info is None else path_info,
+        environ["REQUEST_METHOD"],
+        _wsgi_str(environ, "QUERY_STRING"),
+    )
+
+
+def hostless_adapter(app: Flask, request: Request) -> MapAdapter:
+    """The adapter for a request whose host was rejected (malformed,
+    untrusted or not IDNA-encodable; the request gets a 400).
+
+    Bound as werkzeug binds a request without a usable host: to
+    ``SERVER_NAME`` if set (and not host matching), else to the empty
+    server name. ``url_for`` then still works in ``before_request`` hooks,
+    error handlers and the templates they render."""
+    url_map = app.url_map
+    server_name = app.config["SERVER_NAME"]
+    if server_name is None or url_map.host_matching:
+        server_name = ""
+    else:
+        try:
+            server_name = server_name.lower().encode("idna").decode("ascii")
+        except UnicodeError:
+            server_name = ""
+    subdomain = None if url_map.host_matching else url_map.default_subdomain or ""
+    return _bind(url_map, request.environ, server_name, subdomain)
 
 
 def build_url(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 import typing as t
+import warnings
 import weakref
 from datetime import timedelta
 from inspect import iscoroutinefunction
@@ -26,9 +27,16 @@ from werkzeug.routing import RoutingException
 from werkzeug.utils import cached_property
 
 from . import typing as ft
+from ._hooks import CTX_HOOKS
+from ._hooks import legacy_hooks_of_class
+from ._hooks import legacy_hooks_of_instance
 from ._resources import FileAccessMixin
 from ._responses import make_response as _make_response
 from ._responses import serve
+from ._serving import ServingMixin
+from ._teardown import run_each
+from ._teardown import send_each
+from ._teardown import teardown_error
 from ._urls import build_url
 from ._urls import create_url_adapter as _create_url_adapter
 from .ctx import _sentinel
@@ -41,6 +49,7 @@ from .helpers import get_debug_flag
 from .helpers import get_flashed_messages
 from .helpers import url_for
 from .sansio.app import App
+from .sessions import check_cookie_prefix
 from .sessions import check_samesite
 from .sessions import SecureCookieSessionInterface
 from .sessions import SessionInterface
@@ -59,6 +68,7 @@ from .wrappers import Response
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
     from _typeshed.wsgi import WSGIEnvironment
+    from click import Group
     from werkzeug.routing import MapAdapter
 
     from .testing import FlaskClient
@@ -66,8 +76,11 @@ if t.TYPE_CHECKING:
 
 T_shell = t.TypeVar("T_shell")
 
+#: Default of arguments that the 3.1 calling form leaves out.
+_missing: t.Any = object()
 
-class Flask(FileAccessMixin, App):
+
+class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncompatibleVariableOverride]
     """A WSGI application: the central object of a Flask project.
 
     ``import_name`` (usually ``__name__``) locates templates, static files and
@@ -108,7 +121,7 @@ class Flask(FileAccessMixin, App):
     }
 
     request_class: type[Request] = Request
-    response_class: type[Response] = Response
+    response_class: type[Response] = Response  # pyright: ignore[reportIncompatibleVariableOverride]
     #: The Jinja environment class.
     jinja_environment = Environment
     #: Where sessions are loaded from and saved to.
@@ -139,10 +152,15 @@ class Flask(FileAccessMixin, App):
             instance_relative_config=instance_relative_config,
             root_path=root_path,
         )
+        # The calling form of each dispatch method, decided now for methods
+        # patched on the class after it was created (assignments on the app
+        # update it in __setattr__).
+        self.__dict__["_legacy_hooks"] = legacy_hooks_of_instance(self)
+
         from .cli import AppGroup
 
         #: Click group for this app's commands, run with the ``flask`` command.
-        self.cli = AppGroup()
+        self.cli: Group = AppGroup()
         self.cli.name = self.name
 
         self.template_context_processors[None].append(_default_template_ctx_processor)
@@ -390,6 +408,37 @@ class Flask(FileAccessMixin, App):
         return build_url(self, endpoint, values, _anchor, _method, _scheme, _external)
 
     # -- the request pipeline ------------------------------------------------------
+    #
+    # Since Flask 3.2 the dispatch methods take the context first. A hook
+    # overridden with the 3.1 signature (in a subclass or on the instance) is
+    # listed in ``_legacy_hooks`` and called without it; the pipeline checks
+    # that set at each call, and it is empty for a plain ``Flask``. Our own
+    # methods accept both forms (the context omitted when one is active).
+
+    #: Dispatch methods overridden with their 3.1 signature (no ``ctx``).
+    _legacy_hooks: t.ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: t.Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._legacy_hooks = legacy_hooks_of_class(cls)
+        if "should_ignore_error" in cls.__dict__:
+            warnings.warn(
+                f"'{cls.__qualname__}.should_ignore_error' is deprecated and will"
+                " be removed in a future version. Teardown functions receive"
+                " every error; check for the ones to ignore there.",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+
+    def __setattr__(self, name: str, value: t.Any) -> None:
+        super().__setattr__(name, value)
+        if name in CTX_HOOKS:
+            self.__dict__["_legacy_hooks"] = legacy_hooks_of_instance(self)
+
+    def __delattr__(self, name: str) -> None:
+        super().__delattr__(name)
+        if name in CTX_HOOKS:
+            self.__dict__["_legacy_hooks"] = legacy_hooks_of_instance(self)
 
     def wsgi_app(
         self, environ: WSGIEnvironment, start_response: StartResponse
@@ -397,14 +446,21 @@ class Flask(FileAccessMixin, App):
         """The WSGI application; ``__call__`` calls it, so middleware can wrap
         ``app.wsgi_app`` and keep the app object."""
         ctx = self.request_context(environ)
+        legacy = self._legacy_hooks
         error: BaseException | None = None
         try:
             try:
                 ctx.push()
-                response = self.full_dispatch_request()
+                if "full_dispatch_request" in legacy:
+                    response = self.full_dispatch_request()
+                else:
+                    response = self.full_dispatch_request(ctx)
             except Exception as e:
                 error = e
-                response = self.handle_exception(e)
+                if "handle_exception" in legacy:
+                    response = self.handle_exception(e)  # type: ignore[arg-type]
+                else:
+                    response = self.handle_exception(ctx, e)
             except BaseException as e:
                 error = e
                 raise
@@ -421,32 +477,51 @@ class Flask(FileAccessMixin, App):
     ) -> t.Iterable[bytes]:
         return self.wsgi_app(environ, start_response)
 
-    def full_dispatch_request(self) -> Response:
-        """Run the hooks and the view for the current request, and finalize
+    def full_dispatch_request(self, ctx: AppContext | None = None) -> Response:
+        """Run the hooks and the view for the request of ``ctx``, and finalize
         the response; handled errors become responses here."""
+        if ctx is None:
+            ctx = _cv_app.get()
         if not self._got_first_request:
             self._start_serving()
+        legacy = self._legacy_hooks
         try:
             if request_started.receivers:
                 request_started.send(self, _async_wrapper=self.ensure_sync)
-            rv = self.preprocess_request()
+            if "preprocess_request" in legacy:
+                rv = self.preprocess_request()
+            else:
+                rv = self.preprocess_request(ctx)
             if rv is None:
-                rv = self.dispatch_request()
+                if "dispatch_request" in legacy:
+                    rv = self.dispatch_request()
+                else:
+                    rv = self.dispatch_request(ctx)
         except Exception as e:
-            rv = self.handle_user_exception(e)
-        return self.finalize_request(rv)
+            if "handle_user_exception" in legacy:
+                rv = self.handle_user_exception(e)  # type: ignore[arg-type]
+            else:
+                rv = self.handle_user_exception(ctx, e)
+        if "finalize_request" in legacy:
+            return self.finalize_request(rv)  # type: ignore[arg-type]
+        return self.finalize_request(ctx, rv)
 
     def _start_serving(self) -> None:
         """First-request work: freeze setup, drop stale dispatch caches and
         validate settings that would otherwise fail on some later response."""
         check_samesite(self.config["SESSION_COOKIE_SAMESITE"])
+        check_cookie_prefix(self)
         self._got_first_request = True
         self._setup_changed()
 
-    def preprocess_request(self) -> ft.ResponseReturnValue | None:
+    def preprocess_request(
+        self, ctx: AppContext | None = None
+    ) -> ft.ResponseReturnValue | None:
         """Run URL value preprocessors, then ``before_request`` hooks; return
         the first non-``None`` hook value, which becomes the response."""
-        req = _cv_app.get()._request
+        if ctx is None:
+            ctx = _cv_app.get()
+        req = ctx._request
         assert req is not None
         blueprint = req.blueprint
         for func in self._hooks("url_value", blueprint):
@@ -457,10 +532,12 @@ class Flask(FileAccessMixin, App):
                 return rv  # type: ignore[no-any-return]
         return None
 
-    def dispatch_request(self) -> ft.ResponseReturnValue:
-        """Call the view matched for the current request (or raise the
+    def dispatch_request(self, ctx: AppContext | None = None) -> ft.ResponseReturnValue:
+        """Call the view matched for the request of ``ctx`` (or raise the
         routing error: 404, 405, redirect)."""
-        req = _cv_app.get()._request
+        if ctx is None:
+            ctx = _cv_app.get()
+        req = ctx._request
         assert req is not None
         if req.routing_exception is not None:
             self.raise_routing_exception(req)
@@ -469,20 +546,32 @@ class Flask(FileAccessMixin, App):
         if req.method == "OPTIONS" and getattr(
             rule, "provide_automatic_options", False
         ):
-            return self.make_default_options_response()
+            if "make_default_options_response" in self._legacy_hooks:
+                return self.make_default_options_response()
+            return self.make_default_options_response(ctx)
         view_args: dict[str, t.Any] = req.view_args  # type: ignore[assignment]
         return self.ensure_sync(self.view_functions[rule.endpoint])(**view_args)  # type: ignore[no-any-return]
 
     def finalize_request(
         self,
-        rv: ft.ResponseReturnValue | HTTPException,
+        ctx: AppContext = _missing,
+        rv: ft.ResponseReturnValue | HTTPException = _missing,
         from_error_handler: bool = False,
     ) -> Response:
         """Turn ``rv`` into a response and run response processing. An error
         during processing of an error response is logged, not raised."""
+        if not isinstance(ctx, AppContext):  # 3.1 form: (rv, from_error_handler)
+            if ctx is not _missing:
+                if rv is not _missing:
+                    from_error_handler = t.cast(bool, rv)
+                rv = ctx
+            ctx = _cv_app.get()
         response = self.make_response(rv)
         try:
-            response = self.process_response(response)
+            if "process_response" in self._legacy_hooks:
+                response = self.process_response(response)  # type: ignore[arg-type]
+            else:
+                response = self.process_response(ctx, response)
             if request_finished.receivers:
                 request_finished.send(
                     self, _async_wrapper=self.ensure_sync, response=response
@@ -506,10 +595,15 @@ class Flask(FileAccessMixin, App):
         environ = ctx._request.environ if ctx is not None and ctx._request else {}
         return _make_response(self, rv, environ)
 
-    def process_response(self, response: Response) -> Response:
+    def process_response(
+        self, ctx: AppContext = _missing, response: Response = _missing
+    ) -> Response:
         """Run ``after_this_request`` callbacks and ``after_request`` hooks,
         then save the session."""
-        ctx = _cv_app.get()
+        if response is _missing or ctx is _missing:  # 3.1 form: (response)
+            if response is _missing:
+                response = t.cast(Response, ctx)
+            ctx = _cv_app.get()
         req = ctx._request
         assert req is not None
         for func in ctx._after_request_functions:
@@ -518,7 +612,7 @@ class Flask(FileAccessMixin, App):
             response = self.ensure_sync(func)(response)
 
         interface = self.session_interface
-        sess = ctx._session
+        sess = ctx._session_value
         if sess is None and (
             type(interface) is not SecureCookieSessionInterface
             or (
@@ -533,12 +627,15 @@ class Flask(FileAccessMixin, App):
             sess = ctx.session
         if sess is not None and not interface.is_null_session(sess):
             interface.save_session(self, sess, response)
+        ctx._response_done = True
         return response
 
-    def make_default_options_response(self) -> Response:
+    def make_default_options_response(self, ctx: AppContext | None = None) -> Response:
         """The response to an automatic ``OPTIONS`` request: the ``Allow``
         header lists the methods the URL accepts."""
-        adapter = _cv_app.get().url_adapter
+        if ctx is None:
+            ctx = _cv_app.get()
+        adapter = ctx.url_adapter
         assert adapter is not None
         rv = self.response_class()
         rv.allow.update(adapter.allowed_methods())
@@ -563,39 +660,55 @@ class Flask(FileAccessMixin, App):
     # -- error handling -----------------------------------------------------------
 
     def handle_http_exception(
-        self, e: HTTPException
+        self, ctx: AppContext = _missing, e: HTTPException = _missing
     ) -> HTTPException | ft.ResponseReturnValue:
         """Use the registered handler for an HTTP error, or the error itself
         as the response. Redirects from routing are never handled."""
+        if not isinstance(ctx, AppContext):  # 3.1 form: (e)
+            if e is _missing:
+                e = ctx
+            ctx = _cv_app.get()
         if e.code is None or isinstance(e, RoutingException):
             return e
-        req = _cv_app.get()._request
+        req = ctx._request
         handler = self._find_error_handler(e, req.blueprints if req else [])
         if handler is None:
             return e
         return self.ensure_sync(handler)(e)  # type: ignore[no-any-return]
 
     def handle_user_exception(
-        self, e: Exception
+        self, ctx: AppContext = _missing, e: Exception = _missing
     ) -> HTTPException | ft.ResponseReturnValue:
         """Handle an exception raised by a hook or view: HTTP errors go to
         :meth:`handle_http_exception`, others to a registered handler or are
         re-raised."""
+        if not isinstance(ctx, AppContext):  # 3.1 form: (e)
+            if e is _missing:
+                e = ctx
+            ctx = _cv_app.get()
         if isinstance(e, BadRequestKeyError) and (
             self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
         ):
             e.show_exception = True
         if isinstance(e, HTTPException) and not self.trap_http_exception(e):
-            return self.handle_http_exception(e)
-        req = _cv_app.get()._request
+            if "handle_http_exception" in self._legacy_hooks:
+                return self.handle_http_exception(e)  # type: ignore[arg-type]
+            return self.handle_http_exception(ctx, e)
+        req = ctx._request
         handler = self._find_error_handler(e, req.blueprints if req else [])
         if handler is None:
             raise
         return self.ensure_sync(handler)(e)  # type: ignore[no-any-return]
 
-    def handle_exception(self, e: Exception) -> Response:
+    def handle_exception(
+        self, ctx: AppContext = _missing, e: Exception = _missing
+    ) -> Response:
         """Handle an unhandled exception: propagate it in debug/testing mode
         (``PROPAGATE_EXCEPTIONS``), else log it and respond with a 500."""
+        if not isinstance(ctx, AppContext):  # 3.1 form: (e)
+            if e is _missing:
+                e = ctx
+            ctx = _cv_app.get()
         exc_info = sys.exc_info()
         if got_request_exception.receivers:
             got_request_exception.send(
@@ -609,57 +722,80 @@ class Flask(FileAccessMixin, App):
                 raise
             raise e
 
-        self.log_exception(exc_info)
+        legacy = self._legacy_hooks
+        if "log_exception" in legacy:
+            self.log_exception(exc_info)  # type: ignore[arg-type]
+        else:
+            self.log_exception(ctx, exc_info)
         server_error: InternalServerError | ft.ResponseReturnValue
         server_error = InternalServerError(original_exception=e)
-        req = _cv_app.get()._request
+        req = ctx._request
         handler = self._find_error_handler(server_error, req.blueprints if req else [])
         if handler is not None:
             server_error = self.ensure_sync(handler)(server_error)
-        return self.finalize_request(server_error, from_error_handler=True)
+        if "finalize_request" in legacy:
+            return self.finalize_request(server_error, from_error_handler=True)  # type: ignore[arg-type]
+        return self.finalize_request(ctx, server_error, from_error_handler=True)
 
     def log_exception(
         self,
-        exc_info: tuple[type, BaseException, t.Any] | tuple[None, None, None],
+        ctx: AppContext = _missing,
+        exc_info: tuple[type, BaseException, t.Any]
+        | tuple[None, None, None] = _missing,
     ) -> None:
         """Log an unhandled exception with the request's path and method."""
-        self.logger.error(
-            f"Exception on {request.path} [{request.method}]", exc_info=exc_info
-        )
+        if not isinstance(ctx, AppContext):  # 3.1 form: (exc_info)
+            if exc_info is _missing:
+                exc_info = ctx
+            ctx = _cv_app.get()
+        req = ctx.request
+        self.logger.error(f"Exception on {req.path} [{req.method}]", exc_info=exc_info)
 
     # -- teardown ---------------------------------------------------------------
 
-    def do_teardown_request(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
-        """Run ``teardown_request`` functions (innermost blueprint first); all
-        run even if one raises, and the first error is re-raised."""
-        if exc is _sentinel:
-            exc = sys.exc_info()[1]
-        req = _cv_app.get()._request
+    def do_teardown_request(
+        self,
+        ctx: AppContext = _sentinel,  # type: ignore[assignment]
+        exc: BaseException | None = _sentinel,  # type: ignore[assignment]
+    ) -> None:
+        """Run ``teardown_request`` functions (innermost blueprint first), then
+        the ``request_tearing_down`` receivers; all run even if some raise,
+        and their errors are raised together afterwards (an exception group,
+        or the first error on Python 3.10)."""
+        if exc is _sentinel or ctx is _sentinel:  # 3.1 forms, or only (ctx)
+            if not isinstance(ctx, AppContext):
+                if exc is _sentinel:
+                    exc = t.cast("BaseException | None", ctx)
+                ctx = _cv_app.get()
+            if exc is _sentinel:
+                exc = sys.exc_info()[1]
+        req = ctx._request
+        errors: list[Exception] = []
         funcs = self._hooks("teardown", req.blueprint if req else None)
-        _run_all(self, funcs, exc)
+        if funcs:
+            run_each(self, funcs, exc, errors)
         if request_tearing_down.receivers:
-            request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
+            send_each(request_tearing_down, self, errors, exc=exc)
+        if errors:
+            raise teardown_error("request teardown", errors)
 
-    def do_teardown_appcontext(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
+    def do_teardown_appcontext(
+        self,
+        ctx: AppContext = _sentinel,  # type: ignore[assignment]
+        exc: BaseException | None = _sentinel,  # type: ignore[assignment]
+    ) -> None:
         """Run ``teardown_appcontext`` functions in reverse registration
-        order; all run even if one raises."""
-        if exc is _sentinel:
-            exc = sys.exc_info()[1]
-        _run_all(self, reversed(self.teardown_appcontext_funcs), exc)
+        order, then the ``appcontext_tearing_down`` receivers; all run even
+        if some raise, and their errors are raised together afterwards."""
+        if exc is _sentinel:  # 3.1 forms, or only (ctx)
+            if not isinstance(ctx, AppContext):
+                exc = t.cast("BaseException | None", ctx)
+            if exc is _sentinel:
+                exc = sys.exc_info()[1]
+        errors: list[Exception] = []
+        if self.teardown_appcontext_funcs:
+            run_each(self, reversed(self.teardown_appcontext_funcs), exc, errors)
         if appcontext_tearing_down.receivers:
-            appcontext_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
-
-
-def _run_all(
-    app: Flask, funcs: t.Iterable[ft.TeardownCallable], exc: BaseException | None
-) -> None:
-    """Call every teardown function; re-raise the first error afterwards."""
-    first_error: BaseException | None = None
-    for func in funcs:
-        try:
-            app.ensure_sync(func)(exc)
-        except Exception as e:
-            if first_error is None:
-                first_error = e
-    if first_error is not None:
-        raise first_error
+            send_each(appcontext_tearing_down, self, errors, exc=exc)
+        if errors:
+            raise teardown_error("app teardown", errors)

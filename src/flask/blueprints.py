@@ -10,10 +10,13 @@ from .sansio.blueprints import Blueprint as SansioBlueprint
 from .sansio.blueprints import BlueprintSetupState as BlueprintSetupState
 from .sansio.scaffold import _sentinel
 
+if t.TYPE_CHECKING:
+    from click import Group
+
 __all__ = ["Blueprint", "BlueprintSetupState"]
 
 
-class Blueprint(FileAccessMixin, SansioBlueprint):
+class Blueprint(FileAccessMixin, SansioBlueprint):  # pyright: ignore[reportIncompatibleVariableOverride]
     """A group of routes, hooks, templates and static files registered on an
     app with :meth:`flask.Flask.register_blueprint`."""
 
@@ -45,5 +48,5 @@ class Blueprint(FileAccessMixin, SansioBlueprint):
         from .cli import AppGroup
 
         #: Click group for this blueprint's commands (``flask <name> <cmd>``).
-        self.cli = AppGroup()
+        self.cli: Group = AppGroup()
         self.cli.name = self.name

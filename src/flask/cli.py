@@ -65,7 +65,7 @@ class ScriptInfo:
         #: Set ``app.debug`` from ``FLASK_DEBUG`` after loading.
         self.set_debug_flag = set_debug_flag
         #: Load ``.env`` and ``.flaskenv``; off when ``FLASK_SKIP_DOTENV`` is set.
-        self.load_dotenv_defaults = get_load_dotenv(load_dotenv_defaults)
+        self.load_dotenv_defaults: bool = get_load_dotenv(load_dotenv_defaults)
         self._loaded_app: Flask | None = None
 
     def load_app(self) -> Flask:
@@ -185,7 +185,7 @@ def _env_file_callback(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> str | None:
     try:
-        import dotenv  # noqa: F401
+        import dotenv  # noqa: F401  # pyright: ignore[reportUnusedImport]
     except ImportError:
         if value is not None:
             raise click.BadParameter(
@@ -265,7 +265,7 @@ def get_version(ctx: click.Context, param: click.Parameter, value: bool) -> None
     ctx.exit()
 
 
-version_option = click.Option(
+version_option: click.Option = click.Option(
     ["--version"],
     help="Print the Python, Flask and Werkzeug versions and exit.",
     expose_value=False,
@@ -340,7 +340,7 @@ class FlaskGroup(AppGroup):
                 continue
             self.add_command(command, ep.name)
 
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:  # pyright: ignore[reportIncompatibleMethodOverride]
         self._load_plugin_commands()
         rv = super().get_command(ctx, name)
         if rv is not None:
@@ -467,7 +467,7 @@ from ._cli_commands import SeparatedPathType as SeparatedPathType  # noqa: E402
 from ._cli_commands import shell_command as shell_command  # noqa: E402
 from ._cli_commands import show_server_banner as show_server_banner  # noqa: E402
 
-cli = FlaskGroup(
+cli: FlaskGroup = FlaskGroup(
     name="flask",
     help=(
         "Run commands for a Flask application.\n\n"

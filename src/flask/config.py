@@ -59,7 +59,7 @@ class ConfigAttribute(t.Generic[T]):
 def _note_file(exc: BaseException, filename: str) -> None:
     """Attach the config file's name to an error raised while loading it."""
     if hasattr(exc, "add_note"):
-        exc.add_note(f"while loading configuration file {filename!r}")
+        exc.add_note(f"while loading configuration file {filename!r}")  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
 
 
 def _reraise_os_error(exc: OSError, silent: bool) -> bool:
@@ -75,7 +75,7 @@ class Config(dict[str, t.Any]):
     """A dict holding configuration, with methods to load it from Python
     objects and files, environment variables and other files (JSON, TOML).
 
-    Relative file names are resolved against :attr:`root_path`, normally the
+    Relative file names are resolved against ``root_path``, normally the
     app's root path.
     """
 
@@ -203,14 +203,20 @@ class Config(dict[str, t.Any]):
         return self.from_mapping(obj)
 
     def from_mapping(
-        self, mapping: t.Mapping[str, t.Any] | None = None, **kwargs: t.Any
+        self,
+        mapping: t.Mapping[str, t.Any] | t.Iterable[tuple[str, t.Any]] | None = None,
+        **kwargs: t.Any,
     ) -> bool:
-        """Load the UPPERCASE keys of ``mapping`` and of the keyword
-        arguments. Always returns ``True``."""
-        for source in (mapping or {}, kwargs):
-            for key, value in source.items():
-                if key.isupper():
-                    self[key] = value
+        """Load the UPPERCASE keys of what ``dict.update`` accepts: a mapping
+        or an iterable of ``(key, value)`` pairs, and keyword arguments.
+        Always returns ``True``."""
+        values: dict[str, t.Any] = {}
+        if mapping is not None:
+            values.update(mapping)
+        values.update(kwargs)
+        for key, value in values.items():
+            if key.isupper():
+                self[key] = value
         return True
 
     def get_namespace(
@@ -233,4 +239,4 @@ class Config(dict[str, t.Any]):
         return result
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {dict.__repr__(self)}>"
+        return f"<{type(self).__name__} {dict.__repr__(self)}>"  # pyright: ignore[reportUnknownMemberType]

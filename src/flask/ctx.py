@@ -16,6 +16,8 @@ from types import TracebackType
 from werkzeug.exceptions import HTTPException
 
 from . import typing as ft
+from ._teardown import teardown_error as _teardown_error
+from ._urls import hostless_adapter as _hostless_adapter
 from .globals import _cv_app
 from .signals import appcontext_popped
 from .signals import appcontext_pushed
@@ -30,6 +32,7 @@ if t.TYPE_CHECKING:
 
 _sentinel = object()
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
 
 
 class _AppCtxGlobals:
@@ -88,6 +91,10 @@ class AppContext:
     The session is opened from the request on first access, not on push.
     """
 
+    #: Set once the response was processed (the session saved or skipped);
+    #: a class default, so contexts pay for it only when it is set.
+    _response_done = False
+
     def __init__(
         self,
         app: Flask,
@@ -98,7 +105,7 @@ class AppContext:
         self.app = app
         self.g: _AppCtxGlobals = app.app_ctx_globals_class()
         self._request = request
-        self._session = session
+        self._session_value = session
         self.url_adapter: MapAdapter | None = None
         if request is None:
             self.url_adapter = app.create_url_adapter(None)
@@ -106,8 +113,10 @@ class AppContext:
             try:
                 self.url_adapter = app.create_url_adapter(request)
             except HTTPException as e:
-                # A malformed Host or server name: report it when dispatching.
+                # A malformed or untrusted Host: report it when dispatching,
+                # with an adapter still bound so url_for works in handlers.
                 request.routing_exception = e
+                self.url_adapter = _hostless_adapter(app, request)
         self.flashes: list[tuple[str, str]] | None = None
         self._after_request_functions: list[ft.AfterRequestCallable[t.Any]] = []
         self._cv_tokens: list[contextvars.Token[AppContext]] = []
@@ -136,19 +145,57 @@ class AppContext:
     @property
     def session(self) -> SessionMixin:
         """The session for the request, opened on first access."""
-        session = self._session
+        session = self._session_value
         if session is None:
             request = self.request
             interface = self.app.session_interface
             session = interface.open_session(self.app, request)
             if session is None:
                 session = interface.make_null_session(self.app)
-            self._session = session
+            self._session_value = session
         return session
 
     @session.setter
     def session(self, value: SessionMixin) -> None:
-        self._session = value
+        self._session_value = value
+
+    @property
+    def _session(self) -> SessionMixin | None:
+        """The session if it was opened, else ``None``; after the response
+        was processed it is a session object in any case.
+
+        Code written for Flask 3.2 (which opens the session on every request)
+        inspects it after a request. Here the session is still opened only on
+        first use, so one the view never touched is opened on this read,
+        with ``accessed`` and ``modified`` false, and costs nothing if no one
+        looks.
+        """
+        session = self._session_value
+        if session is None and self._response_done and self._request is not None:
+            session = self.session
+        return session
+
+    @_session.setter
+    def _session(self, value: SessionMixin | None) -> None:
+        self._session_value = value
+
+    @property
+    def _used_session(self) -> SessionMixin:
+        """The session, marked as accessed: what the ``session`` proxy gives.
+
+        Any use through the proxy (comparison, ``str``, ``len``, iteration...)
+        marks it, whatever the session class, so the response gets
+        ``Vary: Cookie`` and a shared cache never serves it to another user.
+        A session class whose ``accessed`` cannot be set is left as it is.
+        """
+        session = self._session_value
+        if session is None:
+            session = self.session
+        try:
+            session.accessed = True
+        except AttributeError:
+            pass
+        return session
 
     def match_request(self) -> None:
         """Match the request URL, setting ``url_rule`` and ``view_args`` on the
@@ -166,7 +213,7 @@ class AppContext:
     def copy(self) -> AppContext:
         """A new context sharing this one's app, request and session (with a
         fresh ``g``), for use in another thread or greenlet."""
-        session = self._session
+        session = self._session_value
         if session is None and self._request is not None:
             # Open it now so both contexts see the same session object.
             session = self.session
@@ -196,14 +243,7 @@ class AppContext:
             if len(self._cv_tokens) == 1:
                 if exc is _sentinel:
                     exc = sys.exc_info()[1]
-                try:
-                    if self._request is not None:
-                        try:
-                            self.app.do_teardown_request(exc)
-                        finally:
-                            self._request.close()
-                finally:
-                    self.app.do_teardown_appcontext(exc)
+                self._teardown(exc)
         finally:
             token = self._cv_tokens.pop()
             current = _cv_app.get(None)
@@ -218,6 +258,34 @@ class AppContext:
                 )
             if not self._cv_tokens and appcontext_popped.receivers:
                 appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    def _teardown(self, exc: BaseException | None) -> None:
+        """Request teardown, close the request, app teardown: each step runs
+        even if an earlier one raised; their errors are raised together."""
+        app = self.app
+        legacy = app._legacy_hooks
+        errors: list[Exception] = []
+        try:
+            if self._request is not None:
+                try:
+                    if "do_teardown_request" in legacy:
+                        app.do_teardown_request(exc)  # type: ignore[arg-type]
+                    else:
+                        app.do_teardown_request(self, exc)
+                except Exception as e:
+                    errors.append(e)
+                finally:
+                    self._request.close()
+        finally:
+            try:
+                if "do_teardown_appcontext" in legacy:
+                    app.do_teardown_appcontext(exc)  # type: ignore[arg-type]
+                else:
+                    app.do_teardown_appcontext(self, exc)
+            except Exception as e:
+                errors.append(e)
+        if errors:
+            raise _teardown_error("context teardown", errors)
 
     def __enter__(self) -> AppContext:
         self.push()
@@ -249,9 +317,7 @@ def has_request_context() -> bool:
     return ctx is not None and ctx._request is not None
 
 
-def after_this_request(
-    f: ft.AfterRequestCallable[t.Any],
-) -> ft.AfterRequestCallable[t.Any]:
+def after_this_request(f: T_after_request) -> T_after_request:
     """Run ``f(response)`` after this request's view, before the app's
     ``after_request`` hooks; it must return a response."""
     ctx = _cv_app.get(None)

@@ -33,7 +33,7 @@ class DebugFilesKeyError(KeyError, AssertionError):
                 "\n\nThe browser instead transmitted some file names. This was"
                 f" submitted: {names}"
             )
-        self.msg = "".join(lines)
+        self.msg: str = "".join(lines)
 
     def __str__(self) -> str:
         return self.msg

@@ -49,8 +49,10 @@ g: _AppCtxGlobals = LocalProxy(  # type: ignore[assignment]
 request: Request = LocalProxy(  # type: ignore[assignment]
     _cv_app, "request", unbound_message=_no_req_msg
 )
+
+# Through ``_used_session``: every use marks the session as accessed.
 session: SessionMixin = LocalProxy(  # type: ignore[assignment]
-    _cv_app, "session", unbound_message=_no_req_msg
+    _cv_app, "_used_session", unbound_message=_no_req_msg
 )
 
 

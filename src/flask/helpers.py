@@ -25,6 +25,8 @@ from ._flash import get_flashed_messages as get_flashed_messages  # noqa: E402
 from ._static import send_file as send_file  # noqa: E402
 from ._static import send_from_directory as send_from_directory  # noqa: E402
 
+_P = t.ParamSpec("_P")
+
 
 def get_debug_flag() -> bool:
     """Whether the ``FLASK_DEBUG`` environment variable turns debug mode on."""
@@ -107,23 +109,35 @@ def get_template_attribute(template_name: str, attribute: str) -> t.Any:
     return getattr(module, attribute)
 
 
+@t.overload
+def stream_with_context(
+    generator_or_function: t.Iterator[t.AnyStr],
+) -> t.Iterator[t.AnyStr]: ...
+
+
+@t.overload
+def stream_with_context(
+    generator_or_function: t.Callable[_P, t.Iterator[t.AnyStr]],
+) -> t.Callable[_P, t.Iterator[t.AnyStr]]: ...
+
+
 def stream_with_context(
     generator_or_function: t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]],
-) -> t.Iterator[t.AnyStr]:
+) -> t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]]:
     """Keep the current app context (with its request) active while a
     streamed response's generator runs, after the view has returned.
 
     Works on a generator or, as a decorator, on a generator function.
     """
     try:
-        gen = iter(generator_or_function)  # type: ignore[arg-type]
+        gen = iter(t.cast("t.Iterable[t.AnyStr]", generator_or_function))
     except TypeError:
         func = t.cast(t.Callable[..., t.Iterator[t.AnyStr]], generator_or_function)
 
-        def decorator(*args: t.Any, **kwargs: t.Any) -> t.Any:
+        def decorator(*args: t.Any, **kwargs: t.Any) -> t.Iterator[t.AnyStr]:
             return stream_with_context(func(*args, **kwargs))
 
-        return update_wrapper(decorator, func)  # type: ignore[return-value]
+        return update_wrapper(decorator, func)
 
     ctx = _cv_app.get(None)
     if ctx is None:

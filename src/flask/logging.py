@@ -58,7 +58,9 @@ def has_level_handler(logger: logging.Logger) -> bool:
 #: Writes to :data:`wsgi_errors_stream`; ``create_logger`` adds it to the app
 #: logger when no other handler would show its messages. Remove it with
 #: ``app.logger.removeHandler(default_handler)``.
-default_handler = logging.StreamHandler(wsgi_errors_stream)
+default_handler: logging.StreamHandler[t.TextIO] = logging.StreamHandler(
+    wsgi_errors_stream
+)
 default_handler.setFormatter(
     logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s")
 )

@@ -13,6 +13,7 @@ import hashlib
 import typing as t
 from datetime import datetime
 from datetime import timezone
+from functools import lru_cache
 
 from itsdangerous import BadData
 from itsdangerous import URLSafeTimedSerializer
@@ -20,6 +21,7 @@ from werkzeug.datastructures import CallbackDict
 from werkzeug.http import dump_cookie
 
 from ._signing import CachedSignerSerializer
+from ._signing import MAX_PAYLOAD_SIZE as _MAX_PAYLOAD_SIZE
 from ._signing import SessionCodec as _SessionCodec
 from .json.tag import TaggedJSONSerializer
 
@@ -53,6 +55,45 @@ def check_samesite(value: t.Any) -> str | None:
     return canonical
 
 
+def check_cookie_prefix(app: Flask) -> None:
+    """Validate the session cookie's attributes against its name prefix.
+
+    Browsers reject a ``__Secure-`` cookie without ``Secure``, and a
+    ``__Host-`` cookie that lacks ``Secure``, has a ``Domain`` or a ``Path``
+    other than ``/`` (prefixes match case-insensitively), so such a session
+    would silently never be kept. Called at the first request, with the
+    app's session interface, like :func:`check_samesite`.
+    """
+    interface = app.session_interface
+    name = interface.get_cookie_name(app)
+    lower = name.lower() if isinstance(name, str) else ""
+    if lower.startswith("__host-"):
+        problems = []
+        if not interface.get_cookie_secure(app):
+            problems.append("SESSION_COOKIE_SECURE is not True")
+        domain = interface.get_cookie_domain(app)
+        if domain:
+            problems.append(f"SESSION_COOKIE_DOMAIN is set ({domain!r})")
+        path = interface.get_cookie_path(app)
+        if path != "/":
+            problems.append(
+                f"the cookie path is {path!r} (SESSION_COOKIE_PATH or"
+                " APPLICATION_ROOT), not '/'"
+            )
+        if problems:
+            raise ValueError(
+                f"The session cookie name {name!r} has the '__Host-' prefix,"
+                " so browsers only keep it with Secure, no Domain and Path=/,"
+                f" but {', '.join(problems)}."
+            )
+    elif lower.startswith("__secure-") and not interface.get_cookie_secure(app):
+        raise ValueError(
+            f"The session cookie name {name!r} has the '__Secure-' prefix, so"
+            " browsers only keep it with Secure, but SESSION_COOKIE_SECURE is"
+            " not True."
+        )
+
+
 class SessionMixin(cabc.MutableMapping[str, t.Any]):
     """The attributes every session object has, on top of a mutable mapping."""
 
@@ -68,15 +109,15 @@ class SessionMixin(cabc.MutableMapping[str, t.Any]):
 
     #: Whether the session was just created. The default cookie session
     #: always reports ``False``; server-side interfaces may use it.
-    new = False
+    new: bool = False
 
     #: Whether the session was changed. Mutable values changed in place
     #: (``session["list"].append(1)``) are not seen; set this to ``True``.
-    modified = True
+    modified: bool = True
 
     #: Whether the session was read or written, so responses vary on the
     #: cookie (``Vary: Cookie``) and caches do not share them.
-    accessed = True
+    accessed: bool = True
 
 
 def _on_update(session: SecureCookieSession) -> None:
@@ -85,7 +126,7 @@ def _on_update(session: SecureCookieSession) -> None:
     session.accessed = True
 
 
-class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
+class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):  # pyright: ignore[reportIncompatibleMethodOverride]
     """The session of :class:`SecureCookieSessionInterface`: a dict that
     records whether it was read (:attr:`accessed`) or changed
     (:attr:`modified`).
@@ -94,8 +135,8 @@ class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
     the response still depends on the cookie.
     """
 
-    modified = False
-    accessed = False
+    modified: bool = False
+    accessed: bool = False
 
     def __init__(
         self,
@@ -130,20 +171,24 @@ class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
         return super().__iter__()
 
     def keys(self) -> t.KeysView[str]:  # type: ignore[override]
+        """The session's keys; marks the session as accessed."""
         self.accessed = True
         return super().keys()
 
     def values(self) -> t.ValuesView[t.Any]:  # type: ignore[override]
+        """The session's values; marks the session as accessed."""
         self.accessed = True
         return super().values()
 
     def items(self) -> t.ItemsView[str, t.Any]:  # type: ignore[override]
+        """The session's ``(key, value)`` pairs; marks it as accessed."""
         self.accessed = True
         return super().items()
 
     def copy(self) -> dict[str, t.Any]:
+        """A plain ``dict`` copy of the data; marks the session as accessed."""
         self.accessed = True
-        return dict.copy(self)
+        return dict.copy(self)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
 
 
 class NullSession(SecureCookieSession):
@@ -154,19 +199,20 @@ class NullSession(SecureCookieSession):
     """
 
     def _fail(self, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+        """Raise :exc:`RuntimeError`: the session cannot be changed."""
         raise RuntimeError(
             "The session is unavailable because no secret key was set. Set"
             " 'SECRET_KEY' (app.secret_key) on the application to a long random"
             " value, kept secret, to use the session or flash messages."
         )
 
-    __setitem__ = _fail
-    __delitem__ = _fail
-    clear = _fail
-    pop = _fail
-    popitem = _fail
-    update = _fail
-    setdefault = _fail
+    __setitem__: t.Callable[..., t.NoReturn] = _fail
+    __delitem__: t.Callable[..., t.NoReturn] = _fail
+    clear: t.Callable[..., t.NoReturn] = _fail
+    pop: t.Callable[..., t.NoReturn] = _fail
+    popitem: t.Callable[..., t.NoReturn] = _fail
+    update: t.Callable[..., t.NoReturn] = _fail
+    setdefault: t.Callable[..., t.NoReturn] = _fail
 
 
 class SessionInterface:
@@ -268,7 +314,7 @@ def _lazy_sha1(string: ReadableBuffer = b"") -> t.Any:
 
 
 #: The serializer of the default cookie session, shared by all apps.
-session_json_serializer = TaggedJSONSerializer()
+session_json_serializer: TaggedJSONSerializer = TaggedJSONSerializer()
 
 _CACHE_LIMIT = 64
 
@@ -277,7 +323,8 @@ class SecureCookieSessionInterface(SessionInterface):
     """Sessions stored in the cookie itself, signed (not encrypted) with
     ``SECRET_KEY``.
 
-    Keys in ``SECRET_KEY_FALLBACKS`` are accepted when reading, so a key can be
+    Keys in ``SECRET_KEY_FALLBACKS`` (a list, or a single string or bytes
+    for one old key) are accepted when reading, so a key can be
     rotated without logging everyone out; cookies are always signed with the
     current key. Cookies that are tampered with, signed with an unknown key,
     older than ``PERMANENT_SESSION_LIFETIME`` or not a valid cookie at all
@@ -288,13 +335,16 @@ class SecureCookieSessionInterface(SessionInterface):
     #: itsdangerous uses of the same secret key.
     salt = "cookie-session"
     #: The hash for the HMAC signature.
-    digest_method = staticmethod(_lazy_sha1)
+    digest_method: staticmethod[[ReadableBuffer], t.Any] = staticmethod(_lazy_sha1)
     #: How the signing key is derived from the secret key and salt.
     key_derivation = "hmac"
     #: Turns session data into a string and back.
     serializer: t.Any = session_json_serializer
     #: The session object created by :meth:`open_session`.
     session_class: type[SecureCookieSession] = SecureCookieSession
+    #: The most a compressed cookie payload may inflate to, in bytes (256
+    #: KiB); a cookie that inflates to more gives an empty session.
+    max_payload_size: int = _MAX_PAYLOAD_SIZE
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         """The itsdangerous serializer for ``app``'s keys, or ``None`` if no
@@ -307,7 +357,7 @@ class SecureCookieSessionInterface(SessionInterface):
 
     def _make_serializer(self, keys: list[t.Any]) -> URLSafeTimedSerializer:
         # itsdangerous signs with the last key and accepts all of them.
-        return CachedSignerSerializer(
+        serializer = CachedSignerSerializer(
             keys,
             salt=self.salt,
             serializer=self.serializer,
@@ -316,6 +366,8 @@ class SecureCookieSessionInterface(SessionInterface):
                 "digest_method": self.digest_method,
             },
         )
+        serializer.max_payload_size = self.max_payload_size
+        return serializer
 
     def _codec(self, app: Flask) -> t.Any:
         """What opens and saves cookies: the one-pass :class:`SessionCodec`
@@ -331,7 +383,9 @@ class SecureCookieSessionInterface(SessionInterface):
         return self.get_signing_serializer(app)
 
     def _make_codec(self, keys: list[t.Any]) -> _SessionCodec:
-        return _SessionCodec(keys, self.salt, self.digest_method, self.serializer)
+        return _SessionCodec(
+            keys, self.salt, self.digest_method, self.serializer, self.max_payload_size
+        )
 
     @property
     def _serializers(self) -> dict[tuple[t.Any, ...], t.Any]:
@@ -354,7 +408,14 @@ class SecureCookieSessionInterface(SessionInterface):
         if not secret_key:
             return None
         fallbacks = app.config.get("SECRET_KEY_FALLBACKS")
-        fallback_keys = tuple(fallbacks) if fallbacks else ()
+        if not fallbacks:
+            fallback_keys: tuple[t.Any, ...] = ()
+        elif isinstance(fallbacks, (str, bytes, bytearray)):
+            # One key (what FLASK_SECRET_KEY_FALLBACKS=old gives), not one
+            # key per character, which would make cookies forgeable.
+            fallback_keys = (fallbacks,)
+        else:
+            fallback_keys = tuple(fallbacks)
         cache_key: tuple[t.Any, ...] | None = (
             secret_key,
             fallback_keys,
@@ -362,6 +423,7 @@ class SecureCookieSessionInterface(SessionInterface):
             self.key_derivation,
             self.digest_method,
             self.serializer,
+            self.max_payload_size,
         )
         try:
             obj = cache.get(cache_key)  # type: ignore[arg-type]
@@ -393,7 +455,7 @@ class SecureCookieSessionInterface(SessionInterface):
             return self.session_class()
         if not isinstance(data, dict):
             return self.session_class()
-        return self.session_class(data)
+        return self.session_class(data)  # pyright: ignore[reportUnknownArgumentType]
 
     def save_session(
         self, app: Flask, session: SessionMixin, response: SansioResponse
@@ -435,8 +497,15 @@ class SecureCookieSessionInterface(SessionInterface):
         if signer is None:
             return
         value = signer.dumps(dict(session))
+        # What browsers limit: name plus value, in bytes (RFC 6265bis 5.7).
+        size = len(name.encode()) + len(value)
+        limit = response.max_cookie_size
+        if limit and size > _BROWSER_COOKIE_LIMIT and size > limit:
+            _cookie_too_large(app, name, size, max(limit, _BROWSER_COOKIE_LIMIT))
+            return
         expires = self.get_expiration_time(app, session)
-        # Built once: its size decides whether it is sent at all.
+        # werkzeug's own check: a warning when the whole header is over
+        # MAX_COOKIE_SIZE, as ``response.set_cookie`` gives.
         header = dump_cookie(
             name,
             value,
@@ -447,14 +516,14 @@ class SecureCookieSessionInterface(SessionInterface):
             httponly=httponly,
             samesite=samesite,
             partitioned=partitioned,
-            max_size=0,
+            max_size=limit,
         )
-        limit = response.max_cookie_size
-        if limit and len(header) > limit:
-            _cookie_too_large(app, name, len(header), limit)
-            return
         response.headers.add("Set-Cookie", header)
         _vary_cookie(response)
+
+
+#: The most a browser keeps of a cookie's name plus value, in bytes.
+_BROWSER_COOKIE_LIMIT = 4096
 
 
 #: Characters of a signed session cookie value (URL-safe base64 and dots).
@@ -463,15 +532,28 @@ _SIGNED_CHARS = frozenset(
 )
 
 
+@lru_cache(maxsize=32)
+def _scannable_name(name: str) -> bool:
+    """Whether cookie ``name`` is one werkzeug's parser can return: not
+    empty, no space, tab, ``=``, ``"`` or ``;``, no whitespace at its ends."""
+    return bool(name) and name == name.strip() and _NOT_IN_NAME.isdisjoint(name)
+
+
+_NOT_IN_NAME = frozenset(' \t=";')
+
+
 def _session_cookie(request: SansioRequest, name: str) -> str | None:
     """The value of cookie ``name``, as ``request.cookies.get(name)`` returns
     it, without parsing every cookie of the header when that is not needed.
 
-    The header is only scanned directly if it has no quotes and the value
-    found is made of signed-value characters; otherwise (or if the cookies
-    were already parsed) werkzeug's parser decides.
+    The header is only scanned directly if it has no quotes, and the name
+    and value found leave no doubt: werkzeug ignores spaces and tabs around
+    them (and, before 3.1.9, other whitespace too), so a match with any
+    other whitespace around it, or a value that is not made of signed-value
+    characters, is left to werkzeug's parser, as is everything once the
+    cookies were parsed.
     """
-    if "cookies" not in request.__dict__:
+    if "cookies" not in request.__dict__ and _scannable_name(name):
         environ = getattr(request, "environ", None)
         if environ is not None:
             header = environ.get("HTTP_COOKIE")
@@ -483,9 +565,10 @@ def _session_cookie(request: SansioRequest, name: str) -> str | None:
         if '"' not in header:
             for part in header.split(";"):
                 key, _, value = part.partition("=")
+                # Stripping all whitespace cannot miss a werkzeug match.
                 if key.strip() == name:
-                    value = value.strip()
-                    if _SIGNED_CHARS.issuperset(value):
+                    value = value.strip(" \t")
+                    if key.strip(" \t") == name and _SIGNED_CHARS.issuperset(value):
                         return value
                     break
             else:
@@ -511,19 +594,21 @@ _BASE_GET_SERIALIZER = SecureCookieSessionInterface.get_signing_serializer
 
 
 def _cookie_too_large(app: Flask, name: str, size: int, limit: int) -> None:
-    """Handle a session cookie over ``MAX_COOKIE_SIZE``, which browsers would
-    silently drop, losing the whole session.
+    """Handle a session cookie whose name and value together exceed what
+    browsers keep (4096 bytes, or ``MAX_COOKIE_SIZE`` if larger): a browser
+    would silently drop it, losing the whole session.
 
     In debug mode this raises, so the developer sees it at once. Otherwise the
     cookie is not sent, so the browser keeps its previous session cookie (this
     request's changes are lost, not the session), and a warning is logged.
     """
     message = (
-        f"The session cookie {name!r} is too large: {size} bytes, over the"
-        f" MAX_COOKIE_SIZE limit of {limit} bytes. Browsers ignore such a"
-        " cookie, which would lose the session. Store less in the session (an"
-        " id, with the data kept server-side) or raise MAX_COOKIE_SIZE if your"
-        " clients accept larger cookies."
+        f"The session cookie {name!r} is too large: its name and value take"
+        f" {size} bytes, over the limit of {limit} bytes that browsers keep."
+        " Browsers ignore such a cookie, which would lose the session. Store"
+        " less in the session (an id, with the data kept server-side), or"
+        " raise MAX_COOKIE_SIZE above 4096 if your clients accept larger"
+        " cookies (0 turns the check off)."
     )
     if app.debug:
         raise RuntimeError(message)

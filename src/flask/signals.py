@@ -6,6 +6,7 @@ checked first), so an app that does not use them pays nothing.
 
 from __future__ import annotations
 
+from blinker import NamedSignal
 from blinker import Namespace
 
 __all__ = [
@@ -24,13 +25,13 @@ __all__ = [
 
 _signals = Namespace()
 
-template_rendered = _signals.signal("template-rendered")
-before_render_template = _signals.signal("before-render-template")
-request_started = _signals.signal("request-started")
-request_finished = _signals.signal("request-finished")
-request_tearing_down = _signals.signal("request-tearing-down")
-got_request_exception = _signals.signal("got-request-exception")
-appcontext_tearing_down = _signals.signal("appcontext-tearing-down")
-appcontext_pushed = _signals.signal("appcontext-pushed")
-appcontext_popped = _signals.signal("appcontext-popped")
-message_flashed = _signals.signal("message-flashed")
+template_rendered: NamedSignal = _signals.signal("template-rendered")
+before_render_template: NamedSignal = _signals.signal("before-render-template")
+request_started: NamedSignal = _signals.signal("request-started")
+request_finished: NamedSignal = _signals.signal("request-finished")
+request_tearing_down: NamedSignal = _signals.signal("request-tearing-down")
+got_request_exception: NamedSignal = _signals.signal("got-request-exception")
+appcontext_tearing_down: NamedSignal = _signals.signal("appcontext-tearing-down")
+appcontext_pushed: NamedSignal = _signals.signal("appcontext-pushed")
+appcontext_popped: NamedSignal = _signals.signal("appcontext-popped")
+message_flashed: NamedSignal = _signals.signal("message-flashed")

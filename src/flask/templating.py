@@ -83,6 +83,9 @@ class Environment(_AppRef, BaseEnvironment):
     ``app.select_jinja_autoescape``) is held weakly, like the app itself.
     """
 
+    globals: dict[str, t.Any]
+    filters: dict[str, t.Callable[..., t.Any]]
+
     def __init__(self, app: Flask, **options: t.Any) -> None:
         if "loader" not in options:
             options["loader"] = app.create_global_jinja_loader()
@@ -165,10 +168,10 @@ def _loader_details(loader: BaseLoader) -> t.Iterator[str]:
         if key.startswith("_"):
             continue
         if isinstance(value, (tuple, list)):
-            if not all(isinstance(item, str) for item in value):
+            if not all(isinstance(item, str) for item in value):  # pyright: ignore[reportUnknownVariableType]
                 continue
             yield f"{key}:"
-            for item in value:
+            for item in value:  # pyright: ignore[reportUnknownVariableType]
                 yield f"  - {item}"
         elif isinstance(value, (str, int, float, bool)):
             yield f"{key}: {value!r}"
@@ -214,7 +217,7 @@ def _explain_attempts(
     app.logger.info("\n".join(lines))
 
 
-def _default_template_ctx_processor() -> dict[str, t.Any]:
+def _default_template_ctx_processor() -> dict[str, t.Any]:  # pyright: ignore[reportUnusedFunction]
     """The values every template gets from the active context: ``g``, and
     ``request`` while a request is handled.
 

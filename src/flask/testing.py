@@ -90,10 +90,10 @@ class FlaskClient(Client):
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        self.preserve_context = False
+        self.preserve_context: bool = False
         self._new_contexts: list[t.ContextManager[t.Any]] = []
         self._context_stack = ExitStack()
-        self.environ_base = {
+        self.environ_base: dict[str, t.Any] = {
             "REMOTE_ADDR": "127.0.0.1",
             "HTTP_USER_AGENT": f"Werkzeug/{_WERKZEUG_VERSION}",
         }
@@ -101,7 +101,7 @@ class FlaskClient(Client):
     @contextmanager
     def session_transaction(
         self, *args: t.Any, **kwargs: t.Any
-    ) -> t.Iterator[SessionMixin]:
+    ) -> t.Generator[SessionMixin, None, None]:
         """Open the client's session for changes outside a request; it is
         saved to the client's cookies when the block ends. Arguments are
         those of ``test_request_context``."""
@@ -163,7 +163,7 @@ class FlaskClient(Client):
                 request = builder.get_request()
             elif isinstance(args[0], dict):
                 request = EnvironBuilder.from_environ(
-                    args[0],
+                    args[0],  # pyright: ignore[reportUnknownArgumentType]
                     app=self.application,
                     environ_base=self._copy_environ({}),
                 ).get_request()

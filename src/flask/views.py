@@ -17,7 +17,7 @@ from .globals import request
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
 #: The handler names :class:`MethodView` looks for, one per HTTP method.
-http_method_funcs = frozenset(
+http_method_funcs: frozenset[str] = frozenset(
     ["get", "post", "head", "options", "delete", "put", "trace", "patch"]
 )
 
@@ -56,7 +56,7 @@ class View:
     #: ``as_view`` is called (``False``, cheaper).
     init_every_request: t.ClassVar[bool] = True
 
-    def dispatch_request(self) -> ft.ResponseReturnValue:
+    def dispatch_request(self, *args: t.Any, **kwargs: t.Any) -> ft.ResponseReturnValue:
         """Handle the request; URL variables arrive as keyword arguments.
         Must be implemented by subclasses."""
         raise NotImplementedError()
@@ -112,6 +112,8 @@ class MethodView(View):
     has and the ``methods`` of its bases, unless the subclass sets it. HEAD
     falls back to ``get``. Handlers may be ``async def``.
     """
+
+    methods: t.ClassVar[t.Collection[str] | None]
 
     def __init_subclass__(cls, **kwargs: t.Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -104,7 +104,9 @@ class FormDataParser(_WzFormDataParser):
         """Parse a URL-encoded or multipart body into ``(stream, form, files)``;
         other mimetypes give empty ones."""
         if mimetype == "application/x-www-form-urlencoded":
-            text = stream.read().decode("utf-8", _URL_QUOTE)
+            text = self._read_urlencoded(stream, content_length).decode(
+                "utf-8", _URL_QUOTE
+            )
             items = parse_qsl(text, keep_blank_values=True, errors=_URL_QUOTE)
             return stream, self.cls(items), self.cls()
         if mimetype != "multipart/form-data" or self.silent:
@@ -120,6 +122,37 @@ class FormDataParser(_WzFormDataParser):
                 # No body at all (e.g. chunked and empty): an empty form.
                 return stream, self.cls(), self.cls()
             raise BadRequest("The multipart form data could not be parsed.") from e
+
+    def _read_urlencoded(
+        self, stream: t.IO[bytes], content_length: int | None
+    ) -> bytes:
+        """The URL-encoded body, at most ``max_form_memory_size`` bytes
+        (``MAX_FORM_MEMORY_SIZE``): a longer body is a 413, whether its
+        length is announced or not (a chunked body is read one byte past
+        the limit to tell)."""
+        limit = self.max_form_memory_size
+        if limit is None:
+            return stream.read()
+        if content_length is not None and content_length > limit:
+            raise RequestEntityTooLarge()
+        if isinstance(stream, LimitedStream) and stream.limit <= limit:
+            # Already bounded (by Content-Length or MAX_CONTENT_LENGTH).
+            return stream.read()
+        chunks = []
+        size = 0
+        # Ask for what is announced (plus one byte, to see more), else for
+        # 64 KiB at a time: a raw stream's read(n) allocates n bytes first.
+        step = 65536 if content_length is None else content_length + 1
+        while size <= limit:
+            # A raw stream may return less than asked before its end.
+            chunk = stream.read(min(limit + 1 - size, step))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise RequestEntityTooLarge()
+        return b"".join(chunks)
 
 
 def _nothing_read(stream: t.IO[bytes]) -> bool:
@@ -138,7 +171,7 @@ class Request(RequestBase):
     """
 
     json_module: t.Any = json
-    form_data_parser_class = FormDataParser
+    form_data_parser_class: type[_WzFormDataParser] = FormDataParser
 
     #: The rule that matched, or ``None`` before matching or on a routing error.
     url_rule: Rule | None = None
@@ -212,7 +245,7 @@ class Request(RequestBase):
         )
 
     @max_content_length.setter
-    def max_content_length(self, value: int | None) -> None:
+    def max_content_length(self, value: int | None) -> None:  # pyright: ignore[reportIncompatibleVariableOverride]
         self._max_content_length = value
 
     @property
@@ -223,7 +256,7 @@ class Request(RequestBase):
         )
 
     @max_form_memory_size.setter
-    def max_form_memory_size(self, value: int | None) -> None:
+    def max_form_memory_size(self, value: int | None) -> None:  # pyright: ignore[reportIncompatibleVariableOverride]
         self._max_form_memory_size = value
 
     @property  # type: ignore[override]

@@ -224,6 +224,119 @@ def test_form_field_over_memory_limit_is_413(
     assert errors == []
 
 
+_FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["length", "chunked"])
+@pytest.mark.parametrize(
+    ("limit", "size", "status"),
+    [
+        (None, 500_000, 200),  # the default, 500_000: at it
+        (None, 500_001, 413),
+        (1000, 1000, 200),
+        (1000, 1001, 413),
+        (1000, 10_000_000, 413),
+        (0, 0, 200),
+        (0, 1, 413),
+    ],
+)
+def test_urlencoded_body_limited_by_max_form_memory_size(
+    app: Flask,
+    raw: t.Any,
+    errors: list[BaseException],
+    limit: int | None,
+    size: int,
+    status: int,
+    chunked: bool,
+) -> None:
+    if limit is not None:
+        app.config["MAX_FORM_MEMORY_SIZE"] = limit
+    assert app.config["MAX_FORM_MEMORY_SIZE"] == (500_000 if limit is None else limit)
+    body = (b"a=" + b"x" * (size - 2)) if size >= 2 else b"a" * size
+    rv = raw(
+        "/form",
+        method="POST",
+        headers={"Content-Type": _FORM},
+        body=body,
+        chunked=chunked,
+    )
+    assert rv.status_code == status
+    if status == 200 and size >= 2:
+        assert rv.body == b'{"files":{},"form":{"a":"' + b"x" * (size - 2) + b'"}}\n'
+    assert errors == []
+
+
+def test_urlencoded_limit_can_be_disabled(
+    app: Flask, client: FlaskClient, errors: list[BaseException]
+) -> None:
+    app.config["MAX_FORM_MEMORY_SIZE"] = None
+    rv = client.post("/form", data=b"a=" + b"x" * 600_000, content_type=_FORM)
+    assert rv.status_code == 200
+    assert len(rv.json["form"]["a"]) == 600_000
+    assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("content_limit", "size", "status"),
+    [
+        (10_000, 1000, 200),
+        (10_000, 1001, 413),  # over the form limit, under the body limit
+        (500, 500, 200),
+        (500, 501, 413),  # over the body limit
+    ],
+)
+def test_urlencoded_limit_with_max_content_length(
+    app: Flask, raw: t.Any, content_limit: int, size: int, status: int
+) -> None:
+    app.config.update(MAX_FORM_MEMORY_SIZE=1000, MAX_CONTENT_LENGTH=content_limit)
+    body = b"a=" + b"x" * (size - 2)
+    for chunked in (False, True):
+        rv = raw(
+            "/form",
+            method="POST",
+            headers={"Content-Type": _FORM},
+            body=body,
+            chunked=chunked,
+        )
+        assert rv.status_code == status, chunked
+        if status == 200:
+            assert rv.body == b'{"files":{},"form":{"a":"' + body[2:] + b'"}}\n'
+
+
+class _Trickle(io.RawIOBase):
+    """A body that hands out at most 7 bytes per read, like a slow socket."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: t.Any) -> int:
+        chunk = self._data.read(min(len(buffer), 7))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+@pytest.mark.parametrize(("size", "status"), [(100, 200), (101, 413)])
+def test_urlencoded_limit_with_short_reads(
+    app: Flask, raw: t.Any, size: int, status: int
+) -> None:
+    app.config["MAX_FORM_MEMORY_SIZE"] = 100
+    body = b"a=" + b"x" * (size - 2)
+    rv = raw(
+        "/form",
+        method="POST",
+        headers={"Content-Type": _FORM},
+        body=body,
+        chunked=True,
+        **{"wsgi.input": _Trickle(body)},
+    )
+    assert rv.status_code == status
+    if status == 200:
+        assert rv.body == b'{"files":{},"form":{"a":"' + b"x" * 98 + b'"}}\n'
+
+
 def test_file_larger_than_memory_limit_is_accepted(
     app: Flask, client: FlaskClient, errors: list[BaseException]
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from typing import cast
 
 from flask import jsonify
 from flask import render_template
@@ -20,7 +21,9 @@ def index() -> str:
 
 def _number(data: Any, key: str) -> float:
     """Read a finite number from the posted data, or raise ``ValueError``."""
-    value = data.get(key) if isinstance(data, dict) else None
+    # JSON objects and form data both have string keys.
+    fields = cast("dict[str, Any]", data) if isinstance(data, dict) else {}
+    value = fields.get(key)
     # bool is an int subclass, but true + true is not what anyone means.
     if isinstance(value, bool) or value is None:
         raise ValueError(key)

@@ -2,7 +2,7 @@
 
 Inside an app context these call ``current_app.json``, so a custom provider
 applies everywhere; outside one they use :mod:`json` with the extra types of
-:func:`flask.json.provider._default`.
+``flask.json.provider._default``.
 """
 
 from __future__ import annotations

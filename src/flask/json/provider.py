@@ -98,7 +98,8 @@ class DefaultJSONProvider(JSONProvider):
     a subclass.
     """
 
-    #: Called for values ``json`` cannot serialize; see :func:`_default`.
+    #: Called for values ``json`` cannot serialize: dates, UUIDs, decimals,
+    #: dataclasses and objects with ``__html__``.
     default: t.Callable[[t.Any], t.Any] = staticmethod(_default)
 
     #: Escape non-ASCII characters (``\\uXXXX``) in the output.

@@ -58,7 +58,7 @@ class JSONTag:
     def __init__(self, serializer: TaggedJSONSerializer) -> None:
         #: The serializer this tag is registered with, for tagging nested
         #: values.
-        self.serializer = serializer
+        self.serializer: TaggedJSONSerializer = serializer
 
     def check(self, value: t.Any) -> bool:
         """Whether ``value`` should be handled by this tag."""
@@ -66,7 +66,7 @@ class JSONTag:
 
     def to_json(self, value: t.Any) -> t.Any:
         """Convert the Python value to a JSON-compatible one (the tag is
-        added by :meth:`tag`)."""
+        added by :meth:`JSONTag.tag`)."""
         raise NotImplementedError
 
     def to_python(self, value: t.Any) -> t.Any:
@@ -89,9 +89,9 @@ class TagDict(JSONTag):
     key = " di"
 
     def check(self, value: t.Any) -> bool:
-        if not isinstance(value, dict) or len(value) != 1:
+        if not isinstance(value, dict) or len(value) != 1:  # pyright: ignore[reportUnknownArgumentType]
             return False
-        return next(iter(value)) in self.serializer.tags
+        return next(iter(value)) in self.serializer.tags  # pyright: ignore[reportUnknownArgumentType]
 
     def to_json(self, value: t.Any) -> t.Any:
         ((k, v),) = value.items()
@@ -283,7 +283,7 @@ class TaggedJSONSerializer:
         if self._builtin_only:
             # No built-in tag matches these exact types, and an ordinary dict
             # only needs its values tagged.
-            value_type = type(value)
+            value_type = type(value)  # pyright: ignore[reportUnknownVariableType]
             if value_type in _SCALARS:
                 return value
             if value_type is dict and (
@@ -312,10 +312,10 @@ class TaggedJSONSerializer:
             return value
         if isinstance(value, dict):
             scan = self._untag_scan
-            return self.untag({k: scan(v) for k, v in value.items()})
+            return self.untag({k: scan(v) for k, v in value.items()})  # pyright: ignore[reportUnknownVariableType]
         if isinstance(value, list):
             scan = self._untag_scan
-            return [scan(item) for item in value]
+            return [scan(item) for item in value]  # pyright: ignore[reportUnknownVariableType]
         return value
 
     def dumps(self, value: t.Any) -> str:

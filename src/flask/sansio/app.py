@@ -77,18 +77,18 @@ class App(Scaffold):
     """Application registration state shared by WSGI and other front ends."""
 
     #: Class used for ``app.aborter`` (what :func:`~flask.abort` raises with).
-    aborter_class = Aborter
+    aborter_class: type[Aborter] = Aborter
     #: Class used for :data:`~flask.g`.
-    app_ctx_globals_class = _AppCtxGlobals
+    app_ctx_globals_class: type[_AppCtxGlobals] = _AppCtxGlobals
     #: Class used for ``app.config``.
-    config_class = Config
+    config_class: type[Config] = Config
     #: Class used for ``app.json``.
     json_provider_class: type[JSONProvider] = DefaultJSONProvider
     #: Options passed to the Jinja environment.
     jinja_options: dict[str, t.Any] = {}
     #: Rule and Map classes used for routing.
-    url_rule_class = Rule
-    url_map_class = Map
+    url_rule_class: type[Rule] = Rule
+    url_map_class: type[Map] = Map
     #: Classes returned by :meth:`test_client` and :meth:`test_cli_runner`.
     test_client_class: type[FlaskClient] | None = None
     test_cli_runner_class: type[FlaskCliRunner] | None = None
@@ -96,8 +96,11 @@ class App(Scaffold):
     default_config: dict[str, t.Any]
     response_class: type[Response]
 
+    #: The ``TESTING`` config value: exceptions propagate to the test client.
     testing: ConfigAttribute[bool] = ConfigAttribute("TESTING")
+    #: The ``SECRET_KEY`` config value, used to sign the session cookie.
     secret_key: ConfigAttribute[str | bytes | None] = ConfigAttribute("SECRET_KEY")
+    #: The ``PERMANENT_SESSION_LIFETIME`` config value, as a timedelta.
     permanent_session_lifetime: ConfigAttribute[timedelta] = ConfigAttribute(
         "PERMANENT_SESSION_LIFETIME",
         get_converter=_make_timedelta,  # type: ignore[arg-type]
@@ -132,8 +135,10 @@ class App(Scaffold):
             )
         #: Folder for files that are not under version control (config, db).
         self.instance_path = instance_path
-        self.config = self.make_config(instance_relative_config)
-        self.aborter = self.make_aborter()
+        #: The app's :class:`~flask.Config`, a dict of settings.
+        self.config: Config = self.make_config(instance_relative_config)
+        #: The :class:`~werkzeug.exceptions.Aborter` that :func:`flask.abort` calls.
+        self.aborter: Aborter = self.make_aborter()
         #: The JSON provider: ``app.json.dumps``, ``app.json.response`` ...
         self.json: JSONProvider = self.json_provider_class(self)
         #: Handlers called by ``url_for`` when building a URL fails.
@@ -146,7 +151,8 @@ class App(Scaffold):
         self.blueprints: dict[str, Blueprint] = {}
         #: A place for extensions to keep per-app state.
         self.extensions: dict[str, t.Any] = {}
-        self.url_map = self.url_map_class(host_matching=host_matching)
+        #: The :class:`~werkzeug.routing.Map` of all URL rules.
+        self.url_map: Map = self.url_map_class(host_matching=host_matching)
         # <int:> and <float:> match ASCII digits only (see flask._converters).
         from .._converters import use_ascii_number_converters
 
@@ -162,7 +168,7 @@ class App(Scaffold):
     # -- identity and config ----------------------------------------------
 
     @cached_property
-    def name(self) -> str:
+    def name(self) -> str:  # pyright: ignore[reportIncompatibleVariableOverride]
         """The app's name: the import name, or the script's name for
         ``__main__``."""
         if self.import_name == "__main__":
@@ -269,8 +275,10 @@ class App(Scaffold):
             provide_automatic_options = (
                 "OPTIONS" not in methods and self.config["PROVIDE_AUTOMATIC_OPTIONS"]
             )
-            if provide_automatic_options:
-                required_methods.add("OPTIONS")
+        if provide_automatic_options:
+            # Also when asked for explicitly (argument or view attribute),
+            # whatever PROVIDE_AUTOMATIC_OPTIONS says.
+            required_methods.add("OPTIONS")
 
         rule_obj = self.url_rule_class(
             rule, methods=methods | required_methods, **options
@@ -448,7 +456,10 @@ class App(Scaffold):
         return False
 
     def should_ignore_error(self, error: BaseException | None) -> bool:
-        """Return ``True`` to hide ``error`` from teardown functions."""
+        """Return ``True`` to hide ``error`` from teardown functions.
+
+        Deprecated since 3.2: overriding it warns; an override is still used.
+        """
         return False
 
     # -- URLs --------------------------------------------------------------------
@@ -471,7 +482,7 @@ class App(Scaffold):
             except BuildError as e:
                 error = e  # the handler raised a more precise error
                 continue
-            if rv is not None:
+            if rv is not None:  # pyright: ignore[reportUnnecessaryComparison]
                 return rv
         if error is sys.exc_info()[1]:
             raise

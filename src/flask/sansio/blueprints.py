@@ -140,7 +140,7 @@ class Blueprint(Scaffold):
         self.url_prefix = url_prefix
         self.subdomain = subdomain
         self.deferred_functions: list[DeferredSetupFunction] = []
-        self.url_values_defaults = url_defaults or {}
+        self.url_values_defaults: dict[str, t.Any] = url_defaults or {}
         self.cli_group = cli_group
         self._blueprints: list[tuple[Blueprint, dict[str, t.Any]]] = []
 
@@ -317,6 +317,12 @@ class Blueprint(Scaffold):
 
         self.record_once(register)
 
+    @t.overload
+    def app_template_filter(self, name: T_template_filter) -> T_template_filter: ...
+    @t.overload
+    def app_template_filter(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_filter], T_template_filter]: ...
     @setupmethod
     def app_template_filter(self, name: t.Any = None) -> t.Any:
         """Register a Jinja filter for the whole app."""
@@ -329,6 +335,12 @@ class Blueprint(Scaffold):
         """Non-decorator form of :meth:`app_template_filter`."""
         self._add_app_jinja("filters", f, name)
 
+    @t.overload
+    def app_template_test(self, name: T_template_test) -> T_template_test: ...
+    @t.overload
+    def app_template_test(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_test], T_template_test]: ...
     @setupmethod
     def app_template_test(self, name: t.Any = None) -> t.Any:
         """Register a Jinja test for the whole app."""
@@ -341,6 +353,12 @@ class Blueprint(Scaffold):
         """Non-decorator form of :meth:`app_template_test`."""
         self._add_app_jinja("tests", f, name)
 
+    @t.overload
+    def app_template_global(self, name: T_template_global) -> T_template_global: ...
+    @t.overload
+    def app_template_global(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_global], T_template_global]: ...
     @setupmethod
     def app_template_global(self, name: t.Any = None) -> t.Any:
         """Register a Jinja global for the whole app."""
@@ -359,7 +377,7 @@ class Blueprint(Scaffold):
         def register(state: BlueprintSetupState) -> None:
             target = getattr(state.app, attr)
             if isinstance(target, list):
-                target.append(f)
+                target.append(f)  # pyright: ignore[reportUnknownMemberType]
             else:
                 target.setdefault(key, []).append(f)
 

@@ -60,7 +60,7 @@ def setupmethod(f: F) -> F:
     return update_wrapper(wrapper_func, f)  # type: ignore[return-value]
 
 
-def _endpoint_from_view_func(view_func: ft.RouteCallable | None) -> str:
+def _endpoint_from_view_func(view_func: ft.RouteCallable | None) -> str:  # pyright: ignore[reportUnusedFunction]
     """The default endpoint of a view: its function name."""
     if view_func is None:
         raise AssertionError("expected view func if endpoint is not provided.")
@@ -341,7 +341,7 @@ class Scaffold:
                 f"{exc_class!r} is an instance, not a class. Handlers can only"
                 " be registered for Exception classes or HTTP error codes."
             )
-        if not isinstance(exc_class, type) or not issubclass(exc_class, Exception):
+        if not isinstance(exc_class, type) or not issubclass(exc_class, Exception):  # pyright: ignore[reportUnnecessaryIsInstance]
             name = getattr(exc_class, "__name__", repr(exc_class))
             raise ValueError(
                 f"'{name}' is not a subclass of Exception. Handlers can only be"

@@ -1,0 +1,195 @@
+"""An ASGI HTTP scope as the WSGI environ a PEP 3333 server would build.
+
+The request body is a :class:`RequestBody`: read from ``receive`` as the app
+reads it, kept in memory while small and spilled to a temporary file when
+large.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sys
+import tempfile
+import typing as t
+from urllib.parse import unquote_to_bytes
+
+if t.TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
+Scope = t.MutableMapping[str, t.Any]
+Message = t.MutableMapping[str, t.Any]
+Receive = t.Callable[[], t.Awaitable[Message]]
+Send = t.Callable[[Message], t.Awaitable[None]]
+
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def _header_key(name: bytes) -> str | None:
+    """``content-type`` -> ``CONTENT_TYPE``, ``x-a`` -> ``HTTP_X_A``; ``None``
+    for names with ``_``, which servers drop so that ``X_A`` cannot pose as
+    ``X-A``."""
+    if b"_" in name:
+        return None
+    key = name.decode("latin-1").upper().replace("-", "_")
+    if key == "CONTENT_TYPE" or key == "CONTENT_LENGTH":
+        return key
+    return "HTTP_" + key
+
+
+def environ_from_scope(scope: Scope, body: t.Any) -> dict[str, t.Any]:
+    """Build the WSGI environ for an ASGI ``http`` scope, with ``body`` as
+    ``wsgi.input`` and the scope itself as ``asgi.scope``."""
+    scheme = scope.get("scheme") or "http"
+    if scheme == "ws":
+        scheme = "http"
+    elif scheme == "wss":
+        scheme = "https"
+    root_path: str = scope.get("root_path", "")
+    raw_path: bytes | None = scope.get("raw_path")
+    if raw_path is None:
+        raw_path = scope["path"].encode("utf-8")
+        path_bytes = raw_path
+    else:
+        path_bytes = unquote_to_bytes(raw_path)
+    root_bytes = root_path.encode("utf-8")
+    if root_bytes and (
+        path_bytes == root_bytes or path_bytes.startswith(root_bytes + b"/")
+    ):
+        # Servers put the root path in front of ``path`` (ASGI spec).
+        path_bytes = path_bytes[len(root_bytes) :]
+    query: bytes = scope.get("query_string", b"")
+    query_str = query.decode("latin-1")
+    request_uri = raw_path.decode("latin-1")
+    if query:
+        request_uri += "?" + query_str
+    environ: dict[str, t.Any] = {
+        "REQUEST_METHOD": scope["method"],
+        "SCRIPT_NAME": root_bytes.decode("latin-1"),
+        "PATH_INFO": path_bytes.decode("latin-1"),
+        "QUERY_STRING": query_str,
+        "REQUEST_URI": request_uri,
+        "RAW_URI": request_uri,
+        "SERVER_PROTOCOL": "HTTP/" + scope.get("http_version", "1.1"),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": body,
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "asgi.scope": scope,
+    }
+    for name, value in scope["headers"]:
+        key = _header_key(name)
+        if key is None:
+            continue
+        text = value.decode("latin-1")
+        old = environ.get(key)
+        if old is not None:
+            text = old + ("; " if key == "HTTP_COOKIE" else ", ") + text
+        environ[key] = text
+    server = scope.get("server")
+    if server is not None:
+        environ["SERVER_NAME"] = str(server[0])
+        environ["SERVER_PORT"] = str(server[1]) if server[1] is not None else ""
+    else:
+        # A unix socket or no server info: take it from the Host header.
+        host = environ.get("HTTP_HOST", "localhost")
+        name, port = host, ""
+        if host.startswith("["):
+            end = host.find("]")
+            if host[end + 1 : end + 2] == ":":
+                name, port = host[: end + 1], host[end + 2 :]
+        elif ":" in host:
+            name, _, port = host.partition(":")
+        environ["SERVER_NAME"] = name
+        environ["SERVER_PORT"] = port or _DEFAULT_PORTS.get(scheme, "80")
+    client = scope.get("client")
+    if client is not None:
+        environ["REMOTE_ADDR"] = str(client[0])
+        environ["REMOTE_PORT"] = str(client[1])
+    if "CONTENT_LENGTH" not in environ:
+        # No length: the body ends when the client says so (chunked).
+        environ["wsgi.input_terminated"] = True
+    return environ
+
+
+async def _call(receive: Receive) -> Message:
+    return await receive()
+
+
+class RequestBody(io.RawIOBase):
+    """``wsgi.input`` for a body that arrives in several ASGI messages.
+
+    Reads made in a worker thread wait for the next message from the loop;
+    :meth:`fill` receives ahead on the loop (before a coroutine that may read
+    the body runs there, where waiting is impossible). Data goes into a
+    spooled file: memory up to ``spill_size`` bytes, then a temporary file.
+    """
+
+    def __init__(
+        self,
+        receive: Receive,
+        loop: asyncio.AbstractEventLoop,
+        first: bytes,
+        spill_size: int,
+    ) -> None:
+        super().__init__()
+        self._receive = receive
+        self._loop = loop
+        self._file = tempfile.SpooledTemporaryFile(max_size=spill_size)
+        self._file.write(first)
+        self._read_pos = 0
+        self._write_pos = len(first)
+        self.complete = False
+        self.disconnected = False
+
+    def readable(self) -> bool:
+        return True
+
+    @property
+    def received(self) -> int:
+        """Bytes received so far."""
+        return self._write_pos
+
+    def _add(self, message: Message) -> None:
+        if message["type"] == "http.disconnect":
+            self.complete = self.disconnected = True
+            return
+        data = message.get("body", b"")
+        if data:
+            self._file.seek(self._write_pos)
+            self._file.write(data)
+            self._write_pos += len(data)
+        if not message.get("more_body", False):
+            self.complete = True
+
+    async def fill(self, limit: int | None) -> None:
+        """Receive the rest of the body, but not more than ``limit`` bytes
+        (one past it, so reading past the limit can be detected)."""
+        while not self.complete and (limit is None or self._write_pos <= limit):
+            self._add(await self._receive())
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer)
+        while self._read_pos == self._write_pos and not self.complete:
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is self._loop:
+                # On the loop: only what :meth:`fill` received is available.
+                return 0
+            future = asyncio.run_coroutine_threadsafe(_call(self._receive), self._loop)
+            self._add(future.result())
+        self._file.seek(self._read_pos)
+        data = self._file.read(min(len(view), self._write_pos - self._read_pos))
+        n = len(data)
+        view[:n] = data
+        self._read_pos += n
+        return n
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()

@@ -1,0 +1,750 @@
+"""``app.asgi_app`` driven in process: where each step runs, bodies and
+limits, streaming, disconnects, lifespan and the whole-request fallback."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+import time
+import typing as t
+
+import httpx
+import pytest
+
+import flask
+from flask import Flask
+from flask.asgi import ASGIApp
+from flask.asgi import DEFAULT_MAX_THREADS
+
+
+class Result(t.NamedTuple):
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    messages: list[dict[str, t.Any]]
+
+
+def make_scope(method: str = "GET", path: str = "/", **kw: t.Any) -> dict[str, t.Any]:
+    path, _, query = path.partition("?")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"localhost")],
+        "client": ("127.0.0.1", 1234),
+        "server": ("localhost", 80),
+    }
+    scope.update(kw)
+    return scope
+
+
+async def call(
+    asgi: t.Any,
+    method: str = "GET",
+    path: str = "/",
+    chunks: list[bytes] | None = None,
+    headers: list[tuple[bytes, bytes]] | None = None,
+    disconnect_after: int | None = None,
+) -> tuple[Result, list[dict[str, t.Any]]]:
+    """Call ``asgi``; the body arrives as ``chunks`` (one message each).
+    With ``disconnect_after``, the client goes away after that many body
+    messages were sent to it. Returns the result and the messages received
+    by the app."""
+    scope = make_scope(method, path)
+    if headers:
+        scope["headers"] = scope["headers"] + headers
+    chunks = chunks or [b""]
+    inbox = [
+        {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+        for i, c in enumerate(chunks)
+    ]
+    received: list[dict[str, t.Any]] = []
+    sent: list[dict[str, t.Any]] = []
+    gone = asyncio.Event()
+
+    async def receive() -> dict[str, t.Any]:
+        if inbox:
+            msg = inbox.pop(0)
+            received.append(msg)
+            return msg
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, t.Any]) -> None:
+        sent.append(message)
+        bodies = [m for m in sent if m["type"] == "http.response.body"]
+        if disconnect_after is not None and len(bodies) >= disconnect_after:
+            gone.set()
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            gone.set()
+
+    await asgi(scope, receive, send)
+    start = sent[0]
+    body = b"".join(m.get("body", b"") for m in sent[1:])
+    hdrs = {k.decode(): v.decode() for k, v in start["headers"]}
+    return Result(start["status"], hdrs, body, sent), received
+
+
+def run(asgi: t.Any, *args: t.Any, **kwargs: t.Any) -> Result:
+    return asyncio.run(call(asgi, *args, **kwargs))[0]
+
+
+@pytest.fixture
+def app() -> Flask:
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="k")
+    return app
+
+
+def test_asgi_app_is_shared_and_configurable(app: Flask) -> None:
+    asgi = app.asgi_app
+    assert isinstance(asgi, ASGIApp)
+    assert app.asgi_app is asgi
+    assert asgi.max_threads == DEFAULT_MAX_THREADS == 40
+    assert ASGIApp(app, max_threads=3).max_threads == 3
+    with pytest.raises(ValueError):
+        ASGIApp(app, max_threads=0)
+
+
+def test_async_view_runs_on_server_loop_sync_view_in_worker(app: Flask) -> None:
+    seen: dict[str, t.Any] = {}
+
+    @app.route("/async")
+    async def av() -> str:
+        seen["loop"] = asyncio.get_running_loop()
+        seen["athread"] = threading.current_thread()
+        flask.g.x = flask.request.args["x"]
+        flask.session["s"] = 1
+        await asyncio.sleep(0)
+        return f"{flask.g.x} {flask.current_app.name} {flask.request.path}"
+
+    @app.route("/sync")
+    def sv() -> str:
+        seen["sthread"] = threading.current_thread()
+        return "s"
+
+    async def main() -> tuple[Result, Result]:
+        seen["server_loop"] = asyncio.get_running_loop()
+        a, _ = await call(app.asgi_app, path="/async?x=7")
+        s, _ = await call(app.asgi_app, path="/sync")
+        return a, s
+
+    a, s = asyncio.run(main())
+    assert a.status == 200 and a.body == b"7 test_adapter /async"
+    assert "set-cookie" in a.headers
+    assert seen["loop"] is seen["server_loop"]
+    assert seen["athread"] is threading.main_thread()
+    assert s.body == b"s"
+    assert seen["sthread"].name.startswith("flask-asgi")
+
+
+def test_awaiting_views_hold_no_thread(app: Flask) -> None:
+    @app.route("/")
+    async def index() -> str:
+        await asyncio.sleep(0.3)
+        return "ok"
+
+    asgi = ASGIApp(app, max_threads=2)
+
+    async def main() -> list[Result]:
+        return [r for r, _ in await asyncio.gather(*(call(asgi) for _ in range(50)))]
+
+    start = time.perf_counter()
+    results = asyncio.run(main())
+    elapsed = time.perf_counter() - start
+    assert [r.body for r in results] == [b"ok"] * 50
+    # 50 views with 2 threads: if each held a thread this would take 7.5 s.
+    assert elapsed < 2
+
+
+def test_async_hooks_and_handlers_on_loop_with_context(app: Flask) -> None:
+    log: list[str] = []
+
+    @app.before_request
+    async def before() -> None:
+        await asyncio.sleep(0)
+        flask.g.user = "ann"
+        log.append("before")
+
+    @app.after_request
+    async def after(response: flask.Response) -> flask.Response:
+        response.headers["X-User"] = flask.g.user
+        return response
+
+    @app.teardown_request
+    async def teardown(exc: BaseException | None) -> None:
+        log.append(f"teardown {type(exc).__name__}")
+
+    @app.errorhandler(KeyError)
+    async def on_key(e: KeyError) -> tuple[str, int]:
+        await asyncio.sleep(0)
+        assert asyncio.get_running_loop() is not None
+        return f"{sys.exc_info()[0].__name__} {flask.request.path} {flask.g.user}", 418  # type: ignore[union-attr]
+
+    @app.route("/")
+    async def index() -> str:
+        raise KeyError("k")
+
+    r = run(app.asgi_app)
+    assert r.status == 418
+    assert r.body == b"KeyError / ann"
+    assert r.headers["x-user"] == "ann"
+    assert log == ["before", "teardown NoneType"]
+
+
+def test_unhandled_error_500_and_teardown_gets_it(app: Flask) -> None:
+    errors: list[t.Any] = []
+    app.teardown_request(errors.append)
+
+    @app.route("/")
+    async def index() -> str:
+        raise ValueError("boom")
+
+    r = run(app.asgi_app)
+    assert r.status == 500
+    assert b"Internal Server Error" in r.body
+    assert [type(e) for e in errors] == [ValueError]
+
+
+def test_exception_propagates_in_testing(app: Flask) -> None:
+    app.testing = True
+
+    @app.route("/")
+    async def index() -> str:
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        run(app.asgi_app)
+
+
+def test_http_errors_and_routing(app: Flask) -> None:
+    @app.route("/only-post", methods=["POST"])
+    async def p() -> str:
+        return "p"
+
+    assert run(app.asgi_app, path="/missing").status == 404
+    r = run(app.asgi_app, path="/only-post")
+    assert r.status == 405
+    assert "POST" in r.headers["allow"]
+    r = run(app.asgi_app, "OPTIONS", "/only-post")
+    assert r.status == 200 and "POST" in r.headers["allow"]
+
+
+def test_head_has_no_body(app: Flask) -> None:
+    @app.route("/")
+    async def index() -> str:
+        return "hello"
+
+    r = run(app.asgi_app, "HEAD")
+    assert r.status == 200
+    assert r.headers["content-length"] == "5"
+    assert r.body == b""
+
+
+# -- bodies ----------------------------------------------------------------------
+
+
+def test_body_in_many_messages_sync_and_async(app: Flask) -> None:
+    @app.post("/sync")
+    def sync_echo() -> bytes:
+        return flask.request.get_data()
+
+    @app.post("/async")
+    async def async_echo() -> bytes:
+        return flask.request.get_data()
+
+    chunks = [b"a" * 1000, b"b" * 1000, b"c"]
+    length = [(b"content-length", b"2001")]
+    assert run(app.asgi_app, "POST", "/sync", chunks, length).body == b"".join(chunks)
+    assert run(app.asgi_app, "POST", "/async", chunks, length).body == b"".join(chunks)
+    # Chunked: no Content-Length, the body ends with the last message.
+    assert run(app.asgi_app, "POST", "/sync", chunks).body == b"".join(chunks)
+    assert run(app.asgi_app, "POST", "/async", chunks).body == b"".join(chunks)
+
+
+def test_form_and_upload_across_messages(app: Flask) -> None:
+    @app.post("/")
+    def upload() -> dict[str, t.Any]:
+        f = flask.request.files["f"]
+        return {"name": f.filename, "size": len(f.read()), "a": flask.request.form["a"]}
+
+    boundary = b"XyZ"
+    body = (
+        b'--XyZ\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n'
+        b'--XyZ\r\nContent-Disposition: form-data; name="f"; filename="x.bin"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n"
+        + b"z" * 70000
+        + b"\r\n--XyZ--\r\n"
+    )
+    chunks = [body[i : i + 16384] for i in range(0, len(body), 16384)]
+    headers = [
+        (b"content-type", b"multipart/form-data; boundary=" + boundary),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    r = run(app.asgi_app, "POST", "/", chunks, headers)
+    assert r.status == 200
+    assert flask.json.loads(r.body) == {"name": "x.bin", "size": 70000, "a": "1"}
+
+
+@pytest.mark.parametrize("view", ["sync", "async"])
+def test_too_large_413_without_reading_rest(app: Flask, view: str) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 100
+
+    @app.post("/sync")
+    def s() -> bytes:
+        return flask.request.get_data()
+
+    @app.post("/async")
+    async def a() -> bytes:
+        return flask.request.get_data()
+
+    chunks = [b"x" * 50] * 100
+    r, received = asyncio.run(
+        call(app.asgi_app, "POST", f"/{view}", chunks, [(b"content-length", b"5000")])
+    )
+    assert r.status == 413
+    assert len(received) == 1  # only the first message was taken
+    # Chunked: reading stops just past the limit.
+    r, received = asyncio.run(call(app.asgi_app, "POST", f"/{view}", chunks))
+    assert r.status == 413
+    assert len(received) <= 4
+
+
+def test_unread_body_is_not_received(app: Flask) -> None:
+    @app.post("/")
+    def index() -> str:
+        return "ignored the body"
+
+    r, received = asyncio.run(call(app.asgi_app, "POST", "/", [b"x"] * 10))
+    assert r.body == b"ignored the body"
+    assert len(received) == 1
+
+
+def test_large_body_spills_to_file(app: Flask) -> None:
+    info: dict[str, t.Any] = {}
+
+    @app.post("/")
+    def index() -> str:
+        stream = flask.request.environ["wsgi.input"]
+        data = flask.request.get_data()
+        info["rolled"] = stream._file._rolled
+        return str(len(data))
+
+    asgi = ASGIApp(app, spill_size=1000)
+    r = run(asgi, "POST", "/", [b"a" * 800, b"b" * 800])
+    assert r.body == b"1600"
+    assert info["rolled"] is True
+    r = run(ASGIApp(app), "POST", "/", [b"a" * 800, b"b" * 800])
+    assert info["rolled"] is False
+
+
+# -- streaming -------------------------------------------------------------------
+
+
+def test_sync_generator_streams_chunk_by_chunk(app: Flask) -> None:
+    @app.route("/")
+    def index() -> t.Any:
+        @flask.stream_with_context
+        def gen() -> t.Iterator[str]:
+            yield "a"
+            yield flask.request.path
+            yield threading.current_thread().name
+
+        return gen()
+
+    r = run(app.asgi_app)
+    bodies = [m["body"] for m in r.messages[1:]]
+    assert bodies[:2] == [b"a", b"/"]
+    assert bodies[2].startswith(b"flask-asgi")
+    assert r.messages[-1] == {"type": "http.response.body", "body": b""}
+    assert all(m.get("more_body") for m in r.messages[1:-1])
+
+
+def test_async_generator_iterated_on_loop(app: Flask) -> None:
+    @app.route("/")
+    def index() -> flask.Response:
+        async def gen() -> t.AsyncIterator[str]:
+            yield "x"
+            await asyncio.sleep(0)
+            yield threading.current_thread().name
+
+        return flask.Response(gen(), mimetype="text/plain")
+
+    r = run(app.asgi_app)
+    assert r.body == b"x" + threading.main_thread().name.encode()
+    assert r.headers["content-type"] == "text/plain; charset=utf-8"
+    assert "content-length" not in r.headers
+    head = run(app.asgi_app, "HEAD")
+    assert head.body == b""
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_disconnect_closes_stream_and_tears_down_once(app: Flask, kind: str) -> None:
+    events: list[str] = []
+
+    @app.teardown_request
+    def td(exc: BaseException | None) -> None:
+        events.append("teardown")
+
+    @app.route("/sync")
+    def s() -> t.Any:
+        @flask.stream_with_context
+        def gen() -> t.Iterator[str]:
+            try:
+                while True:
+                    time.sleep(0.01)
+                    yield "chunk"
+            finally:
+                events.append("closed")
+
+        return gen()
+
+    @app.route("/async")
+    def a() -> flask.Response:
+        async def gen() -> t.AsyncIterator[str]:
+            try:
+                while True:
+                    await asyncio.sleep(0.01)
+                    yield "chunk"
+            finally:
+                events.append("closed")
+
+        return flask.Response(gen())
+
+    r = run(app.asgi_app, path=f"/{kind}", disconnect_after=3)
+    assert r.status == 200
+    assert events.count("closed") == 1
+    assert events.count("teardown") == 1
+
+
+def test_response_close_callbacks_run(app: Flask) -> None:
+    closed: list[bool] = []
+
+    @app.route("/")
+    def index() -> flask.Response:
+        rv = flask.Response(iter([b"a", b"b"]))
+        rv.call_on_close(lambda: closed.append(True))
+        return rv
+
+    assert run(app.asgi_app).body == b"ab"
+    assert closed == [True]
+
+
+# -- fallback and overrides ------------------------------------------------------------
+
+
+def test_middleware_on_wsgi_app_runs_whole_request_in_worker(app: Flask) -> None:
+    threads: list[str] = []
+
+    @app.route("/")
+    async def index() -> str:
+        threads.append(threading.current_thread().name)
+        return flask.request.environ["X-MW"]
+
+    inner = app.wsgi_app
+
+    def middleware(environ: dict[str, t.Any], start_response: t.Any) -> t.Any:
+        environ["X-MW"] = "yes"
+        threads.append(threading.current_thread().name)
+        return inner(environ, start_response)
+
+    app.wsgi_app = middleware  # type: ignore[method-assign]
+    r = run(app.asgi_app)
+    assert r.body == b"yes"
+    assert threads[0].startswith("flask-asgi")
+    # The async view still runs on the server's loop (its thread waits).
+    assert threads[1] == threading.main_thread().name
+
+
+def test_legacy_dispatch_override_honoured(app: Flask) -> None:
+    with pytest.warns(DeprecationWarning):
+
+        class Legacy(Flask):
+            def dispatch_request(self) -> t.Any:  # type: ignore[override]
+                rv = super().dispatch_request()
+                return f"[{rv}]"
+
+    legacy = Legacy(__name__)
+
+    @legacy.route("/")
+    async def index() -> str:
+        await asyncio.sleep(0)
+        return "v"
+
+    assert run(legacy.asgi_app).body == b"[v]"
+
+
+def test_websocket_rejected(app: Flask) -> None:
+    sent: list[dict[str, t.Any]] = []
+
+    async def receive() -> dict[str, t.Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, t.Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(app.asgi_app({"type": "websocket"}, receive, send))
+    assert sent == [{"type": "websocket.close", "code": 1000}]
+
+
+# -- lifespan ----------------------------------------------------------------------
+
+
+class Lifespan:
+    """Drives the lifespan protocol as a server does, in a task."""
+
+    def __init__(self, asgi: t.Any) -> None:
+        self.inbox: asyncio.Queue[dict[str, t.Any]] = asyncio.Queue()
+        self.sent: list[dict[str, t.Any]] = []
+        self.task = asyncio.get_running_loop().create_task(
+            asgi(
+                {"type": "lifespan", "asgi": {"version": "3.0"}},
+                self.inbox.get,
+                self.send,
+            )
+        )
+
+    async def send(self, message: dict[str, t.Any]) -> None:
+        self.sent.append(message)
+
+    async def event(self, phase: str) -> dict[str, t.Any]:
+        n = len(self.sent)
+        await self.inbox.put({"type": f"lifespan.{phase}"})
+        while len(self.sent) == n:
+            await asyncio.sleep(0.001)
+        return self.sent[-1]
+
+
+async def lifespan(asgi: t.Any, phase: str) -> dict[str, t.Any]:
+    return await Lifespan(asgi).event(phase)
+
+
+def test_lifespan_hooks_run_on_server_loop(app: Flask) -> None:
+    log: list[t.Any] = []
+
+    @app.before_serving
+    async def open_pool() -> None:
+        app.extensions["pool"] = asyncio.get_running_loop()
+        log.append(("start", flask.current_app.name))
+
+    @app.before_serving
+    def sync_start() -> None:
+        log.append(("sync start", threading.current_thread().name[:10]))
+
+    @app.after_serving
+    async def first_registered() -> None:
+        log.append("stop 1")
+
+    @app.after_serving
+    def second_registered() -> None:
+        log.append("stop 2")
+
+    @app.route("/")
+    async def index() -> str:
+        return str(app.extensions["pool"] is asyncio.get_running_loop())
+
+    async def main() -> tuple[list[dict[str, t.Any]], Result]:
+        asgi = app.asgi_app
+        server = Lifespan(asgi)
+        await server.event("startup")
+        r, _ = await call(asgi)
+        await server.event("shutdown")
+        await server.task
+        return server.sent, r
+
+    sent, r = asyncio.run(main())
+    assert sent == [
+        {"type": "lifespan.startup.complete"},
+        {"type": "lifespan.shutdown.complete"},
+    ]
+    assert r.body == b"True"
+    assert log == [
+        ("start", "test_adapter"),
+        ("sync start", "flask-asgi"),
+        "stop 2",
+        "stop 1",
+    ]
+
+
+def test_lifespan_startup_failure_reported(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.before_serving
+    async def broken() -> None:
+        raise ConnectionError("database unreachable")
+
+    sent = asyncio.run(lifespan(app.asgi_app, "startup"))
+    assert sent == {
+        "type": "lifespan.startup.failed",
+        "message": "ConnectionError: database unreachable",
+    }
+    assert "lifespan startup failed" in caplog.text
+
+
+def test_serving_decorators_are_setup_methods(app: Flask) -> None:
+    @app.route("/")
+    def index() -> str:
+        return ""
+
+    app.test_client().get("/")
+    with pytest.raises(AssertionError):
+        app.before_serving(lambda: None)
+
+
+def test_httpx_asgi_transport(app: Flask) -> None:
+    @app.route("/set")
+    async def set_() -> str:
+        flask.session["n"] = 41
+        return "set"
+
+    @app.route("/get")
+    def get() -> str:
+        return str(flask.session["n"] + 1)
+
+    async def main() -> str:
+        transport = httpx.ASGITransport(app=app.asgi_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            await c.get("/set")
+            return (await c.get("/get")).text
+
+    assert asyncio.run(main()) == "42"
+
+
+def test_plain_async_requests_need_no_worker_thread(app: Flask) -> None:
+    """Without hooks, overrides or signal receivers around an async view,
+    the whole request runs on the loop: a busy pool does not delay it."""
+
+    @app.route("/busy")
+    def busy() -> str:
+        time.sleep(1)
+        return "busy"
+
+    @app.route("/")
+    async def index() -> str:
+        return "free"
+
+    asgi = ASGIApp(app, max_threads=1)
+
+    async def main() -> tuple[float, list[Result], Result]:
+        await call(asgi)  # the first request does first-request setup
+        blocker = asyncio.ensure_future(call(asgi, path="/busy"))
+        await asyncio.sleep(0.1)
+        start = time.perf_counter()
+        results = [r for r, _ in await asyncio.gather(*(call(asgi) for _ in range(20)))]
+        elapsed = time.perf_counter() - start
+        return elapsed, results, (await blocker)[0]
+
+    elapsed, results, blocked = asyncio.run(main())
+    assert [r.body for r in results] == [b"free"] * 20
+    assert blocked.body == b"busy"
+    assert elapsed < 0.5
+
+
+def test_hooks_around_async_view_run_in_worker(app: Flask) -> None:
+    threads: list[str] = []
+
+    @app.before_request
+    def before() -> None:
+        threads.append(threading.current_thread().name)
+
+    @app.after_request
+    def after(response: flask.Response) -> flask.Response:
+        threads.append(threading.current_thread().name)
+        return response
+
+    @app.route("/")
+    async def index() -> str:
+        threads.append(threading.current_thread().name)
+        return "ok"
+
+    run(app.asgi_app)
+    run(app.asgi_app)
+    main = threading.main_thread().name
+    assert [n == main for n in threads] == [False, True, False] * 2
+    assert threads[0].startswith("flask-asgi")
+
+
+def test_error_after_async_view_handled_in_worker(app: Flask) -> None:
+    got: list[str] = []
+
+    @app.route("/")
+    async def index() -> None:
+        return None
+
+    @app.errorhandler(500)
+    def on_500(e: Exception) -> tuple[str, int]:
+        got.append(threading.current_thread().name)
+        return "handled", 500
+
+    run(app.asgi_app)
+    r = run(app.asgi_app)
+    assert (r.status, r.body) == (500, b"handled")
+    assert all(name.startswith("flask-asgi") for name in got)
+
+
+def test_custom_session_interface_opened_in_worker(app: Flask) -> None:
+    opened: list[str] = []
+
+    class Interface(flask.sessions.SecureCookieSessionInterface):
+        def open_session(self, app: Flask, request: t.Any) -> t.Any:
+            opened.append(threading.current_thread().name)
+            return super().open_session(app, request)
+
+    app.session_interface = Interface()
+
+    @app.route("/")
+    async def index() -> str:
+        return str(flask.session.get("x"))
+
+    for _ in range(2):
+        assert run(app.asgi_app).body == b"None"
+    assert opened and all(name.startswith("flask-asgi") for name in opened)
+
+
+def test_context_variables_do_not_leak_between_requests(app: Flask) -> None:
+    import contextvars
+
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+
+    @app.before_request
+    async def hook() -> None:
+        # Set in an async hook (on the loop), seen by the sync view.
+        if flask.request.args.get("set"):
+            var.set("hook " + flask.request.args["set"])
+
+    @app.route("/async")
+    async def a() -> str:
+        old = var.get()
+        var.set("async view")
+        return old
+
+    @app.route("/sync")
+    def s() -> str:
+        old = var.get()
+        var.set("sync view")
+        return old
+
+    asgi = ASGIApp(app, max_threads=1)  # one worker thread: reused every time
+
+    async def main() -> list[bytes]:
+        out = []
+        for path in ["/async", "/sync", "/async", "/sync?set=1", "/sync", "/async"]:
+            out.append((await call(asgi, path=path))[0].body)
+        return out
+
+    assert asyncio.run(main()) == [
+        b"unset",
+        b"unset",
+        b"unset",
+        b"hook 1",
+        b"unset",
+        b"unset",
+    ]
+    assert var.get() == "unset"
