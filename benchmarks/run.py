@@ -37,7 +37,10 @@ IMPLS: dict[str, list[str]] = {
     "real": ["flask==3.1.3", "asgiref", "gunicorn"],
     "ours": ["-e", f"{ROOT}[async]", "gunicorn"],
 }
-ENV_DIRS = {"real": "flask-real", "ours": "flask-ours"}
+ENV_DIRS = {"real": "flask-real", "ours": "flask-ours", "plot": "plot"}
+# Only for --plot: matplotlib stays out of the two measured environments.
+PLOT_REQUIREMENTS = ["matplotlib"]
+PLOT = os.path.join(BENCH, "plot.py")
 
 # Must match scenarios.py (not imported here: this script runs outside the venvs).
 CORE = [
@@ -56,20 +59,32 @@ CORE = [
 ]
 PAYLOAD = ["json_post", "json_post_20k", "json_post_200k"]
 SCALING = ["routes_10", "routes_1000", "routes_10000"]
-EXTRAS = ["cold_start", "memory", "wrk"]
+EXTRAS = ["cold_start", "cold_start_template", "memory", "e2e"]
+TFB = [
+    "tfb_plaintext",
+    "tfb_json",
+    "tfb_db",
+    "tfb_queries",
+    "tfb_fortunes",
+    "tfb_updates",
+]
 PAYLOAD_KB = {"json_post": 2, "json_post_20k": 20, "json_post_200k": 200}
-GROUPS = {"core": CORE, "payload": PAYLOAD, "scaling": SCALING}
+# Plain Jinja rendering of the template scenario's page: the floor of
+# "template", reported as the ratio of the two (run with "template").
+FLOOR = ["jinja_plain"]
+GROUPS = {"core": CORE, "payload": PAYLOAD, "scaling": SCALING, "tfb": TFB}
 
 TARGETS: list[tuple[str, str, float]] = [
-    ("geomean", "geomean of in-process scenarios", 0.6),
-    ("hello", "hello", 0.6),
-    ("session", "session", 0.5),
-    ("async", "async", 0.2),
-    ("max", "worst in-process scenario", 1.0),
-    ("cold_start", "cold start", 0.8),
-    ("memory", "peak memory", 1.0),
+    ("geomean", "geomean of in-process scenarios", 0.4),
+    ("hello", "hello", 0.3),
+    ("max", "worst in-process scenario but template", 0.6),
+    ("template", "template", 0.75),
+    ("cold_start", "cold start, JSON-only app", 0.8),
+    ("cold_start_template", "cold start, template app", 0.95),
+    ("memory", "peak memory", 0.9),
 ]
 
+# A JSON-only app: imported, built, one request served through the test client.
 COLD_START_SCRIPT = """\
 import flask
 app = flask.Flask("coldstart")
@@ -92,6 +107,28 @@ def status():
     return {"status": "up"}
 
 app.register_blueprint(bp)
+
+response = app.test_client().get("/api/status")
+assert response.status_code == 200 and response.json == {"status": "up"}
+"""
+
+# The same, rendering a template file from the app's templates folder.
+COLD_START_TEMPLATE_SCRIPT = """\
+import flask
+app = flask.Flask("coldstart_template")
+
+@app.route("/")
+def index():
+    items = [{"id": i, "name": f"item <{i}>"} for i in range(10)]
+    return flask.render_template("page.html", title="Items", items=items)
+
+response = app.test_client().get("/")
+assert response.status_code == 200 and b"item &lt;9&gt;" in response.data
+"""
+
+COLD_START_TEMPLATE = """\
+<!doctype html><title>{{ title }}</title>
+<ul>{% for item in items %}<li id="{{ item.id }}">{{ item.name }}</li>{% endfor %}</ul>
 """
 
 
@@ -141,12 +178,13 @@ def ensure_env(impl: str, reinstall: bool) -> None:
     """Create the venv for ``impl`` unless one with the same requirements exists."""
     path = os.path.join(ENVS, ENV_DIRS[impl])
     marker = os.path.join(path, ".bench-requirements.json")
-    spec = json.dumps(IMPLS[impl])
+    requirements = PLOT_REQUIREMENTS if impl == "plot" else IMPLS[impl]
+    spec = json.dumps(requirements)
     if not reinstall and os.path.exists(env_python(impl)) and os.path.exists(marker):
         with open(marker) as f:
             if f.read() == spec:
                 return
-    log(f"creating {path} ({' '.join(IMPLS[impl])}) ...")
+    log(f"creating {path} ({' '.join(requirements)}) ...")
     os.makedirs(ENVS, exist_ok=True)
     run_checked([sys.executable, "-m", "venv", "--clear", path], timeout=300)
     pip = [
@@ -157,7 +195,7 @@ def ensure_env(impl: str, reinstall: bool) -> None:
         "-q",
         "--disable-pip-version-check",
     ]
-    run_checked(pip + IMPLS[impl], timeout=900)
+    run_checked(pip + requirements, timeout=900)
     with open(marker, "w") as f:
         f.write(spec)
 
@@ -378,36 +416,63 @@ def summarize(
 # -- cold start, memory, end to end -------------------------------------------
 
 
-def cold_start(s: Settings) -> dict[str, t.Any]:
-    """Wall time of a fresh interpreter importing flask and building an app."""
+def cold_start(s: Settings, template: bool = False) -> dict[str, t.Any]:
+    """CPU time (user + system) of a fresh interpreter importing flask,
+    building an app and serving one request with the test client
+    (``template``: one rendering a template file, else a JSON-only app).
+
+    CPU time rather than wall time: on a busy machine the wall time mostly
+    measures waiting for a core. The wall times are kept in the results.
+    """
     samples: dict[str, list[float]] = {"real": [], "ours": [], "bare": []}
     with tempfile.TemporaryDirectory() as tmp:
-        script = os.path.join(tmp, "coldstart_app.py")
+        name = "coldstart_template" if template else "coldstart_app"
+        script = os.path.join(tmp, f"{name}.py")
         with open(script, "w") as f:
-            f.write(COLD_START_SCRIPT)
+            f.write(COLD_START_TEMPLATE_SCRIPT if template else COLD_START_SCRIPT)
+        os.mkdir(os.path.join(tmp, "templates"))
+        with open(os.path.join(tmp, "templates", "page.html"), "w") as f:
+            f.write(COLD_START_TEMPLATE)
         commands = {
             "real": [env_python("real"), script],
             "ours": [env_python("ours"), script],
             "bare": [env_python("real"), "-c", "pass"],
         }
         env = child_env()
+        wall: dict[str, list[float]] = {key: [] for key in commands}
         for i in range(s.cold_runs + 1):
             for key, cmd in commands.items():
                 started = time.perf_counter()
-                proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True)
+                proc = subprocess.Popen(
+                    cmd,
+                    cwd=tmp,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                )
+                assert proc.stderr is not None
+                errors = proc.stderr.read()
+                _, status, usage = os.wait4(proc.pid, 0)
+                proc.returncode = os.waitstatus_to_exitcode(status)
+                proc.stderr.close()
                 elapsed = (time.perf_counter() - started) * 1000
                 if proc.returncode != 0:
-                    return {"error": f"{key}: {proc.stderr.decode()[-1000:]}"}
+                    return {"error": f"{key}: {errors.decode()[-1000:]}"}
                 if i > 0:  # the first run writes bytecode caches
-                    samples[key].append(elapsed)
+                    samples[key].append((usage.ru_utime + usage.ru_stime) * 1000)
+                    wall[key].append(elapsed)
     med = {key: statistics.median(v) for key, v in samples.items()}
+    # Paired per run (real and ours ran back to back), like the other ratios.
+    paired = [o / r for r, o in zip(samples["real"], samples["ours"], strict=True)]
     return {
         "real_ms": med["real"],
         "ours_ms": med["ours"],
         "bare_ms": med["bare"],
-        "ratio": med["ours"] / med["real"],
+        "ratio": statistics.median(paired),
         "net_ratio": (med["ours"] - med["bare"]) / max(med["real"] - med["bare"], 1e-9),
+        "wall_ms": {key: statistics.median(v) for key, v in wall.items()},
         "samples": samples,
+        "wall_samples": wall,
     }
 
 
@@ -459,46 +524,51 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=5)
 
 
-def _wrk_once(impl: str, s: Settings) -> float:
-    """Requests per second of gunicorn (1 sync worker) serving the hello app."""
+E2E_ENDPOINTS = {
+    "plaintext": "/plaintext",
+    "json": "/json",
+    "db": "/db",
+    "queries": "/queries?queries=20",
+    "fortunes": "/fortunes",
+    "updates": "/updates?queries=20",
+}
+E2E_IMPLS = ("bare", "real", "ours")
+E2E_WORKERS = {
+    "sync": ["--worker-class=sync"],
+    "gthread": ["--worker-class=gthread", "--threads=4"],
+}
+E2E_CONNECTIONS = 8
+
+
+def _start_gunicorn(impl: str, worker: str) -> tuple[subprocess.Popen[bytes], int]:
+    """gunicorn with one worker of class ``worker`` serving the TechEmpower app
+    of ``impl`` (``bare``: the framework-free app, run in the real venv)."""
     port = _free_port()
+    venv = "real" if impl == "bare" else impl
     cmd = [
-        env_bin(impl, "gunicorn"),
+        env_bin(venv, "gunicorn"),
         "--workers=1",
-        "--worker-class=sync",
+        *E2E_WORKERS[worker],
         f"--bind=127.0.0.1:{port}",
         "--log-level=warning",
+        "--backlog=2048",
         f"--chdir={BENCH}",
         "wsgi_app:app",
     ]
+    env = child_env() | {"BENCH_APP": "bare" if impl == "bare" else "tfb"}
     proc = subprocess.Popen(
         cmd,
         cwd=BENCH,
-        env=child_env(),
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
-    try:
-        if not _wait_for_port(port, proc, 20):
-            raise RuntimeError(f"gunicorn did not start: {_stderr_of(proc)}")
-        url = f"http://127.0.0.1:{port}/"
-        wrk = ["wrk", "-t1", "-c8"]
-        subprocess.run(wrk + ["-d1s", url], capture_output=True, timeout=30)
-        out = subprocess.run(
-            wrk + [f"-d{s.wrk_seconds}s", url],
-            capture_output=True,
-            text=True,
-            timeout=s.wrk_seconds + 30,
-        ).stdout
-        if "Non-2xx" in out:
-            raise RuntimeError(f"non-2xx responses from {impl}:\n{out}")
-        match = re.search(r"Requests/sec:\s+([\d.]+)", out)
-        if not match:
-            raise RuntimeError(f"unexpected wrk output:\n{out}")
-        return float(match.group(1))
-    finally:
-        _stop(proc)
+    if not _wait_for_port(port, proc, 30):
+        raise RuntimeError(
+            f"gunicorn ({impl}, {worker}) did not start: {_stderr_of(proc)}"
+        )
+    return proc, port
 
 
 def _stderr_of(proc: subprocess.Popen[bytes]) -> str:
@@ -506,26 +576,122 @@ def _stderr_of(proc: subprocess.Popen[bytes]) -> str:
     return proc.stderr.read().decode()[-1000:] if proc.stderr else ""
 
 
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+def _wrk(url: str, seconds: float) -> dict[str, float]:
+    """requests/s, p50 and p99 latency (ms) from ``wrk --latency``."""
+    duration = f"-d{max(1, round(seconds))}s"  # wrk takes whole seconds
+    cmd = ["wrk", "-t1", f"-c{E2E_CONNECTIONS}", duration, "--latency", url]
+    out = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=seconds + 30
+    ).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"non-2xx responses from {url}:\n{out}")
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
+    if not rps or set(lat) != {"50", "99"}:
+        raise RuntimeError(f"unexpected wrk output:\n{out}")
+
+    def ms(value: str) -> float:
+        number, unit = re.fullmatch(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
+        return float(number) * _UNITS[unit]
+
+    return {"rps": float(rps.group(1)), "p50": ms(lat["50"]), "p99": ms(lat["99"])}
+
+
+def _pyload(url: str, seconds: float) -> dict[str, float]:
+    """A load generator for machines without wrk: ``E2E_CONNECTIONS`` threads,
+    each with its own HTTP/1.1 connection (reopened when the server closes
+    it), sending requests back to back. Slower than wrk (the client shares the
+    GIL), so its numbers are lower bounds of the server's throughput."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    latencies: list[float] = []
+    errors: list[str] = []
+    deadline = time.perf_counter() + seconds
+
+    def client() -> None:
+        con = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        mine: list[float] = []
+        try:
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                con.request("GET", target)
+                response = con.getresponse()
+                response.read()
+                if response.status != 200:
+                    errors.append(f"status {response.status}")
+                    return
+                mine.append(time.perf_counter() - started)
+                if response.will_close:
+                    con.close()
+        except OSError as e:
+            errors.append(repr(e))
+        finally:
+            con.close()
+            latencies.extend(mine)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(E2E_CONNECTIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors or not latencies:
+        raise RuntimeError(f"load generator errors on {url}: {errors[:3]}")
+    latencies.sort()
+    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]  # noqa: E731
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": pick(0.50) * 1000,
+        "p99": pick(0.99) * 1000,
+    }
+
+
 def end_to_end(s: Settings) -> dict[str, t.Any]:
-    if shutil.which("wrk") is None:
-        return {"skipped": "wrk not on PATH (Debian package: wrk)"}
-    samples: dict[str, list[float]] = {"real": [], "ours": []}
+    """The TechEmpower endpoints over HTTP: gunicorn (sync and gthread, one
+    worker) serving the bare app, real Flask and ours, loaded by wrk (or the
+    Python load generator). Medians over rounds of rps, p50 and p99."""
+    load = _wrk if shutil.which("wrk") else _pyload
+    tool = "wrk" if load is _wrk else "python"
+    samples: dict[str, dict[str, dict[str, dict[str, list[float]]]]] = {}
     try:
-        for _ in range(s.wrk_rounds):
-            for impl in ("real", "ours"):
-                log(f"  wrk {impl}")
-                samples[impl].append(_wrk_once(impl, s))
+        for r in range(s.wrk_rounds):
+            for worker in E2E_WORKERS:
+                for impl in E2E_IMPLS:
+                    log(f"  round {r + 1}/{s.wrk_rounds}: gunicorn {worker} {impl}")
+                    proc, port = _start_gunicorn(impl, worker)
+                    try:
+                        for name, path in E2E_ENDPOINTS.items():
+                            url = f"http://127.0.0.1:{port}{path}"
+                            load(url, 1)  # warm up
+                            got = load(url, s.wrk_seconds)
+                            slot = samples.setdefault(worker, {}).setdefault(name, {})
+                            for key, value in got.items():
+                                slot.setdefault(f"{impl}_{key}", []).append(value)
+                    finally:
+                        _stop(proc)
     except (RuntimeError, subprocess.TimeoutExpired) as e:
         return {"error": str(e)}
-    real = statistics.median(samples["real"])
-    ours = statistics.median(samples["ours"])
-    # Ratio of cost per request, like every other row: real req/s over ours.
-    return {
-        "real_rps": real,
-        "ours_rps": ours,
-        "ratio": real / ours,
-        "samples": samples,
-    }
+    out: dict[str, t.Any] = {"tool": tool, "connections": E2E_CONNECTIONS, "rows": {}}
+    for worker, per_endpoint in samples.items():
+        for name, slot in per_endpoint.items():
+            row = {key: statistics.median(v) for key, v in slot.items()}
+            # Per-request time is 1 / throughput; the bare app's is the server
+            # plus the same database and template work without the framework.
+            for impl in ("real", "ours"):
+                per_req = 1 / row[f"{impl}_rps"]
+                bare = 1 / row["bare_rps"]
+                row[f"{impl}_framework_share"] = max(0.0, (per_req - bare) / per_req)
+            row["ratio"] = row["real_rps"] / row["ours_rps"]
+            row["samples"] = slot
+            out["rows"][f"{worker}/{name}"] = row
+    return out
 
 
 # -- report -------------------------------------------------------------------
@@ -576,6 +742,22 @@ def report(result: dict[str, t.Any]) -> tuple[str, bool]:
             f"\ngeomean ratio over {len(result['geomean_of'])} in-process scenarios: "
             f"{fmt(result['geomean'], 3)}"
         )
+        floor = result.get("template_vs_jinja") or {}
+        for impl in ("real", "ours"):
+            if floor.get(impl):
+                out.append(
+                    f"template, {impl}: {fmt(floor[impl], 2)}x the time of plain"
+                    " Jinja rendering the same page (jinja_plain)"
+                )
+    tfb = result.get("tfb")
+    if tfb:
+        out.append("\nTechEmpower-style scenarios on SQLite, in-process")
+        rows = [header]
+        for name, r in tfb.items():
+            all_ok &= r["ok"]
+            rows.append(_row(name, r["real"], r["ours"], "us/req", r["ratio"], r["ok"]))
+        out.append(table(rows))
+        out.append(f"geomean ratio: {fmt(result['tfb_geomean'], 3)}")
     scaling = result["scaling"]
     if scaling:
         out.append("\nroute matching, last route of N (flat = same us at every N)")
@@ -610,15 +792,18 @@ def report(result: dict[str, t.Any]) -> tuple[str, bool]:
                 f"-> {verdict[info['linear']]}"
             )
     extras = []
-    cs = result.get("cold_start")
-    if cs and "error" not in cs:
+    for key, label in (("cold_start", "cold start"),
+                       ("cold_start_template", "cold start template")):  # fmt: skip
+        cs = result.get(key)
+        if not cs or "error" in cs:
+            continue
         extras.append(
-            _row("cold start", cs["real_ms"], cs["ours_ms"], "ms", cs["ratio"], True)
+            _row(label, cs["real_ms"], cs["ours_ms"], "ms cpu", cs["ratio"], True)
         )
         net_real = cs["real_ms"] - cs["bare_ms"]
         net_ours = cs["ours_ms"] - cs["bare_ms"]
         extras.append(
-            _row("cold start - bare python", net_real, net_ours, "ms",
+            _row(f"{label} - bare python", net_real, net_ours, "ms cpu",
                  cs["net_ratio"], True)
         )  # fmt: skip
     mem = result.get("memory")
@@ -627,24 +812,39 @@ def report(result: dict[str, t.Any]) -> tuple[str, bool]:
             _row("peak memory (maxrss)", mem["real_kb"], mem["ours_kb"], "KB",
                  mem["ratio"], True, digits=0)
         )  # fmt: skip
-    e2e = result.get("wrk")
-    if e2e and "real_rps" in e2e:
-        extras.append(
-            _row("gunicorn+wrk hello", e2e["real_rps"], e2e["ours_rps"], "req/s",
-                 e2e["ratio"], True, digits=0)
-        )  # fmt: skip
     if extras:
         out.append("\n" + table([header, *extras]))
-    for key in ("cold_start", "memory", "wrk"):
+    for key in ("cold_start", "cold_start_template", "memory", "e2e"):
         info = result.get(key) or {}
         for what in ("error", "skipped"):
             if what in info:
                 out.append(f"{key}: {what}: {info[what]}")
-    if e2e and "real_rps" in e2e:
-        out.append("(req/s row: ratio is real req/s / ours req/s, lower is better)")
+    e2e = result.get("e2e") or {}
+    if e2e.get("rows"):
+        out.append(
+            f"\nend to end: gunicorn, 1 worker, {e2e['tool']} with "
+            f"{e2e['connections']} connections (ratio: real req/s / ours req/s)"
+        )
+        rows = [["worker/test", "bare rps", "real rps", "ours rps", "ratio",
+                 "real p50/p99 ms", "ours p50/p99 ms",
+                 "framework real/ours"]]  # fmt: skip
+        for name, r in e2e["rows"].items():
+            rows.append(
+                [name, fmt(r["bare_rps"], 0), fmt(r["real_rps"], 0),
+                 fmt(r["ours_rps"], 0), fmt(r["ratio"], 2),
+                 f"{r['real_p50']:.2f}/{r['real_p99']:.2f}",
+                 f"{r['ours_p50']:.2f}/{r['ours_p99']:.2f}",
+                 f"{r['real_framework_share']:.0%}/{r['ours_framework_share']:.0%}"]
+            )  # fmt: skip
+        out.append(table(rows))
+        out.append(
+            "(framework = share of the time per request (1/rps) above the bare"
+            " WSGI app's, which does the same work without a framework; the rest"
+            " is the server, the database and the template)"
+        )
     problems = [
         f"  {name}: {p}"
-        for section in ("core", "scaling", "payload")
+        for section in ("core", "scaling", "payload", "tfb", "floor")
         for name, row in result[section].items()
         for p in row["problems"]
     ]
@@ -663,12 +863,16 @@ def check_targets(
 ) -> list[tuple[str, str, float, float, bool]]:
     core = result["core"]
     values: dict[str, float | None] = {"geomean": result["geomean"]}
-    for name in ("hello", "session", "async"):
+    for name in ("hello", "template"):
         values[name] = core[name]["ratio"] if name in core else None
-    ratios = [r["ratio"] for r in core.values() if r["ratio"] is not None]
+    ratios = [
+        r["ratio"]
+        for n, r in core.items()
+        if r["ratio"] is not None and n != "template"
+    ]
     values["max"] = max(ratios) if ratios else None
-    values["cold_start"] = (result.get("cold_start") or {}).get("ratio")
-    values["memory"] = (result.get("memory") or {}).get("ratio")
+    for key in ("cold_start", "cold_start_template", "memory"):
+        values[key] = (result.get(key) or {}).get("ratio")
     rows = []
     for key, label, limit in TARGETS:
         value = values.get(key)
@@ -689,9 +893,18 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Settings]:
     parser.add_argument(
         "--only",
         help="comma-separated scenarios or groups: "
-        + ", ".join([*GROUPS, *CORE, *PAYLOAD[1:], *SCALING, *EXTRAS]),
+        + ", ".join([*GROUPS, *CORE, *PAYLOAD[1:], *SCALING, *TFB, *EXTRAS])
+        + " (wrk: alias of e2e)",
     )
     parser.add_argument("--json", metavar="OUT", help="also write results as JSON")
+    parser.add_argument(
+        "--plot", metavar="DIR", help="also write PNG charts into DIR (matplotlib)"
+    )
+    parser.add_argument(
+        "--plot-from",
+        metavar="JSON",
+        help="with --plot: chart a file saved by --json instead of running",
+    )
     parser.add_argument("--reinstall", action="store_true", help="recreate the venvs")
     parser.add_argument(
         "--profile",
@@ -706,12 +919,14 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Settings]:
             item = item.strip()
             if item in GROUPS:
                 selected.update(GROUPS[item])
-            elif item in {*CORE, *PAYLOAD, *SCALING, *EXTRAS}:
+            elif item == "wrk":
+                selected.add("e2e")
+            elif item in {*CORE, *PAYLOAD, *SCALING, *TFB, *EXTRAS}:
                 selected.add(item)
             else:
                 parser.error(f"unknown scenario or group {item!r}")
     else:
-        selected = {*CORE, *PAYLOAD, *SCALING, *EXTRAS}
+        selected = {*CORE, *PAYLOAD, *SCALING, *TFB, *EXTRAS}
     if args.quick:
         settings = Settings(args.rounds or 3, 0.06, 3, 4, 1, 1, 1, selected)
     else:
@@ -744,6 +959,11 @@ def profile(names: str, out_file: str | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     args, s = parse_args(argv)
     started = time.monotonic()
+    if args.plot_from:
+        if not args.plot:
+            sys.exit("--plot-from needs --plot DIR")
+        plot(args.plot_from, args.plot, args.reinstall)
+        return 0
     for impl in ("real", "ours"):
         ensure_env(impl, args.reinstall)
     envs = {impl: check_env(impl) for impl in ("real", "ours")}
@@ -758,8 +978,11 @@ def main(argv: list[str] | None = None) -> int:
     if envs["real"]["werkzeug"] != envs["ours"]["werkzeug"]:
         log("warning: the two venvs have different Werkzeug versions")
 
-    in_process = [n for n in CORE + PAYLOAD[1:] if n in s.selected]
-    log(f"in-process scenarios: {s.rounds} rounds ...")
+    if "template" in s.selected:
+        s = s._replace(selected=s.selected | set(FLOOR))
+    in_process = [n for n in CORE + PAYLOAD[1:] + TFB + FLOOR if n in s.selected]
+    if in_process:
+        log(f"in-process scenarios: {s.rounds} rounds ...")
     raw = bench_rounds(in_process, s, timeout=300) if in_process else None
     summary = summarize(in_process, raw) if raw else {}
     scaling_names = [n for n in SCALING if n in s.selected]
@@ -776,6 +999,8 @@ def main(argv: list[str] | None = None) -> int:
         "core": {n: summary[n] for n in CORE if n in summary},
         "scaling": scaling,
         "payload": {n: summary[n] for n in PAYLOAD if n in summary},
+        "tfb": {n: summary[n] for n in TFB if n in summary},
+        "floor": {n: summary[n] for n in FLOOR if n in summary},
         "raw": {"rounds": raw, "scaling": raw_scaling},
     }
     for name, row in result["payload"].items():
@@ -785,15 +1010,22 @@ def main(argv: list[str] | None = None) -> int:
     result["geomean"] = geomean(ratios)
     result["geomean_of"] = [n for n, r in result["core"].items() if r["ratio"]]
     result["scaling_growth"] = _growth(scaling)
+    result["template_vs_jinja"] = _template_floor(result["core"], result["floor"])
+    result["tfb_geomean"] = geomean(
+        [r["ratio"] for r in result["tfb"].values() if r["ratio"] is not None]
+    )
     if "cold_start" in s.selected:
         log("cold start ...")
         result["cold_start"] = cold_start(s)
+    if "cold_start_template" in s.selected:
+        log("cold start, template app ...")
+        result["cold_start_template"] = cold_start(s, template=True)
     if "memory" in s.selected:
         log("peak memory ...")
         result["memory"] = peak_memory(s)
-    if "wrk" in s.selected:
-        log("gunicorn + wrk ...")
-        result["wrk"] = end_to_end(s)
+    if "e2e" in s.selected:
+        log("end to end (gunicorn) ...")
+        result["e2e"] = end_to_end(s)
     result["targets"] = check_targets(result)
     result["seconds"] = time.monotonic() - started
     text, all_ok = report(result)
@@ -802,7 +1034,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2, default=str)
+    if args.plot:
+        os.makedirs(args.plot, exist_ok=True)
+        saved = args.json
+        if not saved:
+            saved = os.path.join(args.plot, "results.json")
+            with open(saved, "w") as f:
+                json.dump(result, f, indent=2, default=str)
+        plot(saved, args.plot, args.reinstall)
     return 0 if all_ok else 1
+
+
+def plot(source: str, outdir: str, reinstall: bool) -> None:
+    """Draw the charts of ``source`` (a --json file) into ``outdir`` with
+    plot.py, in a venv of its own that has matplotlib."""
+    ensure_env("plot", reinstall)
+    source, outdir = os.path.abspath(source), os.path.abspath(outdir)
+    out = run_checked([env_python("plot"), PLOT, source, outdir], timeout=300)
+    for line in out.split():
+        log(f"wrote {line}")
 
 
 def _linearity(payload: dict[str, t.Any]) -> dict[str, t.Any]:
@@ -827,6 +1077,20 @@ def _linearity(payload: dict[str, t.Any]) -> dict[str, t.Any]:
             if len(marginal) >= 2
             else None,
         }
+    return out
+
+
+def _template_floor(
+    core: dict[str, t.Any], floor: dict[str, t.Any]
+) -> dict[str, float | None]:
+    """Per implementation: template us / plain Jinja us (same process)."""
+    out: dict[str, float | None] = {}
+    template, jinja = core.get("template"), floor.get("jinja_plain")
+    for impl in ("real", "ours"):
+        if template and jinja and template[impl] and jinja[impl]:
+            out[impl] = template[impl] / jinja[impl]
+        else:
+            out[impl] = None
     return out
 
 

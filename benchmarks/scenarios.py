@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from dataclasses import field
 from urllib.parse import urlencode
 
+import tfb
+
 from flask import abort
 from flask import Blueprint
 from flask import Flask
 from flask import g
+from flask import jsonify
 from flask import render_template
 from flask import request
 from flask import session
@@ -169,6 +172,28 @@ def _expected_template_body() -> bytes:
         + "\n</ul>\n<p>50 items</p>\n</body>\n</html>"
     )
     return html.encode()
+
+
+def build_jinja_plain() -> t.Callable[..., t.Any]:
+    """The template scenario's page rendered by Jinja alone, in a minimal WSGI
+    callable (no Flask): the floor the template scenario is compared with."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(os.path.join(HERE, "templates")),
+        autoescape=True,
+    )
+    template = env.get_template("loop.html")
+
+    def app(environ: dict[str, t.Any], start_response: t.Any) -> list[bytes]:
+        items = [{"id": i, "name": f"item <{i}>", "price": i * 1.5} for i in range(50)]
+        body = template.render(title="Items & more", items=items).encode()
+        start_response(
+            "200 OK", [("Content-Type", _HTML_CT), ("Content-Length", str(len(body)))]
+        )
+        return [body]
+
+    return app
 
 
 def build_session() -> Flask:
@@ -373,6 +398,71 @@ def build_route_scale(count: int) -> t.Callable[[], Flask]:
     return build
 
 
+def build_tfb() -> Flask:
+    """The TechEmpower-style endpoints on a fresh SQLite database (tfb.py)."""
+    app = _new_app("bench_tfb")
+    db = tfb.Database()
+
+    @app.route("/plaintext")
+    def plaintext() -> tuple[str, dict[str, str]]:
+        return "Hello, World!", {"Content-Type": "text/plain; charset=utf-8"}
+
+    @app.route("/json")
+    def hello_json() -> Response:
+        return jsonify(message="Hello, World!")
+
+    @app.route("/db")
+    def single_query() -> dict[str, int]:
+        return db.world(db.random_id())
+
+    @app.route("/queries")
+    def queries() -> Response:
+        count = tfb.query_count(request.args.get("queries"))
+        return jsonify(db.random_worlds(count))
+
+    @app.route("/fortunes")
+    def fortunes() -> str:
+        return render_template("fortunes.html", fortunes=db.fortunes())
+
+    @app.route("/updates")
+    def updates() -> Response:
+        count = tfb.query_count(request.args.get("queries"))
+        return jsonify(db.update_worlds(count))
+
+    return app
+
+
+TFB_PATHS = {
+    "plaintext": "/plaintext",
+    "json": "/json",
+    "db": "/db",
+    "queries": f"/queries?queries={tfb.QUERIES}",
+    "fortunes": "/fortunes",
+    "updates": f"/updates?queries={tfb.QUERIES}",
+}
+TFB_TITLES = {
+    "plaintext": "plaintext",
+    "json": "JSON serialization",
+    "db": "single query",
+    "queries": f"{tfb.QUERIES} queries",
+    "fortunes": "fortunes (template)",
+    "updates": f"{tfb.QUERIES} updates",
+}
+
+
+def _tfb(name: str) -> Scenario:
+    ctype = {"plaintext": "text/plain; charset=utf-8", "fortunes": _HTML_CT}
+    return Scenario(
+        name=f"tfb_{name}",
+        title=f"TechEmpower {TFB_TITLES[name]}",
+        build=build_tfb,
+        path=TFB_PATHS[name],
+        expect_body=tfb.expected(name),
+        expect_headers={"Content-Type": ctype.get(name, _JSON_CT)},
+        core=False,
+    )
+
+
 # -- the list ---------------------------------------------------------------
 
 _JSON_CT = "application/json"
@@ -520,9 +610,20 @@ SCENARIOS: list[Scenario] = [
     _route_scale(10000),
     _json_post("json_post_20k", 20, core=False),
     _json_post("json_post_200k", 200, core=False),
+    *(_tfb(name) for name in TFB_PATHS),
+    Scenario(
+        name="jinja_plain",
+        title="the template scenario's page, plain Jinja",
+        build=build_jinja_plain,  # type: ignore[arg-type]
+        path="/list",
+        expect_body=_expected_template_body(),
+        expect_headers={"Content-Type": _HTML_CT},
+        core=False,
+    ),
 ]
 
 BY_NAME: dict[str, Scenario] = {s.name: s for s in SCENARIOS}
 CORE: list[str] = [s.name for s in SCENARIOS if s.core]
 ROUTE_SCALING: list[str] = ["routes_10", "routes_1000", "routes_10000"]
 PAYLOAD_SERIES: list[str] = ["json_post", "json_post_20k", "json_post_200k"]
+TFB: list[str] = [f"tfb_{name}" for name in TFB_PATHS]

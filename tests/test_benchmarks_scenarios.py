@@ -31,7 +31,7 @@ def bench() -> t.Iterator[types.SimpleNamespace]:
     finally:
         sys.path.remove(BENCH)
     yield types.SimpleNamespace(scenarios=scenarios, worker=worker, run=run)
-    for name in ("run", "scenarios", "worker"):
+    for name in ("run", "scenarios", "tfb", "worker"):
         sys.modules.pop(name, None)
 
 
@@ -46,9 +46,16 @@ def _names() -> list[str]:
 
 @pytest.mark.parametrize("name", _names())
 def test_scenario_via_test_client(bench: t.Any, name: str) -> None:
+    from werkzeug.test import Client
+
     sc = bench.scenarios.BY_NAME[name]
     app = sc.build()
-    client = app.test_client(use_cookies=False)
+    # jinja_plain is a bare WSGI callable (the template floor), not an app.
+    client = (
+        app.test_client(use_cookies=False)
+        if hasattr(app, "test_client")
+        else Client(app)
+    )
     rv = client.open(
         sc.path,
         method=sc.method,
@@ -75,9 +82,17 @@ def test_scenario_via_worker_environ(bench: t.Any, name: str) -> None:
     prepared = bench.worker.Prepared(bench.scenarios.BY_NAME[name])
     summary = bench.worker._summarize(prepared)
     assert summary["problems"] == []
-    # The timed loop leaves the app usable: a second call gives the same body.
+    # The timed loop leaves the app usable: a second call gives the same body
+    # (TechEmpower scenarios: random rows, so the same status and headers).
     prepared.loop(3)
-    assert bench.worker._summarize(prepared)["body_sha256"] == summary["body_sha256"]
+    again = bench.worker._summarize(prepared)
+    if name in {"tfb_db", "tfb_queries", "tfb_updates"}:
+        assert (again["status"], again["headers"]["Content-Type"]) == (
+            summary["status"],
+            summary["headers"]["Content-Type"],
+        )
+    else:
+        assert again["body_sha256"] == summary["body_sha256"]
 
 
 def test_runner_lists_match_scenarios(bench: t.Any) -> None:
@@ -114,3 +129,101 @@ def test_linearity_and_geomean_helpers(bench: t.Any) -> None:
     assert verdict["ours"]["linear"] is False
     assert run.geomean([0.5, 2.0]) == pytest.approx(1.0)
     assert run.geomean([]) is None
+
+
+def test_runner_lists_tfb(bench: t.Any) -> None:
+    assert bench.run.TFB == bench.scenarios.TFB
+    assert set(bench.run.FLOOR) <= set(bench.scenarios.BY_NAME)
+    assert set(bench.run.E2E_ENDPOINTS) == set(bench.scenarios.TFB_PATHS)
+    for name, path in bench.run.E2E_ENDPOINTS.items():
+        assert bench.scenarios.TFB_PATHS[name] == path
+
+
+def _call(app: t.Any, path: str) -> tuple[str, dict[str, str], bytes]:
+    from werkzeug.test import EnvironBuilder
+
+    builder = EnvironBuilder(path=path)
+    environ = builder.get_environ()
+    builder.close()
+    got: list[t.Any] = []
+    body = b"".join(app(environ, lambda status, headers: got.extend([status, headers])))
+    return got[0], dict(got[1]), body
+
+
+@pytest.mark.parametrize(
+    "name", ["plaintext", "json", "db", "queries", "fortunes", "updates"]
+)
+def test_bare_app_matches_flask_app(bench: t.Any, name: str) -> None:
+    """The framework-free app gives the Flask app's body and content type, so
+    the end-to-end comparison times the same work."""
+    path = bench.scenarios.TFB_PATHS[name]
+    bare = bench.scenarios.tfb.make_bare_app()
+    status, headers, body = _call(bare, path)
+    assert status == "200 OK"
+    assert body == bench.scenarios.tfb.expected(name)
+    flask_rv = bench.scenarios.build_tfb().test_client().get(path)
+    assert flask_rv.data == body
+    assert flask_rv.headers["Content-Type"] == headers["Content-Type"]
+    assert int(headers["Content-Length"]) == len(body)
+
+
+def test_tfb_database_behaviour(bench: t.Any) -> None:
+    tfb = bench.scenarios.tfb
+    db = tfb.Database()
+    rows = db.fortunes()
+    assert len(rows) == len(tfb.FORTUNES) + 1
+    assert [m for _, m in rows] == sorted(m for _, m in rows)
+    assert (0, tfb.EXTRA_FORTUNE) in rows
+    updated = db.update_worlds(5)
+    for world in updated:  # the new numbers are stored
+        assert db.world(world["id"]) == world
+    assert [tfb.query_count(v) for v in (None, "", "x", "0", "7", "501")] == [
+        1, 1, 1, 1, 7, 500
+    ]  # fmt: skip
+    # Fortunes are escaped in the rendered page.
+    page = tfb.expected("fortunes").decode()
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "Fish &amp; chips" in page and "データベース" in page
+
+
+def test_python_load_generator(bench: t.Any) -> None:
+    """The fallback load generator drives a real server on 127.0.0.1."""
+    import threading
+    from wsgiref.simple_server import make_server
+    from wsgiref.simple_server import WSGIRequestHandler
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args: t.Any) -> None:
+            pass
+
+    server = make_server(
+        "127.0.0.1", 0, bench.scenarios.tfb.make_bare_app(), handler_class=Quiet
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        got = bench.run._pyload(f"http://127.0.0.1:{port}/json", 0.3)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert got["rps"] > 0
+    assert 0 < got["p50"] <= got["p99"]
+
+
+def test_wrk_output_parsing(bench: t.Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    sample = (
+        "Running 1s test @ http://127.0.0.1:1/json\n"
+        "  Latency Distribution\n     50%  812.00us\n     75%    1.20ms\n"
+        "     90%    2.00ms\n     99%    1.50s\n"
+        "  1000 requests in 1.00s, 1.00MB read\n"
+        "Requests/sec:   1234.56\nTransfer/sec:      1.00MB\n"
+    )
+    monkeypatch.setattr(
+        bench.run.subprocess,
+        "run",
+        lambda *a, **k: types.SimpleNamespace(stdout=sample),
+    )
+    got = bench.run._wrk("http://127.0.0.1:1/json", 1)
+    assert got == {"rps": 1234.56, "p50": pytest.approx(0.812), "p99": 1500.0}

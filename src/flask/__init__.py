@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import sys as _sys
 import typing as t
+
+if t.TYPE_CHECKING:
+    from .templating import render_template as render_template
+    from .templating import render_template_string as render_template_string
+    from .templating import stream_template as stream_template
+    from .templating import stream_template_string as stream_template_string
 
 from . import json as json
 from .app import Flask as Flask
@@ -37,10 +44,6 @@ from .signals import request_finished as request_finished
 from .signals import request_started as request_started
 from .signals import request_tearing_down as request_tearing_down
 from .signals import template_rendered as template_rendered
-from .templating import render_template as render_template
-from .templating import render_template_string as render_template_string
-from .templating import stream_template as stream_template
-from .templating import stream_template_string as stream_template_string
 from .wrappers import Request as Request
 from .wrappers import Response as Response
 
@@ -60,4 +63,69 @@ def __getattr__(name: str) -> t.Any:
             return importlib.metadata.version("flask")
         except importlib.metadata.PackageNotFoundError:
             return "3.2.0.dev0"
+    if name in _TEMPLATING:
+        from . import templating
+
+        return getattr(templating, name)
+    if name in _SUBMODULES:
+        import importlib
+
+        # Importing a submodule also sets it as an attribute of the package.
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# Imported with Jinja on first use, so an app that renders no template does not
+# load the template engine.
+_TEMPLATING = frozenset(
+    {
+        "render_template",
+        "render_template_string",
+        "stream_template",
+        "stream_template_string",
+    }
+)
+
+# Public submodules, attributes of the package as after ``import flask`` in
+# Flask; the ones this package does not need at import time load on first use.
+_SUBMODULES = frozenset(
+    {
+        "app",
+        "blueprints",
+        "cli",
+        "config",
+        "ctx",
+        "debughelpers",
+        "globals",
+        "helpers",
+        "json",
+        "logging",
+        "sansio",
+        "sessions",
+        "signals",
+        "templating",
+        "testing",
+        "typing",
+        "views",
+        "wrappers",
+    }
+)
+
+
+def __dir__() -> list[str]:
+    # (``globals`` here is the submodule, hence ``sys.modules``.)
+    return sorted({*vars(_sys.modules[__name__]), *_SUBMODULES, *_TEMPLATING})
+
+
+# ``from flask import *`` gives what it gave before the template helpers became
+# lazy: every public name, the template helpers and ``cli`` included (as in
+# Flask, where those modules are loaded by then).
+__all__ = sorted(
+    {
+        name
+        for name in vars(_sys.modules[__name__])
+        if not name.startswith("_") and name not in {"annotations", "t"}
+    }
+    | _TEMPLATING
+    | {"cli", "templating"}
+)

@@ -6,6 +6,7 @@ import typing as t
 from collections.abc import Iterator
 
 from werkzeug.datastructures import Headers
+from werkzeug.exceptions import HTTPException
 from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -34,6 +35,8 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
     if rv_type is str:
         content_type = _default_content_type(response_class)
         if content_type is not None:
+            if _fast_text(response_class, content_type):
+                return _text_response(response_class, t.cast(str, rv), content_type)
             return response_class(t.cast(str, rv), content_type=content_type)
         return response_class(t.cast(str, rv))
     if rv_type is dict:
@@ -72,6 +75,11 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
             status = headers = None
         elif isinstance(rv, (dict, list)):
             rv = app.json.response(rv)
+        elif (
+            isinstance(rv, HTTPException)
+            and (fast := _from_http_exception(response_class, rv, environ)) is not None
+        ):
+            rv = fast
         elif isinstance(rv, BaseResponse) or callable(rv):  # pyright: ignore[reportUnknownArgumentType]
             try:
                 rv = response_class.force_type(rv, environ)  # type: ignore[arg-type]
@@ -99,6 +107,123 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
     if headers:
         response.headers.update(headers)  # pyright: ignore[reportUnknownArgumentType]
     return response
+
+
+_BODILESS = frozenset({204, 304})
+
+
+def _from_http_exception(
+    cls: type[Response], e: HTTPException, environ: t.Any
+) -> Response | None:
+    """``cls.force_type(e, environ)`` for an HTTP error without running it as
+    a WSGI app through werkzeug's test machinery: the same status, headers
+    (``get_wsgi_headers``) and body bytes, the body as a list.
+
+    ``None`` (use ``force_type``) unless the exception and the response it
+    gives are werkzeug's own classes with a plain byte-list body, the case of
+    every ``abort(code)`` without a handler.
+    """
+    if type(e).__call__ is not HTTPException.__call__ or environ is None:
+        return None
+    base = e.get_response(environ)
+    body = base.response
+    if (
+        type(base) is not BaseResponse
+        or base.direct_passthrough
+        or base._on_close
+        or type(body) is not list
+    ):
+        return None
+    for chunk in body:
+        if type(chunk) is not bytes:
+            return None
+    code = base.status_code
+    if (
+        environ.get("REQUEST_METHOD") == "HEAD"
+        or code in _BODILESS
+        or 100 <= code < 200
+    ):
+        body = []
+    # As force_type does: a werkzeug response whose class is then switched,
+    # so a response_class with its own __init__ is not called either.
+    rv = BaseResponse(list(body), base.status, base.get_wsgi_headers(environ))
+    rv.__class__ = cls
+    return t.cast("Response", rv)
+
+
+_fast_text_classes: dict[type, bool] = {}
+_mimetype_content_types: dict[tuple[type, str], str | None] = {}
+
+
+def mimetype_response(cls: type[t.Any], text: str, mimetype: str) -> t.Any:
+    """``cls(text, mimetype=mimetype)``, built directly (see
+    :func:`_text_response`) when that gives the same response for ``cls``."""
+    try:
+        content_type = _mimetype_content_types[cls, mimetype]
+    except KeyError:
+        content_type = None
+        if cls.__init__ is BaseResponse.__init__:
+            candidate = get_content_type(mimetype, "utf-8")
+            same = (
+                cls("x", mimetype=mimetype).headers.to_wsgi_list()
+                == cls("x", content_type=candidate).headers.to_wsgi_list()
+            )
+            if same and _fast_text(cls, candidate):
+                content_type = candidate
+        _mimetype_content_types[cls, mimetype] = content_type
+    if content_type is None:
+        return cls(text, mimetype=mimetype)
+    return _text_response(cls, text, content_type)
+
+
+def _text_response(cls: type[Response], text: str, content_type: str) -> Response:
+    """``cls(text, content_type=content_type)`` without the constructor's
+    header validation: the attributes it would set, set directly."""
+    data = text.encode()
+    headers = Headers()
+    headers._list = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
+    rv = object.__new__(cls)
+    rv.__dict__.update(
+        headers=headers,
+        _status="200 OK",
+        _status_code=200,
+        direct_passthrough=False,
+        _on_close=[],
+        response=[data],
+    )
+    return rv
+
+
+def _fast_text(cls: type[Response], content_type: str) -> bool:
+    """Whether :func:`_text_response` builds for ``cls`` exactly what its
+    constructor builds: checked once per class by building one both ways
+    (this also catches a werkzeug version that sets other attributes)."""
+    known = _fast_text_classes.get(cls)
+    if known is not None:
+        return known
+    ok = False
+    if (
+        cls.__new__ is object.__new__
+        and cls.default_status == 200
+        and cls.automatically_set_content_length
+    ):
+        try:
+            fast = _text_response(cls, "é<x>", content_type)
+            slow = cls("é<x>", content_type=content_type)
+            ok = (
+                list(vars(fast)) == list(vars(slow))
+                and fast.headers.to_wsgi_list() == slow.headers.to_wsgi_list()
+                and type(fast.headers) is type(slow.headers)
+                and all(
+                    getattr(fast, k) == getattr(slow, k)
+                    for k in vars(slow)
+                    if k != "headers"
+                )
+            )
+        except Exception:
+            ok = False
+    _fast_text_classes[cls] = ok
+    return ok
 
 
 _content_types: dict[type, str | None] = {}

@@ -27,6 +27,8 @@ from itsdangerous.encoding import base64_encode
 from itsdangerous.encoding import want_bytes
 from itsdangerous.signer import HMACAlgorithm
 
+from .sessions import _MAX_PAYLOAD_SIZE
+
 #: Keys are few (current key plus fallbacks); the bound only guards misuse.
 _MAX_KEYS = 32
 
@@ -82,7 +84,7 @@ class CachedKeySigner(TimestampSigner):
 #: The most a compressed session payload may inflate to, in bytes. A 4 kB
 #: cookie can otherwise expand to megabytes (a "zip bomb") before the
 #: signature's data is even parsed; over it, the cookie is a bad cookie.
-MAX_PAYLOAD_SIZE = 256 * 1024
+MAX_PAYLOAD_SIZE = _MAX_PAYLOAD_SIZE
 
 
 def _inflate(data: bytes, limit: int) -> bytes:

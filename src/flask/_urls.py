@@ -242,13 +242,7 @@ def build_url(
             " for URL matching (see TRUSTED_HOSTS and SERVER_NAME)."
         )
     try:
-        rv = url_adapter.build(
-            endpoint,
-            values,
-            method=method,
-            url_scheme=scheme,
-            force_external=external,
-        )
+        rv = _build(url_adapter, endpoint, values, method, scheme, external)
     except BuildError as error:
         values.update(
             _anchor=anchor, _method=method, _scheme=scheme, _external=external
@@ -258,3 +252,163 @@ def build_url(
     if anchor is not None:
         rv = f"{rv}#{_url_quote(anchor, safe=_ANCHOR_SAFE)}"
     return rv
+
+
+_BUILD_CACHE_SIZE = 2048
+_PURE_CONVERTER_MODULES = frozenset(
+    {"werkzeug.routing.converters", "flask._converters"}
+)
+_CACHEABLE_VALUE_TYPES = frozenset({str, int})
+
+
+def _build(
+    adapter: MapAdapter,
+    endpoint: str,
+    values: dict[str, t.Any],
+    method: str | None,
+    scheme: str | None,
+    external: bool,
+) -> str:
+    """``adapter.build(...)``, remembering the URL of a call with only ``str``
+    and ``int`` values for endpoints whose rules use only the built-in
+    converters (pure functions of their value), so the same link in every
+    page is built once.
+
+    The key holds everything werkzeug's build reads: the endpoint, the values
+    in order (unknown ones become the query string in that order), the
+    method, scheme and external flag, the adapter's host, script name,
+    subdomain, scheme and default method, the map's generation (adding rules
+    starts afresh, see :func:`_generation`) and parameter sorting. The cache
+    is bounded: it is emptied when full.
+    """
+    url_map = adapter.map
+    key: tuple[t.Any, ...] | None = None
+    cache: dict[tuple[t.Any, ...], str] | None = None
+    for value in values.values():
+        if type(value) not in _CACHEABLE_VALUE_TYPES:
+            break
+    else:
+        cache = url_map.__dict__.get("_flask_build_cache")
+        if cache is None:
+            cache = url_map.__dict__.setdefault("_flask_build_cache", {})
+        key = (
+            endpoint,
+            tuple(values.items()),
+            method,
+            scheme,
+            external,
+            adapter.server_name,
+            adapter.script_name,
+            adapter.subdomain,
+            adapter.url_scheme,
+            adapter.default_method,
+            adapter.websocket,
+            _generation(url_map),
+            url_map.sort_parameters,
+        )
+        try:
+            return cache[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable key part (an odd adapter)
+            key = None
+    rv = adapter.build(
+        endpoint, values, method=method, url_scheme=scheme, force_external=external
+    )
+    if key is not None and cache is not None and _pure_rules(url_map, endpoint):
+        if len(cache) >= _BUILD_CACHE_SIZE:
+            cache.clear()
+        cache[key] = rv
+    return rv
+
+
+def _pure_rules(url_map: t.Any, endpoint: str) -> bool:
+    """Whether every rule of ``endpoint`` converts values with the built-in
+    converters only (a custom converter's ``to_url`` may not be pure)."""
+    for rule in url_map._rules_by_endpoint.get(endpoint, ()):
+        for converter in rule._converters.values():
+            if type(converter).__module__ not in _PURE_CONVERTER_MODULES:
+                return False
+    return True
+
+
+_MATCH_CACHE_SIZE = 2048
+
+
+def match_rule(adapter: MapAdapter) -> tuple[t.Any, dict[str, t.Any]]:
+    """``adapter.match(return_rule=True)`` for the request the adapter was
+    bound to, remembering successful matches of rules that use only the
+    built-in converters (pure functions of the path).
+
+    The key is what werkzeug's matcher reads (host or subdomain, path,
+    method, WebSocket flag) and the map's generation (see
+    :func:`_generation`); only a normal return is remembered (redirects and
+    errors are raised afresh), and each caller gets its own copy of the
+    arguments, which view-argument preprocessors may change. The cache is
+    bounded: it is emptied when full.
+    """
+    if type(adapter) is not MapAdapter:
+        return adapter.match(return_rule=True)  # type: ignore[return-value]
+    url_map = adapter.map
+    if not url_map.host_matching and adapter.subdomain is not None:
+        domain_part = adapter.subdomain
+    else:
+        domain_part = adapter.server_name
+    path_info = adapter.path_info
+    key = (
+        domain_part,
+        f"/{path_info.lstrip('/')}" if path_info else "",
+        adapter.default_method.upper(),
+        adapter.websocket,
+        _generation(url_map),
+    )
+    cache: dict[tuple[t.Any, ...], tuple[t.Any, dict[str, t.Any]]] | None
+    cache = url_map.__dict__.get("_flask_match_cache")
+    if cache is None:
+        cache = url_map.__dict__.setdefault("_flask_match_cache", {})
+    hit = cache.get(key)
+    if hit is not None:
+        return hit[0], dict(hit[1])
+    rule, args = adapter.match(return_rule=True)
+    for converter in rule._converters.values():
+        if type(converter).__module__ not in _PURE_CONVERTER_MODULES:
+            break
+    else:
+        if len(cache) >= _MATCH_CACHE_SIZE:
+            cache.clear()
+        cache[key] = (rule, dict(args))
+    return rule, t.cast("dict[str, t.Any]", args)
+
+
+def _generation(url_map: t.Any) -> int:
+    """A number that changes whenever a rule is added to ``url_map``.
+
+    werkzeug's map has no cheap way to tell (its rule list is rebuilt on each
+    access), so the first time a map is seen its ``add`` is replaced, on the
+    instance, by a :class:`_CountingAdd` that counts the rules added from
+    then on. The caches above key on this number, so a rule added later,
+    through Flask or ``url_map.add``, starts them afresh.
+    """
+    add = url_map.__dict__.get("add")
+    if type(add) is not _CountingAdd or add.url_map is not url_map:
+        add = url_map.__dict__["add"] = _CountingAdd(url_map)
+        for name in ("_flask_build_cache", "_flask_match_cache"):
+            url_map.__dict__.pop(name, None)
+    return add.count
+
+
+class _CountingAdd:
+    """``url_map.add`` that counts calls (before and after, so a match made
+    while a rule is being added is not kept); it calls the map class's own
+    ``add``."""
+
+    def __init__(self, url_map: t.Any) -> None:
+        self.url_map = url_map
+        self.count = 0
+
+    def __call__(self, rulefactory: t.Any) -> None:
+        self.count += 1
+        try:
+            type(self.url_map).add(self.url_map, rulefactory)
+        finally:
+            self.count += 1

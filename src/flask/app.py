@@ -30,6 +30,7 @@ from . import typing as ft
 from ._hooks import CTX_HOOKS
 from ._hooks import legacy_hooks_of_class
 from ._hooks import legacy_hooks_of_instance
+from ._lazy import lazy_names as _lazy_names
 from ._resources import FileAccessMixin
 from ._responses import make_response as _make_response
 from ._responses import serve
@@ -37,6 +38,7 @@ from ._serving import ServingMixin
 from ._teardown import run_each
 from ._teardown import send_each
 from ._teardown import teardown_error
+from ._template_context import default_template_ctx_processor
 from ._urls import build_url
 from ._urls import create_url_adapter as _create_url_adapter
 from .ctx import _sentinel
@@ -58,26 +60,34 @@ from .signals import got_request_exception
 from .signals import request_finished
 from .signals import request_started
 from .signals import request_tearing_down
-from .templating import _default_template_ctx_processor
-from .templating import _tojson_filter
-from .templating import DispatchingJinjaLoader
-from .templating import Environment
 from .wrappers import Request
 from .wrappers import Response
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
     from _typeshed.wsgi import WSGIEnvironment
-    from click import Group
     from werkzeug.routing import MapAdapter
 
+    from ._cli_runner import FlaskCliRunner
+    from .cli import AppGroup
+    from .templating import DispatchingJinjaLoader
+    from .templating import Environment
     from .testing import FlaskClient
-    from .testing import FlaskCliRunner
 
 T_shell = t.TypeVar("T_shell")
 
 #: Default of arguments that the 3.1 calling form leaves out.
 _missing: t.Any = object()
+
+
+class _JinjaEnvironmentClass:
+    """``Flask.jinja_environment`` until a subclass sets its own: resolves to
+    :class:`flask.templating.Environment`, importing Jinja only then."""
+
+    def __get__(self, obj: object, owner: type | None = None) -> t.Any:
+        from .templating import Environment
+
+        return Environment
 
 
 class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncompatibleVariableOverride]
@@ -122,8 +132,9 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
 
     request_class: type[Request] = Request
     response_class: type[Response] = Response  # pyright: ignore[reportIncompatibleVariableOverride]
-    #: The Jinja environment class.
-    jinja_environment = Environment
+    #: The Jinja environment class (:class:`flask.templating.Environment`,
+    #: imported with Jinja when first looked up).
+    jinja_environment: type[Environment] = _JinjaEnvironmentClass()  # type: ignore[assignment]
     #: Where sessions are loaded from and saved to.
     session_interface: SessionInterface = SecureCookieSessionInterface()
 
@@ -157,13 +168,7 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
         # update it in __setattr__).
         self.__dict__["_legacy_hooks"] = legacy_hooks_of_instance(self)
 
-        from .cli import AppGroup
-
-        #: Click group for this app's commands, run with the ``flask`` command.
-        self.cli: Group = AppGroup()
-        self.cli.name = self.name
-
-        self.template_context_processors[None].append(_default_template_ctx_processor)
+        self.template_context_processors[None].append(default_template_ctx_processor)
 
         if self.has_static_folder:
             if bool(static_host) != host_matching:
@@ -186,6 +191,16 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
                 view_func=static_view,
             )
 
+    @cached_property
+    def cli(self) -> AppGroup:  # type: ignore[override]
+        """Click group for this app's commands, run with the ``flask`` command;
+        created (and click imported) on first use."""
+        from .cli import AppGroup
+
+        group = AppGroup()
+        group.name = self.name
+        return group
+
     # -- templates ---------------------------------------------------------
 
     @cached_property
@@ -196,6 +211,8 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
     def create_jinja_environment(self) -> Environment:
         """Build the Jinja environment from :attr:`jinja_options` with Flask's
         globals, the ``tojson`` filter and autoescaping."""
+        from .templating import _tojson_filter
+
         options = dict(self.jinja_options)
         options.setdefault("autoescape", self.select_jinja_autoescape)
         if "auto_reload" not in options:
@@ -216,6 +233,8 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
 
     def create_global_jinja_loader(self) -> DispatchingJinjaLoader:
         """The loader that searches the app's templates, then blueprints'."""
+        from .templating import DispatchingJinjaLoader
+
         return DispatchingJinjaLoader(self)
 
     def select_jinja_autoescape(self, filename: str | None) -> bool:
@@ -341,7 +360,7 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
         """A runner that invokes the app's CLI commands in tests."""
         cls = self.test_cli_runner_class
         if cls is None:
-            from .testing import FlaskCliRunner
+            from ._cli_runner import FlaskCliRunner
 
             cls = FlaskCliRunner
         return cls(self, **kwargs)
@@ -799,3 +818,36 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
             send_each(appcontext_tearing_down, self, errors, exc=exc)
         if errors:
             raise teardown_error("app teardown", errors)
+
+
+# Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {
+        "BaseResponse": "werkzeug.wrappers:Response",
+        "DispatchingJinjaLoader": ".templating:DispatchingJinjaLoader",
+        "Environment": ".templating:Environment",
+        "BuildError": "werkzeug.routing:BuildError",
+        "Headers": "werkzeug.datastructures:Headers",
+        "ImmutableDict": "werkzeug.datastructures:ImmutableDict",
+        "MapAdapter": "werkzeug.routing:MapAdapter",
+        "RequestContext": ".ctx:RequestContext",
+        "Rule": "werkzeug.routing:Rule",
+        "T_shell_context_processor": ".sansio.app:T_shell_context_processor",
+        "T_teardown": ".sansio.app:T_teardown",
+        "T_template_filter": ".sansio.app:T_template_filter",
+        "T_template_global": ".sansio.app:T_template_global",
+        "T_template_test": ".sansio.app:T_template_test",
+        "TracebackType": "types:TracebackType",
+        "cabc": "collections.abc",
+        "chain": "itertools:chain",
+        "cli": ".cli",
+        "click": "click",
+        "current_app": ".globals:current_app",
+        "get_host": "werkzeug.wsgi:get_host",
+        "get_load_dotenv": ".helpers:get_load_dotenv",
+        "is_running_from_reloader": "werkzeug.serving:is_running_from_reloader",
+        "request_ctx": ".globals:request_ctx",
+        "send_from_directory": ".helpers:send_from_directory",
+    },
+)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import typing as t
 
+from werkzeug.utils import cached_property
+
+from ._lazy import lazy_names as _lazy_names
 from ._resources import FileAccessMixin
 from .sansio.blueprints import Blueprint as SansioBlueprint
 from .sansio.blueprints import BlueprintSetupState as BlueprintSetupState
 from .sansio.scaffold import _sentinel
 
 if t.TYPE_CHECKING:
-    from click import Group
+    from .cli import AppGroup
 
 __all__ = ["Blueprint", "BlueprintSetupState"]
 
@@ -45,8 +48,25 @@ class Blueprint(FileAccessMixin, SansioBlueprint):  # pyright: ignore[reportInco
             root_path,
             cli_group,
         )
+
+    @cached_property
+    def cli(self) -> AppGroup:  # type: ignore[override]
+        """Click group for this blueprint's commands (``flask <name> <cmd>``);
+        created (and click imported) on first use."""
         from .cli import AppGroup
 
-        #: Click group for this blueprint's commands (``flask <name> <cmd>``).
-        self.cli: Group = AppGroup()
-        self.cli.name = self.name
+        group = AppGroup()
+        group.name = self.name
+        return group
+
+
+# Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {
+        "AppGroup": ".cli:AppGroup",
+        "current_app": ".globals:current_app",
+        "send_from_directory": ".helpers:send_from_directory",
+        "timedelta": "datetime:timedelta",
+    },
+)

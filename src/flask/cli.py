@@ -22,6 +22,7 @@ from ._cli_discovery import find_best_app as find_best_app
 from ._cli_discovery import locate_app as locate_app
 from ._cli_discovery import NoAppException as NoAppException
 from ._cli_discovery import prepare_import as prepare_import
+from ._lazy import lazy_names as _lazy_names
 from .globals import current_app
 from .helpers import get_debug_flag
 from .helpers import get_load_dotenv
@@ -483,11 +484,21 @@ def main() -> None:
     cli.main()
 
 
-def __getattr__(name: str) -> t.Any:
-    # ``flask.cli.run_simple`` resolves to Werkzeug's without importing the
-    # server module when the CLI is loaded just for ``app.cli``.
-    if name == "run_simple":
-        import werkzeug.serving
-
-        return werkzeug.serving.run_simple
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# ``flask.cli.run_simple`` resolves to Werkzeug's without importing the server
+# module when the CLI is loaded just for ``app.cli``; the other names are ones
+# Flask's module of the same name also exposes.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {
+        "run_simple": "werkzeug.serving:run_simple",
+        "ModuleType": "types:ModuleType",
+        "ast": "ast",
+        "cabc": "collections.abc",
+        "import_string": "werkzeug.utils:import_string",
+        "importlib": "importlib",
+        "inspect": "inspect",
+        "is_running_from_reloader": "werkzeug.serving:is_running_from_reloader",
+        "itemgetter": "operator:itemgetter",
+        "sys": "sys",
+    },
+)

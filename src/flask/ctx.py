@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from . import typing as ft
 from ._teardown import teardown_error as _teardown_error
 from ._urls import hostless_adapter as _hostless_adapter
+from ._urls import match_rule as _match_rule
 from .globals import _cv_app
 from .signals import appcontext_popped
 from .signals import appcontext_pushed
@@ -205,8 +206,8 @@ class AppContext:
         if adapter is None:
             return
         try:
-            rule, args = adapter.match(return_rule=True)
-            request.url_rule, request.view_args = rule, args  # type: ignore[assignment]
+            rule, args = _match_rule(adapter)
+            request.url_rule, request.view_args = rule, args
         except HTTPException as e:
             request.routing_exception = e
 
@@ -360,3 +361,7 @@ def __getattr__(name: str) -> t.Any:
         )
         return AppContext
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "RequestContext"})

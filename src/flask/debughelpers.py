@@ -6,6 +6,8 @@ import typing as t
 
 from werkzeug.routing import RequestRedirect
 
+from ._lazy import lazy_names as _lazy_names
+
 if t.TYPE_CHECKING:
     from .wrappers import Request
 
@@ -92,3 +94,16 @@ __all__ = [
     "UnexpectedUnicodeError",
     "attach_enctype_error_multidict",
 ]
+
+
+# Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {
+        "App": ".sansio.app:App",
+        "BaseLoader": "jinja2:BaseLoader",
+        "Blueprint": ".blueprints:Blueprint",
+        "explain_template_loading_attempts": ".templating:_explain_attempts",
+        "request_ctx": ".globals:request_ctx",
+    },
+)

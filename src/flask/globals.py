@@ -69,3 +69,7 @@ def __getattr__(name: str) -> t.Any:
         )
         return _cv_app if name == "_cv_request" else app_ctx
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "_cv_request", "request_ctx"})

@@ -10,8 +10,10 @@ from functools import update_wrapper
 from werkzeug.exceptions import abort as _wz_abort
 from werkzeug.utils import redirect as _wz_redirect
 
+from ._lazy import lazy_names as _lazy_names
 from ._paths import get_root_path as get_root_path
 from .globals import _cv_app
+from .globals import _no_app_msg
 from .globals import current_app
 
 if t.TYPE_CHECKING:
@@ -59,7 +61,10 @@ def url_for(
     URLs are relative unless ``_external``; outside one they need
     ``SERVER_NAME`` and are absolute.
     """
-    return current_app.url_for(
+    ctx = _cv_app.get(None)
+    if ctx is None:  # what ``current_app`` raises, without the proxy's cost
+        raise RuntimeError(_no_app_msg)
+    return ctx.app.url_for(
         endpoint,
         _anchor=_anchor,
         _method=_method,
@@ -160,3 +165,21 @@ def stream_with_context(
     wrapped = generator()
     next(wrapped)
     return wrapped  # type: ignore[return-value]
+
+
+# Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {
+        "BaseResponse": "werkzeug.wrappers:Response",
+        "cache": "functools:cache",
+        "datetime": "datetime:datetime",
+        "importlib": "importlib",
+        "message_flashed": ".signals:message_flashed",
+        "request": ".globals:request",
+        "request_ctx": ".globals:request_ctx",
+        "session": ".globals:session",
+        "sys": "sys",
+        "werkzeug": "werkzeug",
+    },
+)

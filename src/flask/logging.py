@@ -15,6 +15,7 @@ import typing as t
 
 from werkzeug.local import LocalProxy
 
+from ._lazy import lazy_names as _lazy_names
 from .globals import _cv_app
 
 if t.TYPE_CHECKING:
@@ -80,3 +81,10 @@ def create_logger(app: App) -> logging.Logger:
     if not has_level_handler(logger):
         logger.addHandler(default_handler)
     return logger
+
+
+# Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {"request": ".globals:request"},
+)

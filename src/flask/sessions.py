@@ -15,21 +15,24 @@ from datetime import datetime
 from datetime import timezone
 from functools import lru_cache
 
-from itsdangerous import BadData
-from itsdangerous import URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 from werkzeug.http import dump_cookie
 
-from ._signing import CachedSignerSerializer
-from ._signing import MAX_PAYLOAD_SIZE as _MAX_PAYLOAD_SIZE
-from ._signing import SessionCodec as _SessionCodec
+from ._lazy import lazy_names as _lazy_names
 from .json.tag import TaggedJSONSerializer
+
+#: Largest session payload inflated from a compressed cookie (bytes); over
+#: it the session is empty. Here, not in ``_signing``, which imports
+#: itsdangerous: this module is imported with ``flask``.
+_MAX_PAYLOAD_SIZE = 256 * 1024
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed import ReadableBuffer
+    from itsdangerous import URLSafeTimedSerializer
     from werkzeug.sansio.request import Request as SansioRequest
     from werkzeug.sansio.response import Response as SansioResponse
 
+    from ._signing import SessionCodec as _SessionCodec
     from .app import Flask
 
 
@@ -356,6 +359,8 @@ class SecureCookieSessionInterface(SessionInterface):
         return self._cached(app, self._serializers, self._make_serializer)  # type: ignore[no-any-return]
 
     def _make_serializer(self, keys: list[t.Any]) -> URLSafeTimedSerializer:
+        from ._signing import CachedSignerSerializer
+
         # itsdangerous signs with the last key and accepts all of them.
         serializer = CachedSignerSerializer(
             keys,
@@ -383,7 +388,10 @@ class SecureCookieSessionInterface(SessionInterface):
         return self.get_signing_serializer(app)
 
     def _make_codec(self, keys: list[t.Any]) -> _SessionCodec:
-        return _SessionCodec(
+        # itsdangerous is imported with the first signer, not with this module.
+        from ._signing import SessionCodec
+
+        return SessionCodec(
             keys, self.salt, self.digest_method, self.serializer, self.max_payload_size
         )
 
@@ -451,7 +459,11 @@ class SecureCookieSessionInterface(SessionInterface):
         max_age = int(app.permanent_session_lifetime.total_seconds())
         try:
             data = signer.loads(value, max_age=max_age)
-        except BadData:
+        except Exception as e:
+            from itsdangerous import BadData
+
+            if not isinstance(e, BadData):
+                raise
             return self.session_class()
         if not isinstance(data, dict):
             return self.session_class()
@@ -617,3 +629,16 @@ def _cookie_too_large(app: Flask, name: str, size: int, limit: int) -> None:
         " and this request's session changes are not saved.",
         message,
     )
+
+
+# Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {
+        "BadData": "itsdangerous:BadData",
+        "BadSignature": "itsdangerous:BadSignature",
+        "URLSafeTimedSerializer": "itsdangerous:URLSafeTimedSerializer",
+        "MutableMapping": "collections.abc:MutableMapping",
+        "c": "collections.abc",
+    },
+)

@@ -19,6 +19,8 @@ from jinja2 import TemplateNotFound
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
+from ._lazy import lazy_names as _lazy_names
+from ._template_context import default_template_ctx_processor
 from .globals import _cv_app
 from .globals import _no_app_msg
 from .helpers import stream_with_context
@@ -31,6 +33,10 @@ if t.TYPE_CHECKING:
     from .sansio.scaffold import Scaffold
 
 _Source = tuple[str, str | None, t.Callable[[], bool] | None]
+
+
+# The name this function had here before it moved out of this module.
+_default_template_ctx_processor = default_template_ctx_processor
 
 
 class _AppRef:
@@ -94,6 +100,40 @@ class Environment(_AppRef, BaseEnvironment):
             options["autoescape"] = _weak_method(autoescape)  # type: ignore[arg-type]
         BaseEnvironment.__init__(self, **options)
         self.app = app
+        self._dict_items_fast = _inherits_plain_getattr(type(self))
+
+    def getattr(self, obj: t.Any, attribute: str) -> t.Any:
+        """``obj.attribute`` in a template, as Jinja does it; for a plain
+        ``dict`` and a name that is not a dict attribute (``item.id``), the
+        item is looked up directly instead of after a failed ``getattr``."""
+        if (
+            type(obj) is dict
+            and self._dict_items_fast
+            and attribute not in _DICT_ATTRIBUTES
+        ):
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
+#: What ``getattr`` finds on a plain ``dict``; any other name raises
+#: ``AttributeError`` there, so Jinja goes on to the item.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+def _inherits_plain_getattr(cls: type) -> bool:
+    """Whether the classes between :class:`Environment` and Jinja's (in
+    ``cls``'s MRO) leave ``getattr`` alone, such as a sandbox mixed in after
+    this class: only then is the direct dict lookup the same as theirs."""
+    mro = cls.__mro__
+    for klass in mro[mro.index(Environment) + 1 :]:
+        if klass is BaseEnvironment:
+            return True
+        if "getattr" in vars(klass):
+            return False
+    return True
 
 
 class DispatchingJinjaLoader(_AppRef, BaseLoader):
@@ -217,22 +257,6 @@ def _explain_attempts(
     app.logger.info("\n".join(lines))
 
 
-def _default_template_ctx_processor() -> dict[str, t.Any]:  # pyright: ignore[reportUnusedFunction]
-    """The values every template gets from the active context: ``g``, and
-    ``request`` while a request is handled.
-
-    ``session`` is left to the environment's global proxy on purpose: reading
-    it here would open the session (and add ``Vary: Cookie``) for every
-    rendered template, even one that never looks at it.
-    """
-    ctx = _cv_app.get(None)
-    if ctx is None:
-        return {}
-    if ctx._request is None:
-        return {"g": ctx.g}
-    return {"g": ctx.g, "request": ctx._request}
-
-
 @pass_environment
 def _tojson_filter(
     environment: BaseEnvironment,
@@ -344,3 +368,13 @@ def stream_template_string(source: str, **context: t.Any) -> t.Iterator[str]:
     app = _current_app()
     template = app.jinja_env.from_string(source)
     return _stream(app, template, context)
+
+
+# Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {
+        "current_app": ".globals:current_app",
+        "request": ".globals:request",
+    },
+)

@@ -3,7 +3,7 @@ for the app's CLI commands."""
 
 from __future__ import annotations
 
-import importlib.metadata
+import os
 import typing as t
 from contextlib import contextmanager
 from contextlib import ExitStack
@@ -12,12 +12,10 @@ from types import TracebackType
 from urllib.parse import urlsplit
 
 import werkzeug.test
-from click.testing import CliRunner
-from click.testing import Result
 from werkzeug.test import Client
 from werkzeug.wrappers import Request as BaseRequest
 
-from .cli import ScriptInfo
+from ._lazy import lazy_names as _lazy_names
 from .sessions import SessionMixin
 
 if t.TYPE_CHECKING:
@@ -69,14 +67,54 @@ class EnvironBuilder(werkzeug.test.EnvironBuilder):
         return self.app.json.dumps(obj, **kwargs)
 
 
+_werkzeug_version_cache: list[str] = []
+
+
 def _werkzeug_version() -> str:
+    """Werkzeug's version for the client's ``User-Agent``, looked up once, on
+    the first client.
+
+    It is read from the metadata next to the imported ``werkzeug`` package,
+    which is what ``importlib.metadata`` finds in any usual install, without
+    importing that (slow) machinery; anything unusual falls back to it.
+    """
+    if not _werkzeug_version_cache:
+        version = _version_from_dist_info()
+        if version is None:
+            import importlib.metadata
+
+            try:
+                version = importlib.metadata.version("werkzeug")
+            except importlib.metadata.PackageNotFoundError:  # pragma: no cover
+                version = "unknown"
+        _werkzeug_version_cache.append(version)
+    return _werkzeug_version_cache[0]
+
+
+def _version_from_dist_info() -> str | None:
+    """The ``Version`` of the single ``werkzeug-*.dist-info`` beside the
+    imported package, or ``None`` when there is not exactly one."""
+    site = os.path.dirname(os.path.dirname(werkzeug.__file__ or ""))
     try:
-        return importlib.metadata.version("werkzeug")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover
-        return "unknown"
-
-
-_WERKZEUG_VERSION = _werkzeug_version()
+        found = [
+            entry
+            for entry in os.listdir(site)
+            if entry.lower().startswith("werkzeug-") and entry.endswith(".dist-info")
+        ]
+    except OSError:
+        return None
+    if len(found) != 1:
+        return None
+    try:
+        with open(os.path.join(site, found[0], "METADATA"), encoding="utf-8") as f:
+            for line in f:
+                if not line.strip():
+                    break
+                if line.startswith("Version:"):
+                    return line[8:].strip() or None
+    except OSError:
+        return None
+    return None
 
 
 class FlaskClient(Client):
@@ -95,7 +133,7 @@ class FlaskClient(Client):
         self._context_stack = ExitStack()
         self.environ_base: dict[str, t.Any] = {
             "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_USER_AGENT": f"Werkzeug/{_WERKZEUG_VERSION}",
+            "HTTP_USER_AGENT": f"Werkzeug/{_werkzeug_version()}",
         }
 
     @contextmanager
@@ -200,21 +238,14 @@ class FlaskClient(Client):
         self._context_stack.close()
 
 
-class FlaskCliRunner(CliRunner):
-    """A click test runner for the app's commands, returned by
-    :meth:`flask.Flask.test_cli_runner`."""
-
-    def __init__(self, app: Flask, **kwargs: t.Any) -> None:
-        self.app = app
-        super().__init__(**kwargs)
-
-    def invoke(  # type: ignore[override]
-        self, cli: t.Any = None, args: t.Any = None, **kwargs: t.Any
-    ) -> Result:
-        """Invoke ``cli`` (default: ``app.cli``) with ``args``, with a
-        :class:`~flask.cli.ScriptInfo` that returns this app."""
-        if cli is None:
-            cli = self.app.cli
-        if "obj" not in kwargs:
-            kwargs["obj"] = ScriptInfo(create_app=lambda: self.app)
-        return super().invoke(cli, args, **kwargs)
+# The CLI runner needs click, loaded only when a runner is asked for.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {
+        "FlaskCliRunner": "._cli_runner:FlaskCliRunner",
+        "CliRunner": "click.testing:CliRunner",
+        "Result": "click.testing:Result",
+        "ScriptInfo": ".cli:ScriptInfo",
+        "importlib": "importlib",
+    },
+)

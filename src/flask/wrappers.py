@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import typing as t
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
+from urllib.parse import unquote_to_bytes
 
+from werkzeug.datastructures import EnvironHeaders
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser as _WzFormDataParser
+from werkzeug.sansio.request import Request as _SansioRequest
 from werkzeug.utils import cached_property
 from werkzeug.wrappers import Request as RequestBase
 from werkzeug.wrappers import Response as ResponseBase
+from werkzeug.wsgi import _get_server
 from werkzeug.wsgi import get_input_stream
 from werkzeug.wsgi import LimitedStream
 
 from . import json
+from ._lazy import lazy_names as _lazy_names
 from .globals import _cv_app
 
 if t.TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
     from werkzeug.datastructures import MultiDict
     from werkzeug.formparser import t_parse_result
     from werkzeug.routing import Rule
@@ -31,6 +37,35 @@ _WZ_MAX_FORM_PARTS = RequestBase.max_form_parts
 # Bytes that are not UTF-8 stay percent-encoded (``\xff`` -> ``%FF``), as
 # werkzeug already does for percent-encoded invalid bytes.
 _URL_QUOTE = "werkzeug.url_quote"
+
+
+def parse_pairs(text: str) -> list[tuple[str, str]]:
+    """``urllib.parse.parse_qsl(text, keep_blank_values=True,
+    errors="werkzeug.url_quote")``, with the per-field work skipped where
+    there is nothing to do: a name or value without ``%`` is only ``+`` to
+    space (``unquote`` returns such a string unchanged)."""
+    rv = []
+    for piece in text.split("&"):
+        if not piece:
+            continue
+        name, _, value = piece.partition("=")
+        name = name.replace("+", " ")
+        if "%" in name:
+            name = _unquote(name)
+        value = value.replace("+", " ")
+        if "%" in value:
+            value = _unquote(value)
+        rv.append((name, value))
+    return rv
+
+
+def _unquote(text: str) -> str:
+    """``unquote(text, "utf-8", "werkzeug.url_quote")``. For ASCII text (what
+    clients send) that is the decoded bytes of the whole string, which is
+    what ``unquote`` computes after splitting the text into ASCII runs."""
+    if text.isascii():
+        return unquote_to_bytes(text).decode("utf-8", _URL_QUOTE)
+    return unquote(text, "utf-8", _URL_QUOTE)
 
 
 class _TerminatedBody(LimitedStream):
@@ -107,8 +142,7 @@ class FormDataParser(_WzFormDataParser):
             text = self._read_urlencoded(stream, content_length).decode(
                 "utf-8", _URL_QUOTE
             )
-            items = parse_qsl(text, keep_blank_values=True, errors=_URL_QUOTE)
-            return stream, self.cls(items), self.cls()
+            return stream, self.cls(parse_pairs(text)), self.cls()
         if mimetype != "multipart/form-data" or self.silent:
             return super().parse(stream, mimetype, content_length, options)
         if content_length == 0:
@@ -163,6 +197,60 @@ def _nothing_read(stream: t.IO[bytes]) -> bool:
         return False
 
 
+def _decode_wsgi(value: str) -> str:
+    # A WSGI string (latin-1 code points) as the UTF-8 text it carries.
+    return value.encode("latin1").decode(errors="replace")
+
+
+_plain_init_classes: dict[type, bool] = {}
+_SAMPLE_ENVIRON = {
+    "REQUEST_METHOD": "post",
+    "wsgi.url_scheme": "https",
+    "SERVER_NAME": "example.test",
+    "SERVER_PORT": "8443",
+    "SCRIPT_NAME": "/r\xc3\xa9/",
+    "PATH_INFO": "//p\xc3\xa4th/\xff",
+    "QUERY_STRING": "a=1&b=\xe9",
+    "HTTP_HOST": "example.test:8443",
+    "REMOTE_ADDR": "127.0.0.1",
+}
+
+
+def _plain_init(cls: t.Any) -> bool:
+    """Whether :class:`Request`'s one-step constructor gives ``cls`` what
+    werkzeug's constructors give: no class after it in the MRO defines
+    ``__init__`` (a subclass's own ``__init__`` calls this one), and a sample
+    request built both ways has the same attributes (this also catches a
+    werkzeug version that sets others)."""
+    known = _plain_init_classes.get(cls)
+    if known is not None:
+        return known
+    ok = False
+    mro = cls.__mro__
+    after = mro[mro.index(Request) + 1 :]  # subclasses' own __init__ call ours
+    allowed = {RequestBase, _SansioRequest, object}
+    if all("__init__" not in vars(k) for k in after if k not in allowed):
+        _plain_init_classes[cls] = True  # the fast build below asks again
+        try:
+            fast = cls.__new__(cls)
+            Request.__init__(fast, dict(_SAMPLE_ENVIRON))
+            slow = cls.__new__(cls)
+            RequestBase.__init__(slow, dict(_SAMPLE_ENVIRON))
+            ok = (
+                list(vars(fast)) == list(vars(slow))
+                and list(fast.headers.items()) == list(slow.headers.items())
+                and all(
+                    getattr(fast, k) == getattr(slow, k)
+                    for k in vars(slow)
+                    if k not in {"headers", "environ"}
+                )
+            )
+        except Exception:
+            ok = False
+    _plain_init_classes[cls] = ok
+    return ok
+
+
 class Request(RequestBase):
     """The request object behind :data:`flask.request`.
 
@@ -172,6 +260,31 @@ class Request(RequestBase):
 
     json_module: t.Any = json
     form_data_parser_class: type[_WzFormDataParser] = FormDataParser
+
+    def __init__(
+        self,
+        environ: WSGIEnvironment,
+        populate_request: bool = True,
+        shallow: bool = False,
+    ) -> None:
+        # werkzeug's two constructors (WSGI, then sans-IO) in one step, when a
+        # one-time check per class shows the same attributes come out.
+        if not _plain_init(type(self)):
+            super().__init__(environ, populate_request, shallow)
+            return
+        get = environ.get
+        self.method = get("REQUEST_METHOD", "GET").upper()
+        self.scheme = get("wsgi.url_scheme", "http")
+        self.server = _get_server(environ)
+        self.root_path = _decode_wsgi(get("SCRIPT_NAME") or "").rstrip("/")
+        self.path = "/" + _decode_wsgi(get("PATH_INFO") or "").lstrip("/")
+        self.query_string = get("QUERY_STRING", "").encode("latin1")
+        self.headers = EnvironHeaders(environ)
+        self.remote_addr = get("REMOTE_ADDR")
+        self.environ = environ
+        self.shallow = shallow
+        if populate_request and not shallow:
+            environ["werkzeug.request"] = self
 
     #: The rule that matched, or ``None`` before matching or on a routing error.
     url_rule: Rule | None = None
@@ -190,11 +303,7 @@ class Request(RequestBase):
         """The parsed query string. Bytes that are not UTF-8 stay
         percent-encoded instead of failing with ``UnicodeDecodeError``."""
         return self.parameter_storage_class(
-            parse_qsl(
-                self.query_string.decode("utf-8", _URL_QUOTE),
-                keep_blank_values=True,
-                errors=_URL_QUOTE,
-            )
+            parse_pairs(self.query_string.decode("utf-8", _URL_QUOTE))
         )
 
     @cached_property
@@ -363,3 +472,10 @@ class Response(ResponseBase):
         if ctx is not None:
             return ctx.app.config["MAX_COOKIE_SIZE"]  # type: ignore[no-any-return]
         return super().max_cookie_size
+
+
+# Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {"current_app": ".globals:current_app"},
+)

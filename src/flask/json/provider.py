@@ -17,6 +17,8 @@ from datetime import date
 
 from werkzeug.http import http_date
 
+from .._responses import mimetype_response
+
 if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.sansio.response import Response
 
@@ -141,4 +143,7 @@ class DefaultJSONProvider(JSONProvider):
             text = self.dumps(obj, indent=2)
         else:
             text = self.dumps(obj, separators=(",", ":"))
-        return self._app.response_class(f"{text}\n", mimetype=self.mimetype)
+        rv: Response = mimetype_response(
+            self._app.response_class, f"{text}\n", self.mimetype
+        )
+        return rv

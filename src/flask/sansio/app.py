@@ -20,6 +20,7 @@ from werkzeug.utils import cached_property
 from werkzeug.utils import redirect as _wz_redirect
 
 from .. import typing as ft
+from .._lazy import lazy_names as _lazy_names
 from .._paths import auto_find_instance_path
 from ..config import Config
 from ..config import ConfigAttribute
@@ -495,3 +496,15 @@ class App(Scaffold):
             code=code,
             Response=self.response_class,  # type: ignore[arg-type]
         )
+
+
+# Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {
+        "DispatchingJinjaLoader": ".templating:DispatchingJinjaLoader",
+        "Environment": ".templating:Environment",
+        "chain": "itertools:chain",
+        "find_package": "._paths:find_package",
+    },
+)

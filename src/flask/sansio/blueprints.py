@@ -7,7 +7,10 @@ import os
 import typing as t
 from collections import defaultdict
 
+from werkzeug.utils import cached_property
+
 from .. import typing as ft
+from .._lazy import lazy_names as _lazy_names
 from .scaffold import _endpoint_from_view_func
 from .scaffold import _sentinel
 from .scaffold import Scaffold
@@ -232,6 +235,11 @@ class Blueprint(Scaffold):
 
     def _register_cli(self, app: App, name: str, options: dict[str, t.Any]) -> None:
         cli_group = options.get("cli_group", self.cli_group)
+        # The group is created on first access: one never accessed is empty.
+        if "cli" not in vars(self) and isinstance(
+            getattr(type(self), "cli", None), cached_property
+        ):
+            return
         if not self.cli.commands:
             return
         if cli_group is None:
@@ -437,3 +445,10 @@ class Blueprint(Scaffold):
         """Like ``url_defaults``, for every endpoint of the app."""
         self._on_app("url_default_functions", f)
         return f
+
+
+# Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {"update_wrapper": "functools:update_wrapper"},
+)

@@ -12,16 +12,16 @@ from collections import defaultdict
 from functools import cached_property
 from functools import update_wrapper
 
-from jinja2 import BaseLoader
-from jinja2 import FileSystemLoader
 from werkzeug.exceptions import default_exceptions
 from werkzeug.exceptions import HTTPException
 
 from .. import typing as ft
+from .._lazy import lazy_names as _lazy_names
 from .._paths import get_root_path
 
 if t.TYPE_CHECKING:
     from click import Group
+    from jinja2 import BaseLoader
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
@@ -172,6 +172,8 @@ class Scaffold:
     def jinja_loader(self) -> BaseLoader | None:
         """A loader for this object's template folder, if it has one."""
         if self.template_folder is not None:
+            from jinja2 import FileSystemLoader
+
             return FileSystemLoader(os.path.join(self.root_path, self.template_folder))
         return None
 
@@ -350,3 +352,17 @@ class Scaffold:
         if issubclass(exc_class, HTTPException):
             return exc_class, exc_class.code
         return exc_class, None
+
+
+# Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {
+        "BaseLoader": "jinja2:BaseLoader",
+        "FileSystemLoader": "jinja2:FileSystemLoader",
+        "find_package": "._paths:find_package",
+        "importlib": "importlib",
+        "pathlib": "pathlib",
+        "sys": "sys",
+    },
+)

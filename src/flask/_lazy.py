@@ -1,0 +1,48 @@
+"""Names a module exposes without importing what they come from up front.
+
+Each public module lists the names Flask's module of the same name exposes
+(including names that module only imports, which extensions import from it)
+and that this package does not need at import time. They are resolved on first
+access through the module's ``__getattr__`` and then cached in the module, so
+``import flask`` stays cheap and ``from flask.app import Rule`` still works.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import typing as t
+
+
+def lazy_names(
+    module_name: str, table: dict[str, str]
+) -> tuple[t.Callable[[str], t.Any], t.Callable[[], list[str]]]:
+    """A module ``__getattr__`` and ``__dir__`` serving ``table``.
+
+    ``table`` maps a name to ``"module"`` (the module itself) or
+    ``"module:attribute"``; a leading dot is relative to the ``flask``
+    package.
+    """
+
+    def __getattr__(name: str) -> t.Any:
+        target = table.get(name)
+        if target is None:
+            raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
+        path, _, attr = target.partition(":")
+        if path.startswith("."):
+            path = "flask" + path
+        value: t.Any = importlib.import_module(path)
+        if attr:
+            source = value
+            value = getattr(source, attr)
+            if attr not in vars(source):
+                # Served by that module's own ``__getattr__`` (a deprecated
+                # name that warns on every use): not cached here.
+                return value
+        setattr(sys.modules[module_name], name, value)
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*vars(sys.modules[module_name]), *table})
+
+    return __getattr__, __dir__
