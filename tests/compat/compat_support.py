@@ -1,46 +1,64 @@
-"""Installing the real Flask extensions next to this checkout's ``flask``.
+"""The environment of the compatibility tests: real Flask extensions, kept apart.
 
-The extensions declare ``flask`` as a dependency, so a normal ``pip install``
-could replace this checkout's editable install with Flask from the package
-index. They are installed with ``--no-deps`` instead (their own dependencies
-come from ``requirements/compat.txt``), once, under a lock so parallel test
-runs don't race, and afterwards we check that ``flask`` is still ours.
+The extensions and their dependencies (``requirements/compat.txt``, a pinned
+lock) are installed with ``pip install --target --no-deps`` into a directory
+of their own, ``.compat-env/py<X.Y>/site`` in the checkout (or under
+``$FLASK_COMPAT_ENV``), never into the environment running the tests. This
+conftest appends that directory to ``sys.path`` for the test run only, so
+the developer's ``.venv`` stays as ``requirements/tests.txt`` made it, and
+its packages win over any duplicate. ``--no-deps`` matters too: every
+extension declares a dependency on ``flask``, and a normal install would
+pull Flask from the package index next to (or over) this checkout.
 
-Set ``COMPAT_ORACLE=1`` to run this suite against another Flask (the real one,
-to tell a bug of ours from a bug of the extension): the extensions are then
-expected to be installed already and the origin of ``flask`` is not checked.
+Installing happens once per Python version and lock, under a file lock so
+parallel runs don't race, into a temporary directory renamed into place when
+complete. Editing the lock files triggers a reinstall; deleting
+``.compat-env/`` removes everything.
+
+Set ``COMPAT_ORACLE=1`` to run this suite against another Flask installed in
+the running environment (the real one, to tell a bug of ours from a bug of
+the extension): the origin of ``flask`` is then not checked.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.metadata
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import types
-import typing as t
 import warnings
 from pathlib import Path
-from urllib.parse import unquote
-from urllib.parse import urlparse
 
 import pytest
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 REQUIREMENTS = CHECKOUT / "requirements"
-NODEPS = REQUIREMENTS / "compat-nodeps.txt"
+LOCK = REQUIREMENTS / "compat.txt"
 PLUGINS = REQUIREMENTS / "compat-plugins.txt"
-#: pytest plugins are kept off ``sys.path``: an installed pytest-flask would
-#: load itself into every pytest run of the venv and push a request context
+#: one environment per Python version: the lock has per-version markers and
+#: some dependencies are compiled (SQLAlchemy, msgspec, PyYAML)
+ENV_DIR = Path(os.environ.get("FLASK_COMPAT_ENV") or CHECKOUT / ".compat-env") / (
+    "py{}.{}".format(*sys.version_info[:2])
+)
+#: the extensions and their dependencies, appended to ``sys.path``
+SITE = ENV_DIR / "site"
+#: pytest plugins are kept off ``sys.path``: pytest-flask would load itself
+#: into every pytest run that can import it and push a request context
 #: around every test that uses an ``app`` fixture.
-PLUGIN_DIR = Path(sys.prefix) / "compat-pytest-plugins"
+PLUGIN_DIR = ENV_DIR / "plugins"
+STAMP = ENV_DIR / "installed-from.sha256"
 ORACLE = os.environ.get("COMPAT_ORACLE") == "1"
+#: the version of this checkout (pyproject.toml)
+VERSION = "3.2.0.dev0"
 PIP_TIMEOUT = 600
 
-#: import name of each extension in compat-nodeps.txt
+#: import name of each extension in requirements/compat.in
 EXTENSIONS = (
     "flask_sqlalchemy",
     "flask_migrate",
@@ -62,26 +80,27 @@ EXTENSIONS = (
     "flask_smorest",
 )
 
-#: why an install failed (shown in the skip reason), by requirements file
+#: why installing failed (shown in the skip reasons), by part
 install_errors: dict[str, str] = {}
 
 
-def _missing(names: t.Iterable[str], path: Path | None = None) -> list[str]:
-    search = None if path is None else [os.fspath(path)]
-    rv = []
-    for name in names:
-        if search is None:
-            found = importlib.util.find_spec(name) is not None
-        else:
-            found = any((Path(p) / name).exists() for p in search)
-        if not found:
-            rv.append(name)
-    return rv
+def _locks_digest() -> str:
+    digest = hashlib.sha256()
+    for path in (LOCK, PLUGINS):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
-def _pip(*args: str) -> str | None:
-    """Run pip in this interpreter; return an error text, or None if it worked."""
-    cmd = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", *args]
+def _pip_target(target: Path, requirements: Path) -> str | None:
+    """Install a lock into ``target`` with --no-deps; None, or an error text."""
+    cmd = [sys.executable, "-m", "pip", "install", "-q", "--no-deps"]
+    cmd += [
+        "--no-compile",
+        "--target",
+        os.fspath(target),
+        "-r",
+        os.fspath(requirements),
+    ]
     try:
         proc = subprocess.run(
             cmd, capture_output=True, text=True, timeout=PIP_TIMEOUT, check=False
@@ -97,7 +116,7 @@ def _pip(*args: str) -> str | None:
 
 
 class _Lock:
-    """An exclusive lock on a file next to the venv (no-op without fcntl)."""
+    """An exclusive lock on a file next to the environment (no-op without fcntl)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -108,6 +127,7 @@ class _Lock:
             import fcntl
         except ImportError:
             return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         fcntl.flock(self.fd, fcntl.LOCK_EX)
 
@@ -116,44 +136,81 @@ class _Lock:
             os.close(self.fd)  # closing releases the flock
 
 
+def _is_current(digest: str) -> bool:
+    try:
+        return STAMP.read_text().strip() == digest
+    except OSError:
+        return False
+
+
+def _install(digest: str) -> None:
+    """(Re)build the environment from the locks; record errors on failure."""
+    shutil.rmtree(ENV_DIR, ignore_errors=True)
+    ENV_DIR.mkdir(parents=True)
+    for part, lock, final in (
+        ("extensions", LOCK, SITE),
+        ("plugins", PLUGINS, PLUGIN_DIR),
+    ):
+        partial = final.with_name(final.name + ".partial")
+        err = _pip_target(partial, lock)
+        if err:
+            install_errors[part] = err
+            shutil.rmtree(partial, ignore_errors=True)
+            return
+        partial.rename(final)
+    STAMP.write_text(digest + "\n")
+
+
 def ensure_installed() -> None:
-    """Install missing extensions with --no-deps, once, under a lock."""
-    need_ext = not ORACLE and bool(_missing(EXTENSIONS))
-    if not need_ext and not _missing(["pytest_flask"], PLUGIN_DIR):
-        return
-    with _Lock(Path(sys.prefix) / ".compat-install.lock"):
-        # Another run may have installed them while we waited for the lock.
-        if need_ext and _missing(EXTENSIONS):
-            err = _pip("-r", os.fspath(NODEPS))
-            if err:
-                install_errors["extensions"] = err
-        if _missing(["pytest_flask"], PLUGIN_DIR):
-            err = _pip("--target", os.fspath(PLUGIN_DIR), "-r", os.fspath(PLUGINS))
-            if err:
-                install_errors["plugins"] = err
+    """Build the environment if missing or stale, then put SITE on sys.path."""
+    digest = _locks_digest()
+    if not _is_current(digest):
+        with _Lock(ENV_DIR.with_name(ENV_DIR.name + ".lock")):
+            # Another run may have built it while we waited for the lock.
+            if not _is_current(digest):
+                _install(digest)
+    if SITE.is_dir() and os.fspath(SITE) not in sys.path:
+        sys.path.append(os.fspath(SITE))
     importlib.invalidate_caches()
 
 
+def pythonpath(*first: Path) -> str:
+    """``PYTHONPATH`` for a subprocess that needs the extensions too."""
+    parts = [*map(os.fspath, first), os.fspath(SITE)]
+    parts += filter(None, [os.environ.get("PYTHONPATH")])
+    return os.pathsep.join(parts)
+
+
 def foreign_flask() -> list[str]:
-    """Describe every way ``flask`` is not this checkout's; empty when it is."""
+    """Describe every way ``flask`` is not this checkout's; empty when it is.
+
+    This checkout may be installed in editable mode by pip (a directory
+    install) or by tox (an editable wheel): either way the distribution
+    ships no copy of the package, only a path to ``src``. A distribution
+    that ships ``flask/__init__.py`` came from elsewhere, such as the
+    package index, pulled in as some extension's dependency.
+    """
     import flask
 
     problems = []
     here = Path(flask.__file__).resolve().parent
     if here != CHECKOUT / "src" / "flask":
         problems.append(f"'import flask' gives {here}, not {CHECKOUT}/src/flask")
-    for dist in importlib.metadata.distributions():
-        if (dist.metadata["Name"] or "").lower() != "flask":
-            continue
-        info = json.loads(dist.read_text("direct_url.json") or "{}")
-        url = urlparse(info.get("url", ""))
-        editable = info.get("dir_info", {}).get("editable", False)
-        where = Path(unquote(url.path)).resolve() if url.scheme == "file" else None
-        if not editable or where != CHECKOUT:
+    dists = [
+        dist
+        for dist in importlib.metadata.distributions()
+        if (dist.metadata["Name"] or "").lower() == "flask"
+    ]
+    for dist in dists:
+        copies = [f for f in dist.files or () if f.as_posix() == "flask/__init__.py"]
+        if copies or dist.version != VERSION:
+            info = json.loads(dist.read_text("direct_url.json") or "{}")
             problems.append(
                 f"another flask distribution is installed: {dist.version} at"
                 f" {dist.locate_file('')} ({info or 'not from this checkout'})"
             )
+    if len(dists) > 1:
+        problems.append(f"{len(dists)} flask distributions are installed")
     return problems
 
 

@@ -1,11 +1,15 @@
-"""Install the real extensions (once, ``--no-deps``) and check ``flask`` is ours.
+"""Set up the extensions' own environment and check ``flask`` is ours.
 
-Installing happens when this file is imported, before the test modules of
-this folder are collected, so they can import the extensions at the top. A
-test module whose extension could not be installed (no network) skips.
+The environment (see ``compat_support``) is built if needed and put on
+``sys.path`` when this file is imported, before the test modules of this
+folder are collected, so they can import the extensions at the top. A test
+module whose extension could not be installed (no network) skips.
 """
 
 from __future__ import annotations
+
+import sqlite3
+import typing as t
 
 import pytest
 from compat_support import ensure_installed
@@ -22,3 +26,28 @@ def _flask_is_this_checkout() -> None:
         return
     problems = foreign_flask()
     assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(autouse=True)
+def _close_sqlite_connections(monkeypatch: pytest.MonkeyPatch) -> t.Iterator[None]:
+    """Close the SQLite connections a test opened, when it ends.
+
+    SQLAlchemy keeps connections in its engine's pool, and the tests do not
+    dispose of their engines. Since Python 3.13 an unclosed SQLite connection
+    warns (``ResourceWarning``) when it is garbage collected, which can
+    happen in any later test and fails it under ``filterwarnings = error``.
+    """
+    opened: list[sqlite3.Connection] = []
+    connect = sqlite3.connect
+
+    def recording_connect(*args: t.Any, **kwargs: t.Any) -> sqlite3.Connection:
+        conn = connect(*args, **kwargs)
+        opened.append(conn)
+        return conn
+
+    # SQLAlchemy calls sqlite3.dbapi2.connect; both names are the same function
+    monkeypatch.setattr(sqlite3, "connect", recording_connect)
+    monkeypatch.setattr(sqlite3.dbapi2, "connect", recording_connect)
+    yield
+    for conn in opened:
+        conn.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import typing as t
 
 import pytest
@@ -93,6 +94,10 @@ def test_cached_view_query_string(setup: t.Any) -> None:
     assert client.get("/search?q=b").data == b"b:2"
 
 
+def _version(dist: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in importlib.metadata.version(dist).split(".")[:2])
+
+
 def test_response_filter_and_cached_http_exception(setup: t.Any) -> None:
     app, cache, calls, _ = setup
     client = app.test_client()
@@ -101,7 +106,11 @@ def test_response_filter_and_cached_http_exception(setup: t.Any) -> None:
     assert calls["view"] == 2
     assert client.get("/missing").status_code == 404
     assert client.get("/missing").status_code == 404
-    assert calls["view"] == 3
+    # Flask-Caching 2.5 caches an HTTPException raised by the view; 2.4, the
+    # newest release for Python 3.10 (see requirements/compat.txt), runs the
+    # view again.
+    cached = _version("flask-caching") >= (2, 5)
+    assert calls["view"] == (3 if cached else 4)
 
 
 def test_hit_indication_hook_added_at_request_time(setup: t.Any) -> None:

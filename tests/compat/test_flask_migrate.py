@@ -16,6 +16,7 @@ import sys
 import typing as t
 
 import pytest
+from compat_support import pythonpath
 from compat_support import require
 
 import flask
@@ -153,6 +154,7 @@ def test_flask_db_upgrade_command(tmp_path: t.Any) -> None:
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
     env["FLASK_SKIP_DOTENV"] = "1"
+    env["PYTHONPATH"] = pythonpath()  # the extensions' own environment
     proc = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "blog", "db", "upgrade"],
         cwd=tmp_path,

@@ -18,6 +18,7 @@ import pytest
 from compat_support import CHECKOUT
 from compat_support import install_errors
 from compat_support import PLUGIN_DIR
+from compat_support import pythonpath
 
 if not (PLUGIN_DIR / "pytest_flask").is_dir():
     pytest.skip(
@@ -144,9 +145,7 @@ def test_pytest_flask_fixtures(tmp_path: Path) -> None:
         for k, v in os.environ.items()
         if not k.startswith(("FLASK_", "PYTEST_", "COV_", "COVERAGE_"))
     }
-    env["PYTHONPATH"] = os.pathsep.join(
-        [os.fspath(PLUGIN_DIR), *filter(None, [os.environ.get("PYTHONPATH")])]
-    )
+    env["PYTHONPATH"] = pythonpath(PLUGIN_DIR)
     # Load only the plugin under test, explicitly.
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     cmd = [

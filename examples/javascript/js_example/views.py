@@ -43,10 +43,13 @@ def add() -> Response | tuple[Response, int]:
     try:
         a = _number(data, "a")
         b = _number(data, "b")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return jsonify(error="Send two numbers, 'a' and 'b'."), 400
 
     total = a + b
+    if not math.isfinite(total):
+        # JSON has no Infinity: the sum of two huge finite numbers overflows.
+        return jsonify(error="The sum is too large to represent."), 400
     # Whole numbers come back as ints: 1 + 2 is 3, not 3.0.
     result: int | float = int(total) if total.is_integer() else total
     return jsonify(result=result)

@@ -63,6 +63,33 @@ def test_add_rejects_bad_input(client: FlaskClient, payload: Any) -> None:
     assert response.json == {"error": "Send two numbers, 'a' and 'b'."}
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"a": 1.7e308, "b": 1.7e308},
+        {"a": -1.7e308, "b": "-1e308"},
+    ],
+)
+def test_add_overflow_is_a_400_with_a_message(
+    client: FlaskClient, payload: dict[str, Any]
+) -> None:
+    # The sum is not a finite number, which JSON cannot carry ("Infinity").
+    response = client.post("/add", json=payload)
+    assert response.status_code == 400
+    assert response.json == {"error": "The sum is too large to represent."}
+    assert b"Infinity" not in response.data
+
+
+def test_add_rejects_a_number_too_large_for_a_float(client: FlaskClient) -> None:
+    response = client.post(
+        "/add",
+        data=b'{"a": 1' + b"0" * 400 + b', "b": 1}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json == {"error": "Send two numbers, 'a' and 'b'."}
+
+
 def test_add_invalid_json_body(client: FlaskClient) -> None:
     response = client.post("/add", data="{not json", content_type="application/json")
     assert response.status_code == 400
