@@ -24,6 +24,7 @@ import sqlite3
 import tempfile
 import threading
 import typing as t
+import weakref
 from urllib.parse import parse_qs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -87,6 +88,11 @@ def create_database() -> str:
     return path
 
 
+def _close_all(connections: list[sqlite3.Connection]) -> None:
+    while connections:
+        connections.pop().close()
+
+
 class Database:
     """One SQLite file, one connection per thread (a minimal pool), and the
     seeded random source for row ids and new numbers."""
@@ -95,6 +101,15 @@ class Database:
         self.path = path or create_database()
         self.local = threading.local()
         self.rng = random.Random(REQUEST_SEED)
+        # Every thread's connection, closed with the database object: Python
+        # 3.13 warns about a connection garbage-collected while still open.
+        self.connections: list[sqlite3.Connection] = []
+        weakref.finalize(self, _close_all, self.connections)
+
+    def close(self) -> None:
+        """Close every thread's connection."""
+        _close_all(self.connections)
+        self.local = threading.local()
 
     def connection(self) -> sqlite3.Connection:
         con: sqlite3.Connection | None = getattr(self.local, "con", None)
@@ -104,6 +119,7 @@ class Database:
             # framework and SQLite, not the disk.
             con.execute("PRAGMA synchronous=NORMAL")
             self.local.con = con
+            self.connections.append(con)
         return con
 
     def random_id(self) -> int:
