@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typing as t
+
 import pytest
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Response as WzResponse
@@ -266,3 +268,38 @@ def test_per_request_limit_override(app: flask.Flask) -> None:
         assert flask.request.max_content_length == 50
         assert flask.request.max_form_memory_size == 500_000
         assert flask.request.max_form_parts == 1000
+
+
+def test_stream_with_context_tears_down_once_after_the_stream(
+    app: flask.Flask,
+) -> None:
+    """Teardown runs once, after the last chunk, with the request still
+    readable in the generator (Flask 3.1.3 runs it twice: see differences)."""
+    events: list[str] = []
+
+    @app.teardown_request
+    def request_teardown(exc: BaseException | None) -> None:
+        events.append("teardown_request")
+
+    @app.teardown_appcontext
+    def app_teardown(exc: BaseException | None) -> None:
+        events.append("teardown_appcontext")
+
+    @app.route("/")
+    def index() -> flask.Response:
+        def generate() -> t.Iterator[str]:
+            events.append("first chunk")
+            yield flask.request.args["a"]
+            events.append("last chunk")
+            yield "!"
+
+        return flask.Response(flask.stream_with_context(generate()))
+
+    response = app.test_client().get("/?a=x")
+    assert response.data == b"x!"
+    assert events == [
+        "first chunk",
+        "last chunk",
+        "teardown_request",
+        "teardown_appcontext",
+    ]
