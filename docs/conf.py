@@ -106,6 +106,9 @@ _NAMES = {
     "TestResponse.history": "werkzeug.test.TestResponse.history",
     # (``Scaffold.jinja_loader``'s return type; jinja2 is imported lazily.)
     "BaseLoader": "jinja2.BaseLoader",
+    # ``App.aborter``'s annotation, unqualified as older Sphinx renders it.
+    "Aborter": "werkzeug.exceptions.Aborter",
+    "Map": "werkzeug.routing.Map",
     # The module where the class is defined, which Python documents under
     # its package (the ASGI adapter's executor property).
     "concurrent.futures.thread.ThreadPoolExecutor": (
