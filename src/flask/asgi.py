@@ -554,7 +554,7 @@ class _Pipeline:
                 self.hook_index += 1
                 if iscoroutinefunction(func):
                     return _Deferred(func, (response,), {})
-                response = func(response)
+                response = t.cast(Response, func(response))
             self.after_app = True
             self.hook_index = 0
         req = ctx._request
@@ -568,7 +568,9 @@ class _Pipeline:
             response = func(response)
         app._save_session(ctx, response)
         if request_finished.receivers:
-            request_finished.send(app, _async_wrapper=app.ensure_sync, response=response)
+            request_finished.send(
+                app, _async_wrapper=app.ensure_sync, response=response
+            )
         return response
 
     def _dispatch(self) -> t.Any:
