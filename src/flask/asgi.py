@@ -8,11 +8,15 @@ pop. Only *where* they run changes:
 
 - sync steps run in a bounded pool of worker threads, so blocking code never
   blocks the event loop;
-- an ``async def`` view, or an async error handler returned by
-  ``handle_user_exception``, runs as a task on the server's loop and holds no
-  thread while it awaits;
-- other async functions called through ``ensure_sync`` (hooks, teardown,
-  signals) also run on the server's loop, while their worker thread waits.
+- an ``async def`` view, an async error handler returned by
+  ``handle_user_exception``, and (when ``preprocess_request``,
+  ``finalize_request`` and ``process_response`` are Flask's own, which the
+  adapter then runs hook by hook) async ``before_request``/``after_request``
+  hooks and ``after_this_request`` callbacks run as tasks on the server's
+  loop and hold no thread while they await;
+- other async functions called through ``ensure_sync`` (teardown, signals,
+  hooks called by an overridden method) also run on the server's loop,
+  while their worker thread waits.
 
 Each request gets its own :class:`contextvars.Context`; every step runs in it
 (the worker enters it, the loop task is created in it), so ``request``,
