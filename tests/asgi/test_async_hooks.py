@@ -411,3 +411,25 @@ def test_overridden_preprocess_request_runs_hooks_in_worker() -> None:
     assert all(r.body.startswith(b"flask-asgi") for r in results)
     assert all(r.headers["x-processed"] == "1" for r in results)
     assert most <= 2
+
+
+def test_async_before_request_reads_body_sent_in_parts() -> None:
+    """The body is received before an async hook runs on the loop, so it
+    can read it without blocking."""
+    app = Flask(__name__)
+
+    @app.before_request
+    async def before() -> t.Any:
+        data = flask.request.get_data()
+        if data.startswith(b"stop"):
+            return b"stopped " + data
+        return None
+
+    @app.route("/", methods=["POST"])
+    def index() -> bytes:
+        return b"view " + flask.request.get_data()
+
+    stopped = run(app.asgi_app, "POST", chunks=[b"stop", b"-", b"here"])
+    assert (stopped.status, stopped.body) == (200, b"stopped stop-here")
+    passed = run(app.asgi_app, "POST", chunks=[b"go", b"on"])
+    assert (passed.status, passed.body) == (200, b"view goon")
