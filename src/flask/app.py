@@ -631,7 +631,15 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
             response = self.ensure_sync(func)(response)
         for func in self._hooks("after", req.blueprint):
             response = self.ensure_sync(func)(response)
+        self._save_session(ctx, response)
+        return response
 
+    def _save_session(self, ctx: AppContext, response: Response) -> None:
+        """The end of :meth:`process_response`: save the session (opening it
+        where it must be refreshed or saved anyway) and mark the response
+        done. Shared with the ASGI adapter, which runs the hooks itself."""
+        req = ctx._request
+        assert req is not None
         interface = self.session_interface
         sess = ctx._session_value
         if sess is None and (
@@ -649,7 +657,6 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
         if sess is not None and not interface.is_null_session(sess):
             interface.save_session(self, sess, response)
         ctx._response_done = True
-        return response
 
     def make_default_options_response(self, ctx: AppContext | None = None) -> Response:
         """The response to an automatic ``OPTIONS`` request: the ``Allow``

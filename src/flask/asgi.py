@@ -8,11 +8,15 @@ pop. Only *where* they run changes:
 
 - sync steps run in a bounded pool of worker threads, so blocking code never
   blocks the event loop;
-- an ``async def`` view, or an async error handler returned by
-  ``handle_user_exception``, runs as a task on the server's loop and holds no
-  thread while it awaits;
-- other async functions called through ``ensure_sync`` (hooks, teardown,
-  signals) also run on the server's loop, while their worker thread waits.
+- an ``async def`` view, an async error handler returned by
+  ``handle_user_exception``, and (when ``preprocess_request``,
+  ``finalize_request`` and ``process_response`` are Flask's own, which the
+  adapter then runs hook by hook) async ``before_request``/``after_request``
+  hooks and ``after_this_request`` callbacks run as tasks on the server's
+  loop and hold no thread while they await;
+- other async functions called through ``ensure_sync`` (teardown, signals,
+  hooks called by an overridden method) also run on the server's loop,
+  while their worker thread waits.
 
 Each request gets its own :class:`contextvars.Context`; every step runs in it
 (the worker enters it, the loop task is created in it), so ``request``,
@@ -35,6 +39,7 @@ import contextvars
 import inspect
 import io
 import typing as t
+from inspect import iscoroutinefunction
 
 from ._asgi_environ import environ_from_scope
 from ._asgi_environ import Message
@@ -204,6 +209,34 @@ def _own(app: Flask, name: str) -> bool:
     return name not in app.__dict__ and getattr(type(app), name) is getattr(Flask, name)
 
 
+def _own_async(app: Flask) -> bool:
+    """Whether async callbacks are wrapped by Flask's own ``ensure_sync``."""
+    return _own(app, "ensure_sync") and _own(app, "async_to_sync")
+
+
+def _split_before(app: Flask) -> bool:
+    """Whether the adapter may run ``preprocess_request`` step by step, so
+    async ``before_request`` hooks are awaited on the loop."""
+    return (
+        _own(app, "preprocess_request")
+        and "preprocess_request" not in app._legacy_hooks
+        and _own_async(app)
+    )
+
+
+def _split_after(app: Flask) -> bool:
+    """Whether the adapter may run ``finalize_request`` and
+    ``process_response`` step by step, so async ``after_request`` hooks and
+    ``after_this_request`` callbacks are awaited on the loop."""
+    return (
+        _own(app, "finalize_request")
+        and _own(app, "process_response")
+        and "finalize_request" not in app._legacy_hooks
+        and "process_response" not in app._legacy_hooks
+        and _own_async(app)
+    )
+
+
 def _splittable(app: Flask) -> bool:
     """Whether the adapter can drive the request steps itself."""
     return (
@@ -285,6 +318,12 @@ class _Pipeline:
         self.phase = ""
         self.body_limit: int | None = None
         self.pending_error: Exception | None = None
+        self.split_before = _split_before(app)
+        self.split_after = _split_after(app)
+        #: Position in the hooks being run step by step (phases "before"
+        #: and "after"); ``after_app``: past ``after_this_request`` callbacks.
+        self.hook_index = 0
+        self.after_app = False
 
     def start(self) -> _Deferred | _Outcome:
         self.ctx = self.app.request_context(self.environ)
@@ -328,6 +367,8 @@ class _Pipeline:
     def finish_inline(self, value: t.Any) -> t.Any:
         """Finalize, serve and pop on the loop, or return ``_HOP`` (nothing
         done) when that would run user code."""
+        if self.phase != "view" and self.phase != "handler":
+            return _HOP
         app = self.app
         req = self.ctx._request
         assert req is not None
@@ -410,10 +451,57 @@ class _Pipeline:
         try:
             if request_started.receivers:
                 request_started.send(app, _async_wrapper=app.ensure_sync)
-            if "preprocess_request" in legacy:
+            if self.split_before:
+                rv = self._preprocess(0)
+            elif "preprocess_request" in legacy:
                 rv = app.preprocess_request()
             else:
                 rv = app.preprocess_request(ctx)
+            if type(rv) is _Deferred:
+                return rv
+            if rv is None:
+                rv = self._dispatch()
+                if type(rv) is _Deferred:
+                    self.phase = "view"
+                    return rv
+        except Exception as e:
+            rv = self._user_error(e)
+            if type(rv) is _Deferred:
+                return rv
+        return self._finalize(rv)
+
+    def _preprocess(self, start: int) -> t.Any:
+        """``preprocess_request`` from its ``start``-th ``before_request``
+        hook (URL value preprocessors first when 0); an async hook is handed
+        back to be awaited on the loop (phase "before")."""
+        app = self.app
+        req = self.ctx._request
+        assert req is not None
+        blueprint = req.blueprint
+        if start == 0:
+            for func in app._hooks("url_value", blueprint):
+                func(req.endpoint, req.view_args)
+        hooks = app._hooks("before", blueprint)
+        for i in range(start, len(hooks)):
+            func = hooks[i]
+            if iscoroutinefunction(func):
+                self.phase = "before"
+                self.hook_index = i
+                return _Deferred(func, (), {})
+            rv = func()
+            if rv is not None:
+                return rv
+        return None
+
+    def _after_before(self, value: t.Any) -> t.Any:
+        """Continue after an async ``before_request`` hook returned ``value``:
+        its value is the response, or the next hooks and the view run."""
+        try:
+            rv = value
+            if rv is None:
+                rv = self._preprocess(self.hook_index + 1)
+                if type(rv) is _Deferred:
+                    return rv
             if rv is None:
                 rv = self._dispatch()
                 if type(rv) is _Deferred:
@@ -426,9 +514,16 @@ class _Pipeline:
         return self._finalize(rv)
 
     def _continue(self, value: t.Any, error: BaseException | None) -> t.Any:
+        phase = self.phase
+        if phase == "after":
+            if error is not None:
+                raise error
+            return self._process(value)
         if error is None:
+            if phase == "before":
+                return self._after_before(value)
             return self._finalize(value)
-        if self.phase != "view":
+        if phase != "view" and phase != "before":
             raise error
         try:
             raise error
@@ -438,11 +533,49 @@ class _Pipeline:
                 return rv
         return self._finalize(rv)
 
-    def _finalize(self, rv: t.Any) -> Response:
+    def _finalize(self, rv: t.Any) -> t.Any:
         app = self.app
+        if self.split_after:
+            self.phase = "after"
+            self.hook_index = 0
+            self.after_app = False
+            return self._process(app.make_response(rv))
         if "finalize_request" in app._legacy_hooks:
             return app.finalize_request(rv)
         return app.finalize_request(self.ctx, rv)
+
+    def _process(self, response: Response) -> t.Any:
+        """``process_response`` and the rest of ``finalize_request`` from the
+        current hook on; an async ``after_this_request`` callback or
+        ``after_request`` hook is handed back to be awaited on the loop with
+        the response (phase "after"), and its result comes back here."""
+        app = self.app
+        ctx = self.ctx
+        if not self.after_app:
+            funcs = ctx._after_request_functions
+            while self.hook_index < len(funcs):
+                func = funcs[self.hook_index]
+                self.hook_index += 1
+                if iscoroutinefunction(func):
+                    return _Deferred(func, (response,), {})
+                response = t.cast(Response, func(response))
+            self.after_app = True
+            self.hook_index = 0
+        req = ctx._request
+        assert req is not None
+        hooks = app._hooks("after", req.blueprint)
+        while self.hook_index < len(hooks):
+            func = hooks[self.hook_index]
+            self.hook_index += 1
+            if iscoroutinefunction(func):
+                return _Deferred(func, (response,), {})
+            response = func(response)
+        app._save_session(ctx, response)
+        if request_finished.receivers:
+            request_finished.send(
+                app, _async_wrapper=app.ensure_sync, response=response
+            )
+        return response
 
     def _dispatch(self) -> t.Any:
         app = self.app
