@@ -146,25 +146,14 @@ def _fast_adapter(app: Flask, environ: WSGIEnvironment) -> MapAdapter:
         from werkzeug.exceptions import BadHost
 
         raise BadHost() from e
-    script_name = _wsgi_str(environ, "SCRIPT_NAME")
-    path_info = _wsgi_str(environ, "PATH_INFO")
-    return MapAdapter(
-        url_map,
-        server_name,
-        "/" if script_name is None else script_name,
-        url_map.default_subdomain or "",
-        environ["wsgi.url_scheme"],
-        "/" if path_info is None else path_info,
-        environ["REQUEST_METHOD"],
-        _wsgi_str(environ, "QUERY_STRING"),
-    )
+    return _bind(url_map, environ, server_name, url_map.default_subdomain or "")
 
 
 def _bind(
     url_map: Map, environ: WSGIEnvironment, server_name: str, subdomain: str | None
 ) -> MapAdapter:
     """A ``MapAdapter`` for the request in ``environ``, with the given host
-    (what :func:`_fast_adapter` builds, inlined there)."""
+    (``Map.bind_to_environ`` without re-deriving the host)."""
     script_name = _wsgi_str(environ, "SCRIPT_NAME")
     path_info = _wsgi_str(environ, "PATH_INFO")
     return MapAdapter(

@@ -457,17 +457,32 @@ class _Pipeline:
                 rv = app.preprocess_request()
             else:
                 rv = app.preprocess_request(ctx)
-            if type(rv) is _Deferred:
-                return rv
+        except Exception as e:
+            return self._handled(e)
+        return self._proceed(rv)
+
+    def _proceed(self, rv: t.Any) -> t.Any:
+        """Go on after the ``before_request`` hooks gave ``rv``: a deferred
+        async hook is handed back, ``None`` runs the view, anything else is
+        the response."""
+        if type(rv) is _Deferred:
+            return rv
+        try:
             if rv is None:
                 rv = self._dispatch()
                 if type(rv) is _Deferred:
                     self.phase = "view"
                     return rv
         except Exception as e:
-            rv = self._user_error(e)
-            if type(rv) is _Deferred:
-                return rv
+            return self._handled(e)
+        return self._finalize(rv)
+
+    def _handled(self, e: Exception) -> t.Any:
+        """The response for an error raised by a hook or the view, through
+        the error handlers (an async handler is handed back)."""
+        rv = self._user_error(e)
+        if type(rv) is _Deferred:
+            return rv
         return self._finalize(rv)
 
     def _preprocess(self, start: int) -> t.Any:
@@ -500,18 +515,9 @@ class _Pipeline:
             rv = value
             if rv is None:
                 rv = self._preprocess(self.hook_index + 1)
-                if type(rv) is _Deferred:
-                    return rv
-            if rv is None:
-                rv = self._dispatch()
-                if type(rv) is _Deferred:
-                    self.phase = "view"
-                    return rv
         except Exception as e:
-            rv = self._user_error(e)
-            if type(rv) is _Deferred:
-                return rv
-        return self._finalize(rv)
+            return self._handled(e)
+        return self._proceed(rv)
 
     def _continue(self, value: t.Any, error: BaseException | None) -> t.Any:
         phase = self.phase
@@ -528,10 +534,7 @@ class _Pipeline:
         try:
             raise error
         except Exception as e:
-            rv = self._user_error(e)
-            if type(rv) is _Deferred:
-                return rv
-        return self._finalize(rv)
+            return self._handled(e)
 
     def _finalize(self, rv: t.Any) -> t.Any:
         app = self.app
