@@ -69,6 +69,7 @@ STDLIB = [
     "sys",
     "tempfile",
     "threading",
+    "tomllib",
     "types",
     "typing",
     "unittest.mock",
