@@ -483,9 +483,10 @@ class Load:
     """Client threads sending requests back to back until stopped, for at
     most ``max_seconds`` and ``max_requests`` each.
 
-    ``jobs`` maps a name to a function sending one request; each gets
-    ``threads`` threads. An exception (a refused or reset connection, a
-    timeout) is recorded as an outcome with ``status=None``.
+    ``jobs`` maps a name to a function sending one request (with a timeout
+    of at most ``request_timeout``); each gets ``threads`` threads. An
+    exception (a refused or reset connection, a timeout) is recorded as an
+    outcome with ``status=None``.
     """
 
     def __init__(
@@ -495,8 +496,10 @@ class Load:
         threads: int = 1,
         max_seconds: float = 30.0,
         max_requests: int = 5000,
+        request_timeout: float = REQUEST_TIMEOUT,
     ) -> None:
         self.jobs = jobs
+        self.request_timeout = request_timeout
         self.outcomes: list[Outcome] = []
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -540,15 +543,9 @@ class Load:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         for thread in self._threads:
-            thread.join(timeout=REQUEST_TIMEOUT + 5)
+            thread.join(timeout=self.request_timeout + 5)
 
-    def of(
-        self, name: str, since: float = 0.0, until: float = float("inf")
-    ) -> list[Outcome]:
-        """The outcomes of job ``name`` started in ``[since, until)``."""
+    def of(self, name: str, since: float = 0.0) -> list[Outcome]:
+        """The outcomes of job ``name`` started at ``since`` or later."""
         with self._lock:
-            return [
-                o
-                for o in self.outcomes
-                if o.name == name and since <= o.started < until
-            ]
+            return [o for o in self.outcomes if o.name == name and o.started >= since]
