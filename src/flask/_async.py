@@ -271,11 +271,12 @@ def async_to_sync(
     """Return a sync callable that calls ``func`` and runs the awaitable it
     returns on this thread's event loop (see the module docstring).
 
-    Raises ``RuntimeError`` if asgiref (the ``flask[async]`` extra) is not
-    installed, like Flask: the runner does not use asgiref, but Flask declares
-    async support through that extra, so what works here works on Flask.
+    Under WSGI, raises ``RuntimeError`` if asgiref (the ``flask[async]``
+    extra) is not installed, like Flask: the runner does not use asgiref, but
+    Flask declares async support through that extra, so what works here
+    works on Flask. Served over ASGI (:mod:`flask.asgi`), no extra is needed.
     """
-    if sys.modules.get("asgiref.sync") is None:
+    if sys.modules.get("asgiref.sync") is None and server_loop.get(None) is None:
         try:
             import asgiref.sync  # noqa: F401  # pyright: ignore[reportUnusedImport]
         except ImportError:

@@ -317,32 +317,44 @@ def test_too_large_413_without_reading_rest(app: Flask, view: str) -> None:
     assert len(received) <= 4
 
 
-def test_unread_body_is_not_received(app: Flask) -> None:
+def test_unread_body_is_received_only_up_to_spill_size(app: Flask) -> None:
+    """A body is received before sync code runs only up to ``spill_size``;
+    the rest stays with the client unless the app reads it."""
+
     @app.post("/")
     def index() -> str:
         return "ignored the body"
 
+    asgi = ASGIApp(app, spill_size=16)
+    r, received = asyncio.run(call(asgi, "POST", "/", [b"x" * 8] * 10))
+    assert r.body == b"ignored the body"
+    assert len(received) == 2
+    # A small body arrives in full before the view runs.
     r, received = asyncio.run(call(app.asgi_app, "POST", "/", [b"x"] * 10))
     assert r.body == b"ignored the body"
-    assert len(received) == 1
+    assert len(received) == 10
 
 
 def test_large_body_spills_to_file(app: Flask) -> None:
+    """Received bytes not read yet go to a temporary file past
+    ``spill_size``; once read, the file is dropped."""
     info: dict[str, t.Any] = {}
 
     @app.post("/")
     def index() -> str:
         stream = flask.request.environ["wsgi.input"]
+        info["spilled"] = stream._file is not None
         data = flask.request.get_data()
-        info["rolled"] = stream._file._rolled
+        info["after"] = stream._file is not None
         return str(len(data))
 
     asgi = ASGIApp(app, spill_size=1000)
-    r = run(asgi, "POST", "/", [b"a" * 800, b"b" * 800])
-    assert r.body == b"1600"
-    assert info["rolled"] is True
-    r = run(ASGIApp(app), "POST", "/", [b"a" * 800, b"b" * 800])
-    assert info["rolled"] is False
+    r = run(asgi, "POST", "/", [b"a" * 800, b"b" * 800, b"c" * 800])
+    assert r.body == b"2400"
+    assert info == {"spilled": True, "after": False}
+    r = run(ASGIApp(app), "POST", "/", [b"a" * 800, b"b" * 800, b"c" * 800])
+    assert r.body == b"2400"
+    assert info == {"spilled": False, "after": False}
 
 
 # -- streaming -------------------------------------------------------------------
@@ -748,3 +760,32 @@ def test_context_variables_do_not_leak_between_requests(app: Flask) -> None:
         b"unset",
     ]
     assert var.get() == "unset"
+
+
+def test_async_views_need_no_asgiref_over_asgi(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 'async' extra (asgiref) is what WSGI needs; over ASGI async views,
+    hooks and async code reached through ensure_sync work without it."""
+    monkeypatch.setitem(sys.modules, "asgiref.sync", None)
+
+    async def helper() -> str:
+        return "helped"
+
+    @app.before_request
+    async def before() -> None:
+        flask.g.before = True
+
+    @app.route("/")
+    async def index() -> str:
+        return f"async {flask.g.before}"
+
+    @app.route("/sync")
+    def sync() -> str:
+        return flask.current_app.ensure_sync(helper)()
+
+    assert run(app.asgi_app).body == b"async True"
+    assert run(app.asgi_app, path="/sync").body == b"helped"
+    app.testing = True
+    with pytest.raises(RuntimeError, match=r"the 'async' extra"):
+        app.test_client().get("/")

@@ -6,7 +6,7 @@ import io
 import sys
 import typing as t
 
-from flask._asgi_environ import environ_from_scope
+from flask.asgi._environ import environ_from_scope
 
 
 def scope(**kw: t.Any) -> dict[str, t.Any]:

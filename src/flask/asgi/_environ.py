@@ -1,21 +1,16 @@
 """An ASGI HTTP scope as the WSGI environ a PEP 3333 server would build.
 
-The request body is a :class:`RequestBody`: read from ``receive`` as the app
-reads it, kept in memory while small and spilled to a temporary file when
-large.
+Header names with ``_`` are dropped (servers do it so that ``X_A`` cannot
+pose as ``X-A``); repeated headers are joined with ``, `` (cookies with
+``; ``). Without a ``Content-Length`` the body ends when the client says so
+(``wsgi.input_terminated``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import io
 import sys
-import tempfile
 import typing as t
 from urllib.parse import unquote_to_bytes
-
-if t.TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
 
 Scope = t.MutableMapping[str, t.Any]
 Message = t.MutableMapping[str, t.Any]
@@ -114,83 +109,3 @@ def environ_from_scope(scope: Scope, body: t.Any) -> dict[str, t.Any]:
         # No length: the body ends when the client says so (chunked).
         environ["wsgi.input_terminated"] = True
     return environ
-
-
-async def _call(receive: Receive) -> Message:
-    return await receive()
-
-
-class RequestBody(io.RawIOBase):
-    """``wsgi.input`` for a body that arrives in several ASGI messages.
-
-    Reads made in a worker thread wait for the next message from the loop;
-    :meth:`fill` receives ahead on the loop (before a coroutine that may read
-    the body runs there, where waiting is impossible). Data goes into a
-    spooled file: memory up to ``spill_size`` bytes, then a temporary file.
-    """
-
-    def __init__(
-        self,
-        receive: Receive,
-        loop: asyncio.AbstractEventLoop,
-        first: bytes,
-        spill_size: int,
-    ) -> None:
-        super().__init__()
-        self._receive = receive
-        self._loop = loop
-        self._file = tempfile.SpooledTemporaryFile(max_size=spill_size)
-        self._file.write(first)
-        self._read_pos = 0
-        self._write_pos = len(first)
-        self.complete = False
-        self.disconnected = False
-
-    def readable(self) -> bool:
-        return True
-
-    @property
-    def received(self) -> int:
-        """Bytes received so far."""
-        return self._write_pos
-
-    def _add(self, message: Message) -> None:
-        if message["type"] == "http.disconnect":
-            self.complete = self.disconnected = True
-            return
-        data = message.get("body", b"")
-        if data:
-            self._file.seek(self._write_pos)
-            self._file.write(data)
-            self._write_pos += len(data)
-        if not message.get("more_body", False):
-            self.complete = True
-
-    async def fill(self, limit: int | None) -> None:
-        """Receive the rest of the body, but not more than ``limit`` bytes
-        (one past it, so reading past the limit can be detected)."""
-        while not self.complete and (limit is None or self._write_pos <= limit):
-            self._add(await self._receive())
-
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        view = memoryview(buffer)
-        while self._read_pos == self._write_pos and not self.complete:
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is self._loop:
-                # On the loop: only what :meth:`fill` received is available.
-                return 0
-            future = asyncio.run_coroutine_threadsafe(_call(self._receive), self._loop)
-            self._add(future.result())
-        self._file.seek(self._read_pos)
-        data = self._file.read(min(len(view), self._write_pos - self._read_pos))
-        n = len(data)
-        view[:n] = data
-        self._read_pos += n
-        return n
-
-    def close(self) -> None:
-        self._file.close()
-        super().close()

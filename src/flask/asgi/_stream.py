@@ -1,0 +1,124 @@
+"""Sending a response: its start, then a buffered body or a stream.
+
+A buffered body (a list, as werkzeug gives for most responses) is sent in
+one message. A streamed one is sent chunk by chunk, each chunk only after
+the previous one was accepted by the server (backpressure):
+
+- a sync iterable is advanced in a worker thread, one ``next()`` per chunk;
+- an async iterable is advanced on the loop, in the request's context.
+
+While a stream is sent the client is watched (:meth:`Exchange.watch`): when
+it goes away the stream stops after the current chunk (an async iterable is
+cancelled at once), the iterable is closed, and so its teardown runs once.
+``close()`` of the WSGI iterable always runs, in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import typing as t
+
+from .._async import _await
+from .._async import task_in
+from ._environ import Message
+from ._environ import Send
+from ._steps import Outcome
+
+if t.TYPE_CHECKING:
+    from ._http import Exchange
+
+_END = object()
+
+
+async def respond(exchange: Exchange, outcome: Outcome) -> None:
+    """Send ``outcome``: status and headers, then the body."""
+    started, app_iter, async_body = outcome
+    send = exchange.send
+    close = getattr(app_iter, "close", None)
+    try:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": int(t.cast(str, started.status)[:3]),
+                "headers": [
+                    (k.lower().encode("latin-1"), v.encode("latin-1"))
+                    for k, v in started.headers
+                ],
+            }
+        )
+        for chunk in started.written:
+            await _send_chunk(send, chunk)
+        if async_body is not None:
+            await _stream_async(exchange, async_body)
+        elif type(app_iter) is list or type(app_iter) is tuple:
+            chunks = t.cast("list[bytes] | tuple[bytes, ...]", app_iter)
+            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            await send({"type": "http.response.body", "body": data})
+        else:
+            await _stream_sync(exchange, app_iter)
+    finally:
+        if close is not None:
+            await exchange.run_always(close)
+
+
+async def _stream_sync(exchange: Exchange, app_iter: t.Iterable[bytes]) -> None:
+    send = exchange.send
+    it = await exchange.run_always(iter, app_iter)
+    exchange.watch()
+    while True:
+        chunk = await exchange.run_always(next, it, _END)
+        if chunk is _END:
+            break
+        if exchange.disconnected:
+            return
+        if chunk:
+            await _send_chunk(send, chunk)
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _stream_async(exchange: Exchange, body: t.AsyncIterable[t.Any]) -> None:
+    loop = exchange.loop
+    context = exchange.context
+    it = body.__aiter__()
+    pump = task_in(loop, _pump(exchange, it), context)
+    exchange.on_disconnect = pump.cancel
+    exchange.watch()
+    try:
+        try:
+            await asyncio.wait((pump,))
+        except asyncio.CancelledError:
+            pump.cancel()
+            raise
+        if not pump.cancelled():
+            pump.result()
+    finally:
+        exchange.on_disconnect = None
+        aclose = getattr(it, "aclose", None)
+        if aclose is not None:
+            await task_in(loop, _await(aclose()), context)
+
+
+async def _pump(exchange: Exchange, it: t.AsyncIterator[t.Any]) -> None:
+    """Send what ``it`` yields, until it ends or the client leaves."""
+    send = exchange.send
+    while True:
+        try:
+            chunk = await it.__anext__()
+        except StopAsyncIteration:
+            break
+        if exchange.disconnected:
+            return
+        if isinstance(chunk, str):
+            chunk = chunk.encode()
+        if chunk:
+            await _send_chunk(send, chunk)
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _send_chunk(send: Send, chunk: bytes) -> None:
+    message: Message = {
+        "type": "http.response.body",
+        "body": chunk,
+        "more_body": True,
+    }
+    await send(message)
