@@ -84,9 +84,10 @@ class _ThreadLoop:
         if not loop.is_closed() and not loop.is_running():
             loop.close()
 
-    def settle(self) -> None:
+    def settle(self, keep: t.Any = None) -> None:
         """Cancel tasks and close async generators that a finished call left
-        behind, so they cannot run later in another request's context."""
+        behind, so they cannot run later in another request's context
+        (except ``keep``, an async generator still being iterated)."""
         loop = self.loop
         created = self.created
         if loop.get_task_factory() is not self.factory:
@@ -106,9 +107,10 @@ class _ThreadLoop:
                 loop.run_until_complete(
                     asyncio.gather(*pending, return_exceptions=True)
                 )
-            elif agens:
-                gens = list(agens)
-                agens.clear()
+            elif agens and (len(agens) > 1 or keep not in agens):
+                gens = [g for g in agens if g is not keep]
+                for g in gens:
+                    agens.discard(g)
                 loop.run_until_complete(_close_all(gens))
             else:
                 return
@@ -145,12 +147,14 @@ async def _await(aw: cabc.Awaitable[t.Any]) -> t.Any:
 
 if sys.version_info >= (3, 11):
 
-    def _run_on(tl: _ThreadLoop, coro: t.Any, ctx: contextvars.Context) -> t.Any:
+    def _run_on(
+        tl: _ThreadLoop, coro: t.Any, ctx: contextvars.Context, keep: t.Any = None
+    ) -> t.Any:
         """Run ``coro`` to completion on ``tl``'s loop inside ``ctx``."""
         try:
             return tl.loop.run_until_complete(tl.loop.create_task(coro, context=ctx))
         finally:
-            tl.settle()
+            tl.settle(keep)
 
 else:  # pragma: no cover - Python 3.10
 
@@ -162,13 +166,15 @@ else:  # pragma: no cover - Python 3.10
         finally:
             _adopt(contextvars.copy_context(), ctx)
 
-    def _run_on(tl: _ThreadLoop, coro: t.Any, ctx: contextvars.Context) -> t.Any:
+    def _run_on(
+        tl: _ThreadLoop, coro: t.Any, ctx: contextvars.Context, keep: t.Any = None
+    ) -> t.Any:
         """Run ``coro`` to completion on ``tl``'s loop inside ``ctx``."""
         try:
             task = ctx.run(tl.loop.create_task, _tracked(coro, ctx))
             return tl.loop.run_until_complete(task)
         finally:
-            tl.settle()
+            tl.settle(keep)
 
 
 def task_in(
@@ -222,9 +228,12 @@ def _run_in_helper_thread(coro: t.Any, ctx: contextvars.Context) -> t.Any:
     return outcome[0]
 
 
-def run_sync(aw: cabc.Awaitable[t.Any]) -> t.Any:
+def run_sync(aw: cabc.Awaitable[t.Any], keep: t.Any = None) -> t.Any:
     """Run an awaitable to completion from synchronous code and return its
-    result (or raise its exception) in the calling thread's context."""
+    result (or raise its exception) in the calling thread's context.
+
+    Async generators left unfinished are closed afterwards, except ``keep``.
+    """
     if type(aw) is not types.CoroutineType:
         if not inspect.isawaitable(aw):
             raise TypeError(f"Expected an awaitable, got {type(aw).__name__!r}.")
@@ -232,10 +241,37 @@ def run_sync(aw: cabc.Awaitable[t.Any]) -> t.Any:
     ctx = contextvars.copy_context()
     try:
         if asyncio._get_running_loop() is None:
-            return _run_on(_thread_loop(), aw, ctx)
+            return _run_on(_thread_loop(), aw, ctx, keep)
         return _run_in_helper_thread(aw, ctx)
     finally:
         _adopt(ctx)
+
+
+class SyncIterator:
+    """A sync iterator over an async iterable, each item awaited on this
+    thread's loop: how an async generator response body is sent by a WSGI
+    server (and the test client)."""
+
+    __slots__ = ("_it",)
+
+    def __init__(self, iterable: cabc.AsyncIterable[t.Any]) -> None:
+        self._it = iterable.__aiter__()
+
+    def __iter__(self) -> SyncIterator:
+        return self
+
+    def __next__(self) -> t.Any:
+        it = self._it
+        try:
+            return run_sync(it.__anext__(), keep=it)
+        except StopAsyncIteration:
+            raise StopIteration from None
+
+    def close(self) -> None:
+        """Close the async iterable (its ``finally`` blocks run)."""
+        aclose = getattr(self._it, "aclose", None)
+        if aclose is not None:
+            run_sync(aclose())
 
 
 class _SyncCall:

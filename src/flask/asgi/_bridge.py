@@ -99,14 +99,14 @@ def is_error_handler(app: Flask, func: t.Any) -> bool:
     return False
 
 
-def calls_async_from_sync(app: Flask) -> bool:
-    """Whether an async view of ``app`` may call coroutine functions from
-    sync code (async context processors, async receivers of the signals
-    sent while a view runs), so it must not run on the server's loop."""
-    for funcs in app.template_context_processors.values():
-        for func in funcs:
-            if inspect.iscoroutinefunction(func):
-                return True
+def calls_async_from_sync(app: Flask, blueprint: str | None) -> bool:
+    """Whether an async view of ``app`` (in ``blueprint``) may call coroutine
+    functions from sync code: async context processors (called by
+    ``render_template``) or async receivers of the signals sent while a view
+    runs. Such a view must not run on the server's loop."""
+    for func in app._hooks("context", blueprint):
+        if inspect.iscoroutinefunction(func):
+            return True
     for signal in _VIEW_SIGNALS:
         if signal.receivers:
             for receiver in signal.receivers_for(app):

@@ -261,7 +261,8 @@ class Exchange:
         then continue the pipeline with its value or error."""
         await self.before_loop_code()
         try:
-            if calls_async_from_sync(self.app):
+            req = pipe.ctx._request
+            if calls_async_from_sync(self.app, req.blueprint if req else None):
                 # It may call coroutines from sync code (async context
                 # processors or signal receivers), which only a thread
                 # of its own can wait for.

@@ -55,8 +55,10 @@ class WorkerPool:
         self._name = name
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
-        self._idle = threading.Semaphore(0)
         self._lock = threading.Lock()
+        #: Threads waiting for a job, and jobs waiting for a thread.
+        self._idle = 0
+        self._backlog = 0
         self._closed = False
 
     @property
@@ -66,8 +68,7 @@ class WorkerPool:
 
     def saturated(self) -> bool:
         """Whether every thread is busy, so a new job would wait."""
-        idle: int = getattr(self._idle, "_value", 1)  # CPython's count
-        return idle <= 0 and len(self._threads) >= self.max_threads
+        return not self._idle and len(self._threads) >= self.max_threads
 
     def submit(
         self,
@@ -84,17 +85,20 @@ class WorkerPool:
         if self._closed:
             raise RuntimeError("The worker pool was shut down.")
         future = loop.create_future()
+        with self._lock:
+            if self._idle:
+                self._idle -= 1
+            elif len(self._threads) < self.max_threads:
+                thread = threading.Thread(
+                    target=self._work,
+                    name=f"{self._name}-{len(self._threads)}",
+                    daemon=True,
+                )
+                self._threads.append(thread)
+                thread.start()
+            else:
+                self._backlog += 1
         self._jobs.put((future, context, func, args, client))
-        if not self._idle.acquire(blocking=False):
-            with self._lock:
-                if len(self._threads) < self.max_threads:
-                    thread = threading.Thread(
-                        target=self._work,
-                        name=f"{self._name}-{len(self._threads)}",
-                        daemon=True,
-                    )
-                    self._threads.append(thread)
-                    thread.start()
         return future
 
     def _work(self) -> None:
@@ -107,7 +111,11 @@ class WorkerPool:
                 _run(*job)
             finally:
                 del job
-                self._idle.release()
+                with self._lock:
+                    if self._backlog:
+                        self._backlog -= 1  # takes a waiting job next
+                    else:
+                        self._idle += 1
 
     def shutdown(self) -> None:
         """Let the threads end once the queued jobs are done (not waiting)."""
