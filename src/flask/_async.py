@@ -86,8 +86,11 @@ class _ThreadLoop:
 
     def settle(self, keep: t.Any = None) -> None:
         """Cancel tasks and close async generators that a finished call left
-        behind, so they cannot run later in another request's context
-        (except ``keep``, an async generator still being iterated)."""
+        behind, so they cannot run later in another request's context.
+
+        With ``keep`` (an async generator being iterated step by step, which
+        may hold others), async generators are left open: the next call
+        without ``keep`` closes those left over."""
         loop = self.loop
         created = self.created
         if loop.get_task_factory() is not self.factory:
@@ -107,10 +110,9 @@ class _ThreadLoop:
                 loop.run_until_complete(
                     asyncio.gather(*pending, return_exceptions=True)
                 )
-            elif agens and (len(agens) > 1 or keep not in agens):
-                gens = [g for g in agens if g is not keep]
-                for g in gens:
-                    agens.discard(g)
+            elif agens and keep is None:
+                gens = list(agens)
+                agens.clear()
                 loop.run_until_complete(_close_all(gens))
             else:
                 return
@@ -247,15 +249,52 @@ def run_sync(aw: cabc.Awaitable[t.Any], keep: t.Any = None) -> t.Any:
         _adopt(ctx)
 
 
+class InContext:
+    """An awaitable that runs the coroutine ``coro`` inside ``context``, the
+    same :class:`contextvars.Context` object at every step (a task always
+    runs in a copy on Python 3.10): variables it sets stay in ``context``,
+    and a token it got at one step can reset the variable at a later one."""
+
+    __slots__ = ("_coro", "_context")
+
+    def __init__(self, coro: t.Any, context: contextvars.Context) -> None:
+        self._coro = coro
+        self._context = context
+
+    def __await__(self) -> t.Generator[t.Any, t.Any, t.Any]:
+        coro = self._coro
+        run = self._context.run
+        value: t.Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                if error is None:
+                    step = run(coro.send, value)
+                else:
+                    step = run(coro.throw, error)
+            except StopIteration as stop:
+                return stop.value
+            error = None
+            try:
+                value = yield step
+            except GeneratorExit:
+                run(coro.close)
+                raise
+            except BaseException as e:
+                value, error = None, e
+
+
 class SyncIterator:
     """A sync iterator over an async iterable, each item awaited on this
     thread's loop: how an async generator response body is sent by a WSGI
-    server (and the test client)."""
+    server (and the test client). The generator runs in a context of its
+    own, copied when the iterator is made, at every step."""
 
-    __slots__ = ("_it",)
+    __slots__ = ("_it", "_context")
 
     def __init__(self, iterable: cabc.AsyncIterable[t.Any]) -> None:
         self._it = iterable.__aiter__()
+        self._context = contextvars.copy_context()
 
     def __iter__(self) -> SyncIterator:
         return self
@@ -263,7 +302,7 @@ class SyncIterator:
     def __next__(self) -> t.Any:
         it = self._it
         try:
-            return run_sync(it.__anext__(), keep=it)
+            return run_sync(InContext(it.__anext__(), self._context), keep=it)
         except StopAsyncIteration:
             raise StopIteration from None
 
@@ -271,7 +310,7 @@ class SyncIterator:
         """Close the async iterable (its ``finally`` blocks run)."""
         aclose = getattr(self._it, "aclose", None)
         if aclose is not None:
-            run_sync(aclose())
+            run_sync(InContext(aclose(), self._context))
 
 
 class _SyncCall:

@@ -72,7 +72,7 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
     if not isinstance(rv, response_class):
         if isinstance(rv, (*_BODY_TYPES, Iterator, AsyncIterator)):
             # Status and headers go straight into the constructor.
-            rv = response_class(rv, status=status, headers=headers)  # pyright: ignore[reportArgumentType, reportUnknownArgumentType]
+            rv = response_class(rv, status=status, headers=headers)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType, reportUnknownArgumentType]
             status = headers = None
         elif isinstance(rv, (dict, list)):
             rv = app.json.response(rv)

@@ -123,13 +123,33 @@ def stream_with_context(
 
 @t.overload
 def stream_with_context(
+    generator_or_function: t.AsyncIterator[t.AnyStr],
+) -> t.AsyncIterator[t.AnyStr]: ...
+
+
+@t.overload
+def stream_with_context(
     generator_or_function: t.Callable[_P, t.Iterator[t.AnyStr]],
 ) -> t.Callable[_P, t.Iterator[t.AnyStr]]: ...
 
 
+@t.overload
 def stream_with_context(
-    generator_or_function: t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]],
-) -> t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]]:
+    generator_or_function: t.Callable[_P, t.AsyncIterator[t.AnyStr]],
+) -> t.Callable[_P, t.AsyncIterator[t.AnyStr]]: ...
+
+
+def stream_with_context(
+    generator_or_function: t.Iterator[t.AnyStr]
+    | t.AsyncIterator[t.AnyStr]
+    | t.Callable[..., t.Iterator[t.AnyStr]]
+    | t.Callable[..., t.AsyncIterator[t.AnyStr]],
+) -> (
+    t.Iterator[t.AnyStr]
+    | t.AsyncIterator[t.AnyStr]
+    | t.Callable[..., t.Iterator[t.AnyStr]]
+    | t.Callable[..., t.AsyncIterator[t.AnyStr]]
+):
     """Keep the current app context (with its request) active while a
     streamed response's generator runs, after the view has returned.
 
@@ -139,7 +159,10 @@ def stream_with_context(
     if hasattr(generator_or_function, "__aiter__") or isasyncgenfunction(
         generator_or_function
     ):
-        return _async_stream_with_context(generator_or_function)  # type: ignore[return-value]
+        return t.cast(
+            "t.AsyncIterator[t.AnyStr]",
+            _async_stream_with_context(generator_or_function),
+        )
     try:
         gen = iter(t.cast("t.Iterable[t.AnyStr]", generator_or_function))
     except TypeError:
