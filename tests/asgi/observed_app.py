@@ -68,6 +68,15 @@ async def aboom() -> str:
     raise LookupError("async boom")
 
 
+@app.route("/stream")
+def stream() -> t.Any:
+    def generate() -> t.Iterator[str]:
+        yield "part 1\n"
+        raise KeyError("mid-stream")
+
+    return generate()
+
+
 @app.post("/items")
 def add_item() -> tuple[t.Any, int]:
     return flask.request.get_json(), 201

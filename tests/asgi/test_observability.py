@@ -56,16 +56,19 @@ REQUESTS = [
     ("GET", "/boom", b""),
     ("GET", "/aboom", b""),
     ("GET", "/missing", b""),
+    ("GET", "/stream", b""),
     ("GET", "/_door", b""),
 ]
-#: The exception each failing request raises.
-ERRORS = {"/boom": "ZeroDivisionError", "/aboom": "LookupError"}
+#: Views that raise (Flask answers 500), and one whose stream raises after
+#: its first chunk (the server drops the connection).
+ERRORS = ["/boom", "/aboom"]
+STREAM_ERRORS = ["/stream"]
 
 
 class Observed(t.NamedTuple):
     """What one server answered and what the library recorded there."""
 
-    responses: list[tuple[int, dict[str, str], bytes]]
+    responses: list[tuple[int, dict[str, str], bytes, bool]]
     split: bool
     records: list[dict[str, t.Any]]
     metrics: str
@@ -73,11 +76,14 @@ class Observed(t.NamedTuple):
 
 def _command(door: str, port: int) -> list[str]:
     if door == "gunicorn":
-        return [
-            *(sys.executable, "-m", "gunicorn", "observed_app:app"),
-            *("--workers", "1", "--bind", f"127.0.0.1:{port}"),
-            *("--graceful-timeout", "3"),
-        ]
+        from gunicorn.config import KNOWN_SETTINGS
+
+        cmd = [sys.executable, "-m", "gunicorn", "observed_app:app"]
+        cmd += ["--workers", "1", "--bind", f"127.0.0.1:{port}"]
+        cmd += ["--graceful-timeout", "3"]
+        if any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS):
+            cmd.append("--no-control-socket")
+        return cmd
     return [
         *(sys.executable, "-m", "uvicorn", "observed_app:asgi"),
         *("--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
@@ -96,6 +102,31 @@ def _wait_listening(proc: subprocess.Popen[bytes], port: int, log: Path) -> None
             if time.monotonic() > deadline:
                 pytest.fail("server did not listen within 30s")
             time.sleep(0.05)
+
+
+def _exchange(
+    port: int, method: str, path: str, body: bytes
+) -> tuple[int, dict[str, str], bytes, bool]:
+    """Status, headers (but ``Date`` and ``Server``), the raw body as
+    received until the server closed the connection, and whether it was
+    complete."""
+    fields = {"Connection": "close"}
+    if body:
+        fields["Content-Type"] = "application/json"
+        fields["Content-Length"] = str(len(body))
+    with rawhttp.connect(port) as s:
+        s.sendall(rawhttp.head(method, path, fields) + body)
+        reader = rawhttp.Reader(s)
+        status, headers = reader.status_line()
+        while reader._fill():
+            pass
+    del headers["date"], headers["server"]
+    raw = reader.buffer
+    if headers.get("transfer-encoding") == "chunked":
+        complete = raw.endswith(b"0\r\n\r\n")
+    else:
+        complete = len(raw) == int(headers["content-length"])
+    return status, headers, raw, complete
 
 
 def _read(out: Path) -> list[dict[str, t.Any]]:
@@ -144,14 +175,11 @@ def observe(lib: str, tmp: Path, expected: dict[str, int]) -> dict[str, Observed
             responses = []
             split = False
             for method, path, body in REQUESTS:
-                headers = {"Content-Type": "application/json"} if body else {}
-                r = rawhttp.request(port, method, path, headers, body)
                 if path == "/_door":
+                    r = rawhttp.request(port, method, path)
                     split = json.loads(r.body)["split"]
                 else:
-                    headers = dict(r.headers)
-                    del headers["date"], headers["server"]
-                    responses.append((r.status, headers, r.body))
+                    responses.append(_exchange(port, method, path, body))
             metrics = ""
             if lib == "prometheus":
                 metrics = rawhttp.request(port, "GET", "/metrics").body.decode()
@@ -169,8 +197,9 @@ def observe(lib: str, tmp: Path, expected: dict[str, int]) -> dict[str, Observed
 @pytest.fixture(scope="module")
 def sentry(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Observed]:
     # An event per error and a transaction per request; without the ASGI
-    # middleware, only the events.
-    counts = {"*": len(ERRORS) + len(REQUESTS), "uvicorn/flask": len(ERRORS)}
+    # middleware, only the events of errors Flask handled.
+    events = len(ERRORS) + len(STREAM_ERRORS)
+    counts = {"*": events + len(REQUESTS), "uvicorn/flask": len(ERRORS)}
     return observe("sentry", tmp_path_factory.mktemp("sentry"), counts)
 
 
@@ -188,7 +217,12 @@ def _same_responses(results: dict[str, Observed]) -> None:
     """Each server answered the same bytes (but its ``Date`` and ``Server``
     headers): the ASGI middleware changes nothing."""
     first, *others = results.values()
-    assert [s for s, _, _ in first.responses] == [200, 200, 201, 500, 500, 404]
+    statuses = [r[0] for r in first.responses]
+    assert statuses == [200, 200, 201, 500, 500, 404, 200]
+    # The stream that raised was cut short after its first chunk.
+    complete = [r[3] for r in first.responses]
+    assert complete == [True] * 6 + [False]
+    assert first.responses[-1][2] == b"7\r\npart 1\n\r\n"
     for other in others:
         assert other.responses == first.responses
 
@@ -202,10 +236,16 @@ def _timestamp(value: str | float) -> float:
     return value
 
 
-def sentry_events(obs: Observed) -> list[tuple[t.Any, ...]]:
+def sentry_events(obs: Observed, mechanism: str = "flask") -> list[tuple[t.Any, ...]]:
+    """The error events captured by ``mechanism``: ``flask`` for errors
+    Flask handled, ``wsgi``/``asgi`` for errors raised out of the app."""
     rows = []
     for rec in obs.records:
-        if rec["type"] == "event":
+        if (
+            rec["type"] == "event"
+            and rec["payload"]["exception"]["values"][-1]["mechanism"]["type"]
+            == mechanism
+        ):
             ev = rec["payload"]
             exc = ev["exception"]["values"][-1]
             req = ev.get("request", {})
@@ -214,7 +254,7 @@ def sentry_events(obs: Observed) -> list[tuple[t.Any, ...]]:
                     exc["type"],
                     exc["mechanism"]["type"],
                     exc["mechanism"]["handled"],
-                    ev["transaction"],
+                    ev.get("transaction"),
                     req.get("method"),
                     req.get("url"),
                 )
@@ -264,6 +304,18 @@ def test_sentry_errors_same_on_both_doors(sentry: dict[str, Observed]) -> None:
     assert [row[4:] for row in alone] == [(None, None)] * 2
 
 
+def test_sentry_stream_errors_same_on_both_doors(sentry: dict[str, Observed]) -> None:
+    """An error raised while the response streams leaves the app: the
+    library's middleware captures it, WSGI or ASGI."""
+    wsgi = sentry_events(sentry["gunicorn/flask"], "wsgi")
+    asgi = sentry_events(sentry["uvicorn/asgi"], "asgi")
+    url = "http://127.0.0.1/stream"
+    assert [(r[0], r[2], r[4], r[5]) for r in wsgi] == [("KeyError", False, "GET", url)]
+    assert [(r[0], r[2], r[4], r[5]) for r in asgi] == [("KeyError", False, "GET", url)]
+    # Without the ASGI middleware nothing sees it.
+    assert sentry_events(sentry["uvicorn/flask"], "asgi") == []
+
+
 def test_sentry_transactions_same_on_both_doors(sentry: dict[str, Observed]) -> None:
     wsgi = sentry_transactions(sentry["gunicorn/flask"])
     url = "http://127.0.0.1"
@@ -275,11 +327,16 @@ def test_sentry_transactions_same_on_both_doors(sentry: dict[str, Observed]) -> 
             ("boom", "http.server", "internal_error", 500, "GET", f"{url}/boom"),
             ("aboom", "http.server", "internal_error", 500, "GET", f"{url}/aboom"),
             (None, "http.server", "not_found", 404, "GET", f"{url}/missing"),
+            ("stream", "http.server", "ok", 200, "GET", f"{url}/stream"),
             ("door", "http.server", "ok", 200, "GET", f"{url}/_door"),
         ],
         key=repr,
     )
-    assert sentry_transactions(sentry["uvicorn/asgi"]) == wsgi
+    # The ASGI middleware also marks the stream that raised as failed.
+    stream = ("stream", "http.server", "ok", 200, "GET", f"{url}/stream")
+    failed = ("stream", "http.server", "internal_error", 200, "GET", f"{url}/stream")
+    asgi = sentry_transactions(sentry["uvicorn/asgi"])
+    assert [failed if row == stream else row for row in wsgi] == asgi
     assert sentry_transactions(sentry["uvicorn/flask"]) == []
 
 
@@ -331,12 +388,18 @@ def test_otel_spans_same_on_both_doors(otel: dict[str, Observed]) -> None:
             ("GET /aboom", "SERVER", False, "GET", "/aboom", "/aboom", 500, error,
              ["LookupError"]),
             ("GET /missing", "SERVER", False, "GET", None, "/missing", 404, ok, []),
+            ("GET /stream", "SERVER", False, "GET", "/stream", "/stream", 200, ok, []),
             ("GET /_door", "SERVER", False, "GET", "/_door", "/_door", 200, ok, []),
         ],
         key=repr,
     )  # fmt: skip
     assert otel_spans(otel["uvicorn/flask"]) == wsgi
-    assert otel_spans(otel["uvicorn/asgi"]) == wsgi
+    # The ASGI middleware's span lasts until the response is sent, so it
+    # also records the error the stream raised.
+    stream = ("GET /stream", "SERVER", False, "GET", "/stream", "/stream", 200, ok, [])
+    failed = (*stream[:7], error, ["KeyError"])
+    asgi = otel_spans(otel["uvicorn/asgi"])
+    assert [failed if row == stream else row for row in wsgi] == asgi
 
 
 def test_otel_flask_instrumentor_sees_the_same_environ(
@@ -395,7 +458,7 @@ def test_prometheus_metrics_same_on_both_doors(
     wsgi = prometheus_samples(prometheus["gunicorn/flask"])
     total = "flask_http_request_total"
     duration = "flask_http_request_duration_seconds_count"
-    assert wsgi[f'{total}{{method="GET",status="200"}}'] == 3
+    assert wsgi[f'{total}{{method="GET",status="200"}}'] == 4
     assert wsgi[f'{total}{{method="POST",status="201"}}'] == 1
     assert wsgi[f'{total}{{method="GET",status="500"}}'] == 2
     assert wsgi[f'{total}{{method="GET",status="404"}}'] == 1
