@@ -1,8 +1,9 @@
 """The app served by gunicorn and uvicorn in tests/asgi/test_observability.py.
 
-One small app (a sync view, an async view, a sync and an async view that
-raise, and whatever 404s), observed by one library chosen by environment
-variables, so the test can compare what the library recorded on each door:
+One small app (a sync and an async view, a POST, a sync and an async view
+that raise, a stream that raises after its first chunk, and whatever
+404s), observed by one library chosen by environment variables, so the
+test can compare what the library recorded on each door:
 
 ``OBSERVE_LIB``
     ``sentry`` (sentry-sdk's Flask integration, with a transport that

@@ -304,6 +304,24 @@ def test_sentry_errors_same_on_both_doors(sentry: dict[str, Observed]) -> None:
     assert [row[4:] for row in alone] == [(None, None)] * 2
 
 
+def test_sentry_scope_per_request(sentry: dict[str, Observed]) -> None:
+    """The error of /boom is logged; the event of /aboom (the next request)
+    carries that log line as a breadcrumb only when the requests share one
+    Sentry scope: without the ASGI middleware."""
+
+    def crumbs(obs: Observed) -> list[str]:
+        for rec in obs.records:
+            ev = rec["payload"]
+            if ev.get("transaction") == "aboom" and rec["type"] == "event":
+                values = ev.get("breadcrumbs", {}).get("values", [])
+                return [b.get("message", "") for b in values]
+        raise AssertionError("no event for /aboom")
+
+    assert "Exception on /boom [GET]" not in crumbs(sentry["gunicorn/flask"])
+    assert "Exception on /boom [GET]" not in crumbs(sentry["uvicorn/asgi"])
+    assert "Exception on /boom [GET]" in crumbs(sentry["uvicorn/flask"])
+
+
 def test_sentry_stream_errors_same_on_both_doors(sentry: dict[str, Observed]) -> None:
     """An error raised while the response streams leaves the app: the
     library's middleware captures it, WSGI or ASGI."""
