@@ -789,3 +789,55 @@ def test_async_views_need_no_asgiref_over_asgi(
     app.testing = True
     with pytest.raises(RuntimeError, match=r"the 'async' extra"):
         app.test_client().get("/")
+
+
+def test_stream_reading_the_request_body_while_watched(app: Flask) -> None:
+    """A streamed response whose generator reads the request body as it
+    goes (an echo): the disconnect watch receives for it and nothing is
+    lost or dropped, even far past ``spill_size``."""
+
+    @app.post("/echo")
+    def echo() -> t.Any:
+        @flask.stream_with_context
+        def gen() -> t.Iterator[bytes]:
+            stream = flask.request.stream
+            while chunk := stream.read(1000):
+                yield chunk.upper()
+
+        return gen()
+
+    chunks = [bytes([97 + i % 26]) * 700 for i in range(60)]  # 42,000 bytes
+    asgi = ASGIApp(app, spill_size=2000)
+    r = run(asgi, "POST", "/echo", chunks, [(b"content-length", b"42000")])
+    assert r.status == 200
+    assert r.body == b"".join(chunks).upper()
+
+
+def test_watch_drops_unread_body_past_limit_and_reads_answer_413(
+    app: Flask,
+) -> None:
+    """While a stream is sent, body bytes nobody reads are kept only up to
+    the read-ahead limit; the disconnect is still seen."""
+    seen: dict[str, t.Any] = {}
+
+    @app.post("/late")
+    def late() -> t.Any:
+        stream = flask.request.environ["wsgi.input"]
+
+        def gen() -> t.Iterator[bytes]:
+            yield b"first "
+            time.sleep(0.2)  # the watch receives meanwhile
+            try:
+                while stream.read(4096):
+                    pass
+            except Exception as e:
+                seen["error"] = type(e).__name__
+            yield b"done"
+
+        return gen()
+
+    chunks = [b"x" * 1000] * 50
+    asgi = ASGIApp(app, spill_size=100, read_ahead=5000)
+    r = run(asgi, "POST", "/late", chunks)
+    assert r.body == b"first done"
+    assert seen == {"error": "RequestEntityTooLarge"}

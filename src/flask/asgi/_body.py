@@ -74,7 +74,6 @@ class RequestBody(io.RawIOBase):
         *,
         spill_size: int,
         timeout: float | None,
-        started: bool = True,
     ) -> None:
         super().__init__()
         self._receive = receive
@@ -98,10 +97,6 @@ class RequestBody(io.RawIOBase):
         #: The client left before the body ended.
         self.truncated = False
         self.timed_out = False
-        #: Whether any message was received (``False`` until the first
-        #: ``receive()``: a client expecting ``100 Continue`` is only invited
-        #: to send the body by that call).
-        self.started = started
         #: Reads by code on the loop stop here (see :meth:`fill`).
         self._loop_limit: int | None = None
         #: Bytes beyond this were dropped while watching (see :meth:`watch`).
@@ -118,7 +113,6 @@ class RequestBody(io.RawIOBase):
     # -- on the loop ---------------------------------------------------------
 
     def _add(self, message: Message) -> None:
-        self.started = True
         if message["type"] == "http.disconnect":
             if not self.complete:
                 self.truncated = True
@@ -181,9 +175,9 @@ class RequestBody(io.RawIOBase):
 
     async def watch(self, keep: int | None) -> None:
         """Receive until the client goes away (the caller cancels this when
-        the response is done). Body bytes are kept for a reader up to
-        ``keep`` bytes in all; later ones are dropped (reads then answer
-        413), so the client's disconnect is always seen."""
+        the response is done), so its disconnect is seen whatever the state
+        of its body. Body bytes wait for a reader while fewer than ``keep``
+        are unread; past that they are dropped (a read then answers 413)."""
         lock = self._lock
         if lock is None:
             lock = self._lock = asyncio.Lock()
@@ -192,7 +186,7 @@ class RequestBody(io.RawIOBase):
                 if (
                     not self.complete
                     and keep is not None
-                    and self.received >= keep
+                    and self._buffered >= keep
                     and self._dropped_after is None
                 ):
                     self._dropped_after = self.received

@@ -161,20 +161,30 @@ class Exchange:
         self.body = body if type(body) is RequestBody else None
         self.context = contextvars.copy_context()
         #: Set when the client went away (seen while watching).
-        self.disconnected = False
+        self._gone = False
         self._watcher: asyncio.Task[None] | None = None
         #: Called on the loop when a disconnect is seen.
         self.on_disconnect: t.Callable[[], object] | None = None
+
+    @property
+    def disconnected(self) -> bool:
+        """Whether the client went away (as far as was seen)."""
+        body = self.body
+        return self._gone or (body is not None and body.disconnected)
 
     # -- where code runs -------------------------------------------------------
 
     def run(self, func: t.Callable[..., t.Any], *args: t.Any) -> asyncio.Future[t.Any]:
         """Run ``func`` in a worker thread, in the request's context. Dropped
         (raising :class:`Gone`) if the client leaves while it waits for a
-        thread."""
+        thread: a job that has to wait starts a watch for the disconnect
+        (unless the body is still arriving, which a watch would have to
+        receive ahead of the reader)."""
         pool = self.asgi.pool
         if pool.saturated():
-            self.watch()
+            body = self.body
+            if body is None or body.complete:
+                self.watch()
         return pool.submit(self.loop, self.context, func, args, self)
 
     def run_always(
@@ -208,7 +218,7 @@ class Exchange:
         else:
             while (await self.receive())["type"] != "http.disconnect":
                 pass
-        self.disconnected = True
+        self._gone = True
         callback = self.on_disconnect
         if callback is not None:
             callback()
@@ -259,7 +269,6 @@ class Exchange:
     async def _await_step(self, pipe: Pipeline, deferred: Deferred) -> t.Any:
         """Await an async view, hook or handler the pipeline handed back,
         then continue the pipeline with its value or error."""
-        await self.before_loop_code()
         try:
             req = pipe.ctx._request
             if calls_async_from_sync(self.app, req.blueprint if req else None):
@@ -268,6 +277,7 @@ class Exchange:
                 # of its own can wait for.
                 value = await self.run(deferred.run_here)
             else:
+                await self.before_loop_code()
                 value = await task_in(self.loop, deferred.run(), self.context)
         except Gone:
             raise

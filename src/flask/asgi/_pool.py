@@ -23,7 +23,8 @@ class Gone(Exception):
 class ClientState(t.Protocol):
     """What a job checks before it runs: whether its client has left."""
 
-    disconnected: bool
+    @property
+    def disconnected(self) -> bool: ...
 
 
 def _set_result(future: asyncio.Future[t.Any], value: t.Any) -> None:
