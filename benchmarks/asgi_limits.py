@@ -76,6 +76,8 @@ class Spec(t.NamedTuple):
     target: str
     #: Stream variants of the disconnect scenario this server can serve.
     variants: tuple[str, ...]
+    #: A view that reads the request body as it arrives (sync for Flask).
+    upload_path: str = "/upload"
 
 
 ALL_VARIANTS = ("sync-get", "async-get", "sync-partial", "async-partial")
@@ -86,13 +88,18 @@ SERVERS: dict[str, Spec] = {
     "flask-gthread": Spec(
         "limits-real", "gunicorn", "flask_app:wsgi", ("sync-get", "sync-partial")
     ),
-    "quart": Spec("limits-others", "uvicorn", "quart_app:asgi", ALL_VARIANTS),
-    "starlette": Spec("limits-others", "uvicorn", "starlette_app:asgi", ALL_VARIANTS),
+    "quart": Spec(
+        "limits-others", "uvicorn", "quart_app:asgi", ALL_VARIANTS, "/aupload"
+    ),
+    "starlette": Spec(
+        "limits-others", "uvicorn", "starlette_app:asgi", ALL_VARIANTS, "/aupload"
+    ),
 }
-SCENARIOS = ("slow", "disconnect", "upload", "stall")
+SCENARIOS = ("slow", "slow-upload", "disconnect", "upload", "stall")
 #: The servers of each scenario (when selected with ``--servers``).
 SCENARIO_SERVERS = {
     "slow": list(SERVERS),
+    "slow-upload": list(SERVERS),
     "disconnect": list(SERVERS),
     "upload": ["ours-uvicorn", "ours-hypercorn", "flask-gthread", "starlette"],
     "stall": ["ours-uvicorn", "ours-hypercorn", "quart", "starlette"],
@@ -207,6 +214,7 @@ class Server:
         self.name = name
         self.spec = SERVERS[name]
         self.variants = self.spec.variants
+        self.upload_path = self.spec.upload_path
         self.port = free_port()
         self.log_path = os.path.join(logdir, f"{name}-{self.port}.log")
         self.log_file = open(self.log_path, "wb")
@@ -273,6 +281,8 @@ def run_stall(names: list[str], logdir: str, s: Settings) -> dict[str, t.Any]:
     """All servers run at once, measured in turn, round after round, so that
     they share the machine's changing load; medians over rounds."""
     env = {"LIMITS_TRACE_MS": str(s.trace_ms)} if s.trace_ms else {}
+    if s.switch_interval:
+        env["LIMITS_SWITCH_INTERVAL"] = str(s.switch_interval)
     with contextlib.ExitStack() as stack:
         servers = [stack.enter_context(Server(name, logdir, **env)) for name in names]
         mixes = {}
@@ -353,11 +363,11 @@ def run(args: argparse.Namespace, s: Settings) -> dict[str, t.Any]:
                 out.update(run_stall(names, logdir, s))
                 break
             with Server(name, logdir) as server:
-                func = {
-                    "slow": phases.slow_scenario,
-                    "disconnect": phases.disconnect_scenario,
-                }
-                out[name] = asyncio.run(func[scenario](server, s))
+                if scenario == "disconnect":
+                    coro = phases.disconnect_scenario(server, s)
+                else:
+                    coro = phases.slow_scenario(server, s, scenario == "slow-upload")
+                out[name] = asyncio.run(coro)
     results["logs"] = logdir
     return results
 
@@ -397,10 +407,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--only", default=",".join(SCENARIOS))
     parser.add_argument("--servers", help=", ".join(SERVERS))
-    parser.add_argument("--seconds", type=float, help="per load phase (5; quick 2)")
-    parser.add_argument("--rounds", type=int, help="baseline/pressured pairs (2)")
+    parser.add_argument("--seconds", type=float, help="per load phase (4; quick 2)")
+    parser.add_argument(
+        "--rounds", type=int, help="baseline/pressured pairs (3; quick 1)"
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--slow", type=int, default=200, help="slow clients")
+    parser.add_argument(
+        "--slow-uploads", type=int, default=50, help="slow large uploads"
+    )
     parser.add_argument(
         "--churners", type=int, default=8, help="clients leaving streams at once"
     )
@@ -414,20 +429,27 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="record loop callbacks longer than this (slower)",
     )
+    parser.add_argument(
+        "--switch-interval",
+        type=float,
+        help="stall: sys.setswitchinterval() in the servers (default 0.005)",
+    )
     parser.add_argument("--json", dest="json_out")
     parser.add_argument("--reinstall", action="store_true")
     args = parser.parse_args(argv)
     quick = args.quick
     s = Settings(
-        seconds=args.seconds or (2 if quick else 5),
-        rounds=args.rounds or (1 if quick else 2),
+        seconds=args.seconds or (2 if quick else 4),
+        rounds=args.rounds or (1 if quick else 3),
         connections=args.connections,
         slow=args.slow,
+        slow_uploads=args.slow_uploads,
         churners=args.churners,
         leave_rate=args.leave_rate,
         upload=(args.upload_mib or (256 if quick else 1024)) << 20,
         idle=1 if quick else 3,
         trace_ms=args.trace_ms,
+        switch_interval=args.switch_interval,
     )
     started = time.monotonic()
     results = run(args, s)

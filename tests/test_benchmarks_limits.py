@@ -147,8 +147,16 @@ def test_ratios_and_report(bench: t.Any) -> None:
         "cpu_ms_base": 0.2,
         "cpu_ms": 0.25,
     }
-    settings = {"connections": 16, "seconds": 2, "rounds": 2, "slow": 200,
-                "churners": 8, "leave_rate": 40, "upload": 1 << 20}  # fmt: skip
+    settings = {
+        "connections": 16,
+        "seconds": 2,
+        "rounds": 2,
+        "slow": 200,
+        "slow_uploads": 50,
+        "churners": 8,
+        "leave_rate": 40,
+        "upload": 1 << 20,
+    }
     text = bench.report.render({"settings": settings, "slow": {"ours": scenario}})
     assert "150 -> 155  1.00" in text
     assert "10.0 -> 25.0 (1 stuck)" in text

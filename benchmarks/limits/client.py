@@ -171,12 +171,14 @@ async def load(
 
 
 class SlowClients:
-    """Connections that declared a body of ``length`` bytes and send it one
-    byte per second (``trickle``) or stop after the first byte."""
+    """Connections that declared a body of ``length`` bytes, sent ``first``
+    bytes of it at once, then one byte per second (``trickle``) or
+    nothing more."""
 
-    def __init__(self, port: int, length: int = 100_000) -> None:
+    def __init__(self, port: int, length: int = 100_000, first: int = 1) -> None:
         self.port = port
         self.length = length
+        self.first = first
         self.trickling: list[asyncio.StreamWriter] = []
         self.writers: list[asyncio.StreamWriter] = []
         self.watchers: list[asyncio.Task[None]] = []
@@ -194,7 +196,8 @@ class SlowClients:
                 path,
                 {"Content-Type": ctype, "Content-Length": str(self.length)},
             )
-            writer.write(head + b"a")
+            writer.write(head + b"a" * self.first)
+            await writer.drain()
             self.writers.append(writer)
             if trickle:
                 self.trickling.append(writer)

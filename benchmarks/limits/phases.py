@@ -24,6 +24,8 @@ class Served(t.Protocol):
     port: int
     #: Stream variants of the disconnect scenario it can serve.
     variants: tuple[str, ...]
+    #: A view that reads the request body as it arrives.
+    upload_path: str
 
     def log_errors(self) -> int: ...
 
@@ -39,11 +41,13 @@ class Settings(t.NamedTuple):
     rounds: int
     connections: int
     slow: int
+    slow_uploads: int
     churners: int
     leave_rate: float
     upload: int
     idle: float
     trace_ms: float
+    switch_interval: float | None
 
 
 async def measured(
@@ -127,7 +131,17 @@ def _lateness(phases: list[dict[str, t.Any]], key: str) -> float | None:
     return median([(p.get("lateness") or {}).get(key) for p in phases])
 
 
-async def slow_scenario(server: Served, s: Settings) -> dict[str, t.Any]:
+#: Bodies of slow uploads: declared, and sent at once (past the 1 MiB that
+#: this package receives before a sync view runs).
+UPLOAD_DECLARED = 8 * client.MiB
+UPLOAD_FIRST = client.MiB + 64 * 1024
+
+
+async def slow_scenario(
+    server: Served, s: Settings, uploads: bool = False
+) -> dict[str, t.Any]:
+    """Slow clients posting small bodies (``uploads``: large ones, to a view
+    that reads them as they arrive) while the load runs."""
     port = server.port
     await client.load(port, BASE_MIX, 4, 1.0)  # warm up
     targets = [
@@ -136,13 +150,17 @@ async def slow_scenario(server: Served, s: Settings) -> dict[str, t.Any]:
         ("/form", "application/x-www-form-urlencoded", False),
         ("/ajson", "application/json", False),
     ]
+    count, length, first = s.slow, 100_000, 1
+    if uploads:
+        targets = [(server.upload_path, "application/octet-stream", True)]
+        count, length, first = s.slow_uploads, UPLOAD_DECLARED, UPLOAD_FIRST
     rounds = []
     answered = 0
     during_stats = None
     for _ in range(s.rounds):
         base = await measured(port, BASE_MIX, s)
-        slow = client.SlowClients(port)
-        await slow.open(targets, s.slow)
+        slow = client.SlowClients(port, length, first)
+        await slow.open(targets, count)
         await asyncio.sleep(1)
         try:
             pressured = await measured(port, BASE_MIX, s)

@@ -33,6 +33,7 @@ import gc
 import json
 import os
 import resource
+import sys
 import threading
 import time
 import typing as t
@@ -174,9 +175,12 @@ def _trace(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def _serving() -> None:
-    """Start counting garbage collections (once, when serving starts)."""
+    """Start counting garbage collections (once, when serving starts), and
+    apply ``LIMITS_SWITCH_INTERVAL`` (:func:`sys.setswitchinterval`)."""
     if _on_gc not in gc.callbacks:
         gc.callbacks.append(_on_gc)
+        if os.environ.get("LIMITS_SWITCH_INTERVAL"):
+            sys.setswitchinterval(float(os.environ["LIMITS_SWITCH_INTERVAL"]))
 
 
 def _proc_status(field: str) -> int:

@@ -80,6 +80,14 @@ async def astream() -> t.Any:
     return quart.Response(gen(), mimetype="text/plain")
 
 
+@app.post("/aupload")
+async def aupload() -> dict[str, int]:
+    size = 0
+    async for chunk in quart.request.body:
+        size += len(chunk)
+    return {"size": size}
+
+
 @app.get("/login")
 def login() -> str:
     quart.session["user"] = "ann"

@@ -204,6 +204,14 @@ def render(results: dict[str, t.Any]) -> str:
             " (to a sync form view and an async JSON view); load: GET /sync and"
             " GET /async",
         )
+    if results.get("slow-upload"):
+        out += [""] + _pressure(
+            results["slow-upload"],
+            "slow-upload",
+            f"slow uploads: {s['slow_uploads']} connections each sent 1 MiB + 64"
+            " KiB of an 8 MiB body at once, then 1 byte/s, to a view reading"
+            " request.stream (sync for Flask, async for Quart and Starlette)",
+        )
     if results.get("disconnect"):
         out += [""] + _pressure(
             results["disconnect"],
