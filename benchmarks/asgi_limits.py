@@ -4,12 +4,14 @@ and the event loop's responsiveness, on real servers on 127.0.0.1.
     python benchmarks/asgi_limits.py [--quick] [--only SCENARIOS]
         [--servers NAMES] [--seconds S] [--rounds R] [--json OUT]
 
-Scenarios (``--only slow,disconnect,upload,stall``), each measured against
-a baseline in the same run, on the same server process:
+Scenarios (``--only slow,slow-upload,disconnect,upload,stall``), each
+measured against a baseline in the same run, on the same server process:
 
 - ``slow``: 200 connections post a body one byte per second (half of them
   stop after the first byte), to a sync form view and an async JSON view,
   while the load generator measures sync and async requests;
+- ``slow-upload``: 50 connections send 1 MiB + 64 KiB of an 8 MiB body at
+  once, then one byte per second, to a view that reads ``request.stream``;
 - ``disconnect``: clients open streams (sync and async generators, with
   and without a partly sent body) and leave, again and again, while the
   load runs; the server's threads, tasks, open files and open streams are
@@ -342,9 +344,12 @@ def run_stall(names: list[str], logdir: str, s: Settings) -> dict[str, t.Any]:
 def run(args: argparse.Namespace, s: Settings) -> dict[str, t.Any]:
     only = args.only.split(",")
     chosen = args.servers.split(",") if args.servers else list(SERVERS)
-    for name in [*only, *chosen]:
-        if name not in SCENARIOS and name not in SERVERS:
-            sys.exit(f"unknown scenario or server {name!r}")
+    for name in only:
+        if name not in SCENARIOS:
+            sys.exit(f"unknown scenario {name!r} (one of {', '.join(SCENARIOS)})")
+    for name in chosen:
+        if name not in SERVERS:
+            sys.exit(f"unknown server {name!r} (one of {', '.join(SERVERS)})")
     for env in sorted({SERVERS[n].env for n in chosen}):
         ensure_env(env, args.reinstall)
     results: dict[str, t.Any] = {"settings": s._asdict()}
