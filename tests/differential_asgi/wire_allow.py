@@ -32,6 +32,7 @@ from wire_parsers import gunicorn_page
 from wire_parsers import h11_error
 from wire_parsers import server_page
 from wire_parsers import uvicorn_page
+from wire_requests import body_of
 from wire_requests import declared_length
 from wire_requests import sends_short_body
 from wire_requests import wire_bytes
@@ -100,19 +101,13 @@ def app_status_line(spec: Spec) -> str | None:
         return None
 
 
-def invalid_status(spec: Spec, w: Norm, a: Norm, rw: Reply, ra: Reply) -> bool:
+def _bad_status(spec: Spec) -> str | None:
+    """The app's status line for this request if it is not a final HTTP
+    status (200 to 599), else None."""
     line = app_status_line(spec)
     if line is None or re.fullmatch(r"[2-5][0-9][0-9]", line.partition(" ")[0]):
-        return False
-    code, _, reason = line.partition(" ")
-    # gunicorn sends a three-digit status as it is: a 1xx one reads as an
-    # interim response, after which the connection closes
-    sent = (
-        rw.interim == [int(code)] and rw.outcome == "closed"
-        if code.startswith("1")
-        else _from_app(rw) and (str(rw.status), rw.reason) == (code, reason)
-    )
-    return uvicorn_page(ra, 500) and (gunicorn_page(rw, 500) or sent)
+        return None
+    return line
 
 
 def app_header_value(spec: Spec) -> tuple[str | None, str | None]:
@@ -131,26 +126,58 @@ def app_header_value(spec: Spec) -> tuple[str | None, str | None]:
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
-def invalid_header(spec: Spec, w: Norm, a: Norm, rw: Reply, ra: Reply) -> bool:
+def _bad_header(spec: Spec) -> str | None:
+    """Why the app's response head for this request cannot be sent, if it
+    cannot: "value" (a control character, a character outside latin-1),
+    "length" (a Content-Length that is not a number, which Python's
+    ``int()`` refuses too) or "int" (one that ``int()`` reads, as "-1")."""
     value, length = app_header_value(spec)
     if value is None or "\n" in value or "\r" in value:
-        return False  # werkzeug refuses these: the app answers 500 itself
-    if not uvicorn_page(ra, 500):
-        return False
-    try:
-        value.encode("latin-1")
-    except UnicodeEncodeError:
-        return gunicorn_page(rw, 500)
-    if _CONTROL.search(value):
-        return gunicorn_page(rw, 500)
+        return None  # werkzeug refuses these: the app answers 500 itself
+    if _CONTROL.search(value) or not value.isascii() and max(value) > "\xff":
+        return "value"
     if length is None or length.strip(" \t").isdigit():
-        return False
+        return None
     try:
         int(length)
     except ValueError:
-        return gunicorn_page(rw, 500)
-    # gunicorn sends what Python's int() reads ("-1", "+1")
-    return _from_app(rw) and rw.header("Content-Length") == [length.strip(" \t")]
+        return "length"
+    return "int"
+
+
+def _app_answered(spec: Spec, reply: Reply) -> bool:
+    """Whether the request reached the app: its answer (maybe cut short, as
+    when the app's Content-Length promises more than its body), or the
+    server's 500 for a response head of the app HTTP cannot carry."""
+    if reply.status and not server_page(reply):
+        return True
+    refused = gunicorn_page(reply, 500) or uvicorn_page(reply, 500)
+    return refused and (_bad_status(spec) or _bad_header(spec)) is not None
+
+
+def invalid_status(spec: Spec, w: Norm, a: Norm, rw: Reply, ra: Reply) -> bool:
+    line = _bad_status(spec)
+    if line is None:
+        return False
+    code, _, reason = line.partition(" ")
+    # gunicorn sends a three-digit status as it is: a 1xx one reads as an
+    # interim response, after which the connection closes
+    sent = (
+        rw.interim == [int(code)] and rw.outcome == "closed"
+        if code.startswith("1")
+        else _from_app(rw) and (str(rw.status), rw.reason) == (code, reason)
+    )
+    return uvicorn_page(ra, 500) and (gunicorn_page(rw, 500) or sent)
+
+
+def invalid_header(spec: Spec, w: Norm, a: Norm, rw: Reply, ra: Reply) -> bool:
+    why = _bad_header(spec)
+    if why is None or not uvicorn_page(ra, 500):
+        return False
+    if why == "int":  # gunicorn sends it as it is
+        length = app_header_value(spec)[1] or ""
+        return _from_app(rw) and rw.header("Content-Length") == [length.strip(" \t")]
+    return gunicorn_page(rw, 500)
 
 
 def _parse_cookies(header: str) -> dict[str, list[str]]:
@@ -218,7 +245,7 @@ def short_body(spec: Spec, w: Norm, a: Norm, rw: Reply, ra: Reply) -> bool:
         sends_short_body(spec)
         and rw.outcome == "response"
         and ra.outcome == "closed"
-        and not ra.raw
+        and not ra.final_began
     )
 
 
@@ -238,7 +265,7 @@ def gunicorn_refuses(spec: Spec, w: Norm, a: Norm, rw: Reply, ra: Reply) -> bool
         gunicorn_error(data) is not None
         and h11_error(data) is None
         and gunicorn_page(rw)
-        and _from_app(ra)
+        and _app_answered(spec, ra)
     )
 
 
@@ -248,7 +275,18 @@ def h11_refuses(spec: Spec, w: Norm, a: Norm, rw: Reply, ra: Reply) -> bool:
         h11_error(data) is not None
         and gunicorn_error(data) is None
         and uvicorn_page(ra)
-        and _from_app(rw)
+        and _app_answered(spec, rw)
+    )
+
+
+def http10_extra_bytes(spec: Spec, w: Norm, a: Norm, rw: Reply, ra: Reply) -> bool:
+    length = declared_length(spec)
+    return (
+        spec.get("wire", {}).get("version") == "HTTP/1.0"
+        and length is not None
+        and len(body_of(spec)) > length
+        and uvicorn_page(ra)
+        and _app_answered(spec, rw)
     )
 
 
@@ -272,6 +310,13 @@ ALLOWED = [
         "h11 refuses what gunicorn accepts (an HTTP/1.1 request without Host,"
         " ...): gunicorn passes it to the app",
         h11_refuses,
+    ),
+    Allowed(
+        "http10_extra_bytes",
+        "bytes after the body of an HTTP/1.0 request (which cannot be followed"
+        " by another one): uvicorn may answer 400 before the app does, when"
+        " they arrive while the request is served; gunicorn ignores them",
+        http10_extra_bytes,
     ),
     Allowed(
         "short_body",

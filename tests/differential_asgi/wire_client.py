@@ -11,6 +11,7 @@ tabs around them, which are not part of the value (RFC 9110, 5.5).
 from __future__ import annotations
 
 import dataclasses
+import re
 import socket
 import time
 import typing as t
@@ -19,6 +20,8 @@ import typing as t
 #: connection down, when the request announced more body than it sent
 SHORT_BODY_WAIT = 0.3
 TIMEOUT = 20.0
+#: interim (1xx) responses, and nothing else
+_INTERIM = re.compile(rb"(?:HTTP/1\.[01] 1[0-9][0-9][^\n]*\n(?:[^\n]+\n)*\r?\n)*")
 
 
 @dataclasses.dataclass
@@ -39,6 +42,11 @@ class Reply:
     time: float = 0.0
     #: the server's port
     port: int = 0
+
+    @property
+    def final_began(self) -> bool:
+        """Whether a final (not 1xx) response began to arrive."""
+        return bool(self.raw) and _INTERIM.fullmatch(self.raw) is None
 
     def header(self, name: str) -> list[str]:
         return [v for k, v in self.headers if k.lower() == name.lower()]
@@ -137,6 +145,44 @@ def _read(stream: _Stream, method: str, reply: Reply) -> None:
         reply.closed = True
 
 
+def _await_final(sock: socket.socket, stream: _Stream) -> None:
+    """Wait up to :data:`SHORT_BODY_WAIT` for a final response to begin
+    (interim ones do not count); if none does, shut our side down, as a
+    client whose body ended early does."""
+    deadline = time.monotonic() + SHORT_BODY_WAIT
+    try:
+        while _INTERIM.fullmatch(stream.buffer):
+            sock.settimeout(max(0.001, deadline - time.monotonic()))
+            stream.fill()
+    except TimeoutError:
+        sock.shutdown(socket.SHUT_WR)
+    finally:
+        sock.settimeout(TIMEOUT)
+
+
+class _Bytes:
+    """A socket that has received ``data`` and then the end of input."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def recv(self, size: int) -> bytes:
+        data, self.data = self.data[:size], self.data[size:]
+        return data
+
+
+def parse_reply(data: bytes, method: str = "GET", port: int = 0) -> Reply:
+    """The reply a server that sent ``data`` and closed gives (for tests)."""
+    reply = Reply("response", port=port)
+    stream = _Stream(t.cast(socket.socket, _Bytes(data)))
+    try:
+        _read(stream, method, reply)
+    except _Incomplete:
+        reply.outcome = "closed"
+    reply.raw = stream.received[:600]
+    return reply
+
+
 class Connection:
     """A connection to one server, reused while both sides allow it."""
 
@@ -174,12 +220,7 @@ class Connection:
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the server answered early and closed: read it
             if short_body:
-                sock.settimeout(SHORT_BODY_WAIT)
-                try:
-                    stream.fill()
-                except TimeoutError:
-                    sock.shutdown(socket.SHUT_WR)
-                sock.settimeout(TIMEOUT)
+                _await_final(sock, stream)
             _read(stream, method, reply)
         except _Incomplete:
             reply.outcome = "closed"
