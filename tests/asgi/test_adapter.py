@@ -819,3 +819,54 @@ def test_status_outside_200_599_is_an_error_before_sending(
     for ok in (200, 299, 599):
         app.view_functions["index"] = lambda ok=ok: flask.Response("s", status=ok)
         assert run(app.asgi_app).status == ok
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "error"),
+    [
+        ("X-Value", "a\x01b", "response header"),
+        ("X-Value", "\x00", "response header"),
+        ("X-Value", "\x7f", "response header"),
+        ("X-Value", "\u20ac", "response header"),  # not latin-1
+        ("X Value", "1", "response header"),  # not a token
+        ("Content-Length", "x", "response's Content-Length"),
+        ("Content-Length", "-1", "response's Content-Length"),
+    ],
+)
+def test_response_head_http_cannot_carry_is_an_error_before_sending(
+    app: Flask, name: str, value: str, error: str
+) -> None:
+    """What gunicorn refuses with a 500 (uvicorn dropped the connection for
+    most of these, or sent them; found by tests/differential_asgi)."""
+
+    @app.route("/")
+    def index() -> t.Any:
+        rv = flask.Response("s")
+        rv.headers.add(name, value)
+        return rv
+
+    sent: list[dict[str, t.Any]] = []
+
+    async def receive() -> dict[str, t.Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, t.Any]) -> None:
+        sent.append(message)
+
+    with pytest.raises(ValueError, match=f"The {error}.* cannot be sent"):
+        asyncio.run(app.asgi_app(make_scope(), receive, send))
+    assert sent == []
+
+
+def test_response_header_values_without_surrounding_whitespace(app: Flask) -> None:
+    """Spaces and tabs around a value are not part of it (RFC 9110, 5.5):
+    left out, as gunicorn does (h11 refused to send them: uvicorn dropped
+    the connection). Inside a value they stay, tabs too."""
+
+    @app.route("/")
+    def index() -> t.Any:
+        return "s", {"X-A": " x ", "X-B": "\ta\tb\t", "Content-Length": " 1"}
+
+    r = run(app.asgi_app)
+    assert (r.headers["x-a"], r.headers["x-b"]) == ("x", "a\tb")
+    assert r.headers["content-length"] == "1"

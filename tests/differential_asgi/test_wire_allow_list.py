@@ -112,6 +112,15 @@ def test_gunicorn_refuses_lower_case_method() -> None:
     assert check(spec("/"), wsgi, app()) is None
 
 
+def test_gunicorn_refuses_both_framings_the_door_too() -> None:
+    request = spec("/data", "POST", body=b"abc", chunked=True, length="3")
+    wsgi = gunicorn_page(400, "Bad Request", "Invalid HTTP Header: 'CONTENT-LENGTH'")
+    door = app("400 Bad Request", headers=[("Connection", "close")])
+    assert check(request, wsgi, door) == "gunicorn_refuses"
+    # the app answered: the door failed to refuse
+    assert check(request, wsgi, app("200 OK", body=b'{"length": 3}')) is None
+
+
 def test_gunicorn_refuses_while_the_door_refuses_the_apps_status() -> None:
     request = spec("/status/999", method="get")
     wsgi = gunicorn_page(400, "Bad Request", "Invalid Method 'get'")

@@ -14,6 +14,7 @@ and fails with a readable diff of the first few.
 from __future__ import annotations
 
 import collections
+import re
 import time
 from pathlib import Path
 
@@ -26,8 +27,10 @@ from wire_compare import describe
 from wire_compare import normalize
 from wire_options import DEFAULT_COUNT
 from wire_options import DEFAULT_SEED
+from wire_parsers import uvicorn_page
 from wire_requests import generate
 from wire_requests import MUTATIONS
+from wire_servers import door_errors
 from wire_servers import meta
 from wire_servers import running
 from wire_servers import send_all
@@ -39,6 +42,10 @@ pytest.importorskip("h11")
 HERE = Path(__file__).resolve().parent
 CHECKOUT_FLASK = HERE.parents[1] / "src" / "flask" / "__init__.py"
 SHOWN = 8
+#: what the door raises for a response head it cannot send (``_stream``)
+REFUSED = re.compile(
+    r"ValueError: The response(?: status|'s Content-Length| header) .* cannot be sent"
+)
 
 
 def test_gunicorn_and_uvicorn_answer_the_same(
@@ -90,6 +97,13 @@ def test_gunicorn_and_uvicorn_answer_the_same(
             + logs["asgi"][-3000:],
             pytrace=False,
         )
+    # The door let an exception out only to refuse a response head HTTP
+    # cannot carry, and each time uvicorn answered 500 with its own page.
+    errors = door_errors(logs["asgi"])
+    refused = [e for e in errors if REFUSED.match(e)]
+    assert refused == errors, errors
+    pages = sum(uvicorn_page(asgi, 500) for _, asgi in replies)
+    assert len(errors) == pages, (len(errors), pages)
     # The run covers what it is meant to: most requests reach the app on
     # both sides and answer the same; every change made on the wire is sent.
     assert same > count * 0.6, summary

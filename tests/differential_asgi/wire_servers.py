@@ -15,6 +15,7 @@ import concurrent.futures
 import contextlib
 import json
 import os
+import re
 import sys
 import threading
 import typing as t
@@ -146,3 +147,23 @@ def send_all(
     finally:
         for conn in opened:
             conn.close()
+
+
+#: an exception's last line in a traceback ("ValueError: ...")
+_EXCEPTION = re.compile(r"[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)\b.*")
+
+
+def door_errors(log: str) -> list[str]:
+    """The exceptions uvicorn logged as escaping the ASGI app: for each
+    "Exception in ASGI application", the last exception line of its
+    traceback."""
+    rv = []
+    for block in log.split("Exception in ASGI application")[1:]:
+        last = ""
+        for line in block.splitlines()[1:]:
+            if line.startswith(("[", "INFO:", "WARNING:", "ERROR:")):
+                break  # the next log record
+            if _EXCEPTION.fullmatch(line):
+                last = line
+        rv.append(last)
+    return rv

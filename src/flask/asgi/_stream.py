@@ -43,29 +43,36 @@ _TOKEN = b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz"
 _VALUE = b"\t" + bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100))
 
 
+def _invalid(name: str, value: str) -> bool:
+    try:
+        k, v = name.lower().encode("latin-1"), value.strip(" \t").encode("latin-1")
+    except UnicodeEncodeError:
+        return True
+    return not k or bool(k.translate(None, _TOKEN) or v.translate(None, _VALUE))
+
+
 def response_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
     """The app's headers for ``http.response.start``, checked (see the
     module's docstring)."""
-    rv = [
-        (k.lower().encode("latin-1"), v.strip(" \t").encode("latin-1"))
-        for k, v in headers
-    ]
+    try:
+        rv = [
+            (k.lower().encode("latin-1"), v.strip(" \t").encode("latin-1"))
+            for k, v in headers
+        ]
+    except UnicodeEncodeError:
+        rv = []
     names = [k for k, _ in rv]
     if (
-        b"" in names
+        len(rv) != len(headers)
+        or b"" in names
         or b"".join(names).translate(None, _TOKEN)
         or b"".join([v for _, v in rv]).translate(None, _VALUE)
     ):
-        bad = next(
-            (k, v)
-            for k, v in headers
-            if not k
-            or k.lower().encode("latin-1").translate(None, _TOKEN)
-            or v.strip(" \t").encode("latin-1").translate(None, _VALUE)
-        )
+        bad = next((k, v) for k, v in headers if _invalid(k, v))
         raise ValueError(
             f"The response header {bad!r} cannot be sent: a header name is a"
-            " token and a value has no control characters but tabs."
+            " token, and a value has latin-1 characters and no control"
+            " characters but tabs."
         )
     if b"content-length" in names:
         for k, v in rv:
