@@ -155,3 +155,31 @@ def test_compared_without_server_headers_and_framing() -> None:
 def test_parser_oracles(data: bytes, gunicorn: bool, h11: bool) -> None:
     assert (gunicorn_error(data) is not None) == gunicorn
     assert (h11_error(data) is not None) == h11
+
+
+def test_door_errors_from_uvicorns_log() -> None:
+    from wire_servers import door_errors
+
+    log = (
+        "WARNING:  Invalid HTTP request received.\n"
+        "ERROR:    Exception in ASGI application\n"
+        "Traceback (most recent call last):\n"
+        '  File "x.py", line 1, in f\n'
+        "    raise ValueError(\n"
+        "ValueError: The response status '999 UNKNOWN' cannot be sent: ...\n"
+        "[2026-12-06 02:05:51,143] ERROR in app: Exception on /boom [GET]\n"
+        "Traceback (most recent call last):\n"
+        "ValueError: boom\n"
+        "ERROR:    Exception in ASGI application\n"
+        "Traceback (most recent call last):\n"
+        "KeyError: 999\n"
+        "\n"
+        "During handling of the above exception, another exception occurred:\n"
+        "\n"
+        "RuntimeError: second\n"
+    )
+    assert door_errors(log) == [
+        "ValueError: The response status '999 UNKNOWN' cannot be sent: ...",
+        "RuntimeError: second",
+    ]
+    assert door_errors("INFO:     Started server process\n") == []

@@ -14,10 +14,11 @@ cancelled at once), the iterable is closed, and so its teardown runs once.
 
 A response head HTTP cannot carry (a status that is not a final status
 code, 200 to 599; a header name that is not a token; a value with a control
-character; a ``Content-Length`` that is not a number) raises a
-``ValueError`` before anything is sent, so the server logs it and answers
-500, as gunicorn does (uvicorn would otherwise drop the connection).
-Spaces and tabs around a value are not part of it: they are left out.
+character or one outside latin-1; a ``Content-Length`` that is not a
+number) raises a ``ValueError`` before anything is sent, so the server
+logs it and answers 500, as gunicorn does (uvicorn would otherwise drop the
+connection). Spaces and tabs around a value are not part of it: they are
+left out.
 """
 
 from __future__ import annotations
