@@ -3,7 +3,9 @@
 Header names with ``_`` are dropped (servers do it so that ``X_A`` cannot
 pose as ``X-A``); repeated headers are joined with ``, `` (cookies with
 ``; ``). Without a ``Content-Length`` the body ends when the client says so
-(``wsgi.input_terminated``).
+(``wsgi.input_terminated``). The path comes from the raw request target as
+a WSGI server reads it: an absolute-form target (``http://host/path``)
+gives its path, and a fragment (``#...``) is not part of path or query.
 """
 
 from __future__ import annotations
@@ -32,6 +34,20 @@ def _header_key(name: bytes) -> str | None:
     return "HTTP_" + key
 
 
+def _target_path(raw: bytes) -> bytes:
+    """The path of a raw request target, as WSGI servers (gunicorn,
+    werkzeug) take it: a fragment is cut off (a request target has none,
+    but servers such as uvicorn pass one on), and an absolute-form target
+    (``http://host/p``, which servers must accept) gives its path."""
+    raw = raw.partition(b"#")[0]
+    if raw[:1] != b"/":
+        scheme, sep, rest = raw.partition(b"://")
+        if sep and scheme.isalpha():
+            slash = rest.find(b"/")
+            raw = rest[slash:] if slash >= 0 else b"/"
+    return raw
+
+
 def environ_from_scope(scope: Scope, body: t.Any) -> dict[str, t.Any]:
     """Build the WSGI environ for an ASGI ``http`` scope, with ``body`` as
     ``wsgi.input`` and the scope itself as ``asgi.scope``."""
@@ -41,24 +57,26 @@ def environ_from_scope(scope: Scope, body: t.Any) -> dict[str, t.Any]:
     elif scheme == "wss":
         scheme = "https"
     root_path: str = scope.get("root_path", "")
+    query: bytes = scope.get("query_string", b"")
     raw_path: bytes | None = scope.get("raw_path")
     if raw_path is None:
         path: str = scope["path"]
         raw_path = path.encode("utf-8")
         path_bytes = raw_path
     else:
-        path_bytes = unquote_to_bytes(raw_path)
+        path_bytes = unquote_to_bytes(_target_path(raw_path))
+        if b"#" in raw_path:
+            query = b""  # "/p#f?q": the "?" is part of the fragment
+    request_uri = raw_path.decode("latin-1")
+    if scope.get("query_string"):
+        request_uri += "?" + scope["query_string"].decode("latin-1")
     root_bytes = root_path.encode("utf-8")
     if root_bytes and (
         path_bytes == root_bytes or path_bytes.startswith(root_bytes + b"/")
     ):
         # Servers put the root path in front of ``path`` (ASGI spec).
         path_bytes = path_bytes[len(root_bytes) :]
-    query: bytes = scope.get("query_string", b"")
-    query_str = query.decode("latin-1")
-    request_uri = raw_path.decode("latin-1")
-    if query:
-        request_uri += "?" + query_str
+    query_str = query.partition(b"#")[0].decode("latin-1")
     environ: dict[str, t.Any] = {
         "REQUEST_METHOD": scope["method"],
         "SCRIPT_NAME": root_bytes.decode("latin-1"),
