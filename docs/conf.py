@@ -109,11 +109,12 @@ _NAMES = {
     # ``App.aborter``'s annotation, unqualified as older Sphinx renders it.
     "Aborter": "werkzeug.exceptions.Aborter",
     "Map": "werkzeug.routing.Map",
-    # The module where the class is defined, which Python documents under
-    # its package (the ASGI adapter's executor property).
-    "concurrent.futures.thread.ThreadPoolExecutor": (
-        "concurrent.futures.ThreadPoolExecutor"
-    ),
+    # Serving helpers, imported for type checking only.
+    "BackgroundTasks": "flask._background.BackgroundTasks",
+    "TestApp": "flask.testing.TestApp",
+    "WorkerPool": "flask.asgi._pool.WorkerPool",
+    "ASGIApp": "flask.asgi.ASGIApp",
+    "FlaskClient": "flask.testing.FlaskClient",
 }
 
 # Names that exist only in typeshed (the type checkers' stubs), so no

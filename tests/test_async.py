@@ -628,3 +628,88 @@ def test_async_views_from_threads(async_app: flask.Flask) -> None:
     assert not errors
     assert sorted(set(bodies)) == [f"{i}:{i}".encode() for i in range(6)]
     assert len(bodies) == 90
+
+
+# -- async generators as response bodies --------------------------------------
+
+
+def test_async_generator_body(app: flask.Flask) -> None:
+    closed: list[bool] = []
+
+    async def numbers() -> t.AsyncIterator[str]:
+        try:
+            for i in range(3):
+                await asyncio.sleep(0)
+                yield f"{i},"
+        finally:
+            closed.append(True)
+
+    @app.route("/returned")
+    def returned() -> t.Any:
+        return numbers()
+
+    @app.route("/response")
+    async def response() -> flask.Response:
+        return flask.Response(numbers(), mimetype="text/plain")
+
+    client = app.test_client()
+    rv = client.get("/returned")
+    assert (rv.status_code, rv.data) == (200, b"0,1,2,")
+    rv = client.get("/response")
+    assert (rv.mimetype, rv.data) == ("text/plain", b"0,1,2,")
+    assert closed == [True, True]
+
+
+def test_async_generator_body_closed_when_client_stops(app: flask.Flask) -> None:
+    """Closing the response early (a WSGI server does it when the client
+    goes away) closes the async generator: its ``finally`` runs."""
+    events: list[str] = []
+
+    async def endless() -> t.AsyncIterator[bytes]:
+        try:
+            while True:
+                await asyncio.sleep(0)
+                yield b"tick "
+        finally:
+            events.append("closed")
+
+    @app.route("/")
+    def index() -> t.Any:
+        return endless()
+
+    rv = app.test_client().get("/", buffered=False)
+    chunks = iter(rv.response)
+    assert next(chunks) == b"tick "
+    assert next(chunks) == b"tick "
+    assert events == []
+    rv.close()
+    assert events == ["closed"]
+
+
+def test_stream_with_context_async_generator(app: flask.Flask) -> None:
+    @app.route("/decorated")
+    async def decorated() -> t.Any:
+        @flask.stream_with_context
+        async def gen() -> t.AsyncIterator[str]:
+            await asyncio.sleep(0)
+            yield flask.request.args["name"]
+            yield "!"
+
+        return gen()
+
+    @app.route("/wrapped")
+    def wrapped() -> t.Any:
+        async def gen() -> t.AsyncIterator[str]:
+            yield flask.request.path
+
+        return flask.stream_with_context(gen())
+
+    client = app.test_client()
+    assert client.get("/decorated?name=ann").data == b"ann!"
+    assert client.get("/wrapped").data == b"/wrapped"
+    with pytest.raises(RuntimeError, match="request context is active"):
+        flask.stream_with_context(agen_outside())
+
+
+async def agen_outside() -> t.AsyncIterator[str]:
+    yield "x"

@@ -38,6 +38,7 @@ from .signals import appcontext_popped as appcontext_popped
 from .signals import appcontext_pushed as appcontext_pushed
 from .signals import appcontext_tearing_down as appcontext_tearing_down
 from .signals import before_render_template as before_render_template
+from .signals import got_background_exception as got_background_exception
 from .signals import got_request_exception as got_request_exception
 from .signals import message_flashed as message_flashed
 from .signals import request_finished as request_finished

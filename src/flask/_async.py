@@ -84,9 +84,13 @@ class _ThreadLoop:
         if not loop.is_closed() and not loop.is_running():
             loop.close()
 
-    def settle(self) -> None:
+    def settle(self, keep: t.Any = None) -> None:
         """Cancel tasks and close async generators that a finished call left
-        behind, so they cannot run later in another request's context."""
+        behind, so they cannot run later in another request's context.
+
+        With ``keep`` (an async generator being iterated step by step, which
+        may hold others), async generators are left open: the next call
+        without ``keep`` closes those left over."""
         loop = self.loop
         created = self.created
         if loop.get_task_factory() is not self.factory:
@@ -106,7 +110,7 @@ class _ThreadLoop:
                 loop.run_until_complete(
                     asyncio.gather(*pending, return_exceptions=True)
                 )
-            elif agens:
+            elif agens and keep is None:
                 gens = list(agens)
                 agens.clear()
                 loop.run_until_complete(_close_all(gens))
@@ -145,12 +149,14 @@ async def _await(aw: cabc.Awaitable[t.Any]) -> t.Any:
 
 if sys.version_info >= (3, 11):
 
-    def _run_on(tl: _ThreadLoop, coro: t.Any, ctx: contextvars.Context) -> t.Any:
+    def _run_on(
+        tl: _ThreadLoop, coro: t.Any, ctx: contextvars.Context, keep: t.Any = None
+    ) -> t.Any:
         """Run ``coro`` to completion on ``tl``'s loop inside ``ctx``."""
         try:
             return tl.loop.run_until_complete(tl.loop.create_task(coro, context=ctx))
         finally:
-            tl.settle()
+            tl.settle(keep)
 
 else:  # pragma: no cover - Python 3.10
 
@@ -162,13 +168,15 @@ else:  # pragma: no cover - Python 3.10
         finally:
             _adopt(contextvars.copy_context(), ctx)
 
-    def _run_on(tl: _ThreadLoop, coro: t.Any, ctx: contextvars.Context) -> t.Any:
+    def _run_on(
+        tl: _ThreadLoop, coro: t.Any, ctx: contextvars.Context, keep: t.Any = None
+    ) -> t.Any:
         """Run ``coro`` to completion on ``tl``'s loop inside ``ctx``."""
         try:
             task = ctx.run(tl.loop.create_task, _tracked(coro, ctx))
             return tl.loop.run_until_complete(task)
         finally:
-            tl.settle()
+            tl.settle(keep)
 
 
 def task_in(
@@ -222,9 +230,12 @@ def _run_in_helper_thread(coro: t.Any, ctx: contextvars.Context) -> t.Any:
     return outcome[0]
 
 
-def run_sync(aw: cabc.Awaitable[t.Any]) -> t.Any:
+def run_sync(aw: cabc.Awaitable[t.Any], keep: t.Any = None) -> t.Any:
     """Run an awaitable to completion from synchronous code and return its
-    result (or raise its exception) in the calling thread's context."""
+    result (or raise its exception) in the calling thread's context.
+
+    Async generators left unfinished are closed afterwards, except ``keep``.
+    """
     if type(aw) is not types.CoroutineType:
         if not inspect.isawaitable(aw):
             raise TypeError(f"Expected an awaitable, got {type(aw).__name__!r}.")
@@ -232,10 +243,74 @@ def run_sync(aw: cabc.Awaitable[t.Any]) -> t.Any:
     ctx = contextvars.copy_context()
     try:
         if asyncio._get_running_loop() is None:
-            return _run_on(_thread_loop(), aw, ctx)
+            return _run_on(_thread_loop(), aw, ctx, keep)
         return _run_in_helper_thread(aw, ctx)
     finally:
         _adopt(ctx)
+
+
+class InContext:
+    """An awaitable that runs the coroutine ``coro`` inside ``context``, the
+    same :class:`contextvars.Context` object at every step (a task always
+    runs in a copy on Python 3.10): variables it sets stay in ``context``,
+    and a token it got at one step can reset the variable at a later one."""
+
+    __slots__ = ("_coro", "_context")
+
+    def __init__(self, coro: t.Any, context: contextvars.Context) -> None:
+        self._coro = coro
+        self._context = context
+
+    def __await__(self) -> t.Generator[t.Any, t.Any, t.Any]:
+        coro = self._coro
+        run = self._context.run
+        value: t.Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                if error is None:
+                    step = run(coro.send, value)
+                else:
+                    step = run(coro.throw, error)
+            except StopIteration as stop:
+                return stop.value
+            error = None
+            try:
+                value = yield step
+            except GeneratorExit:
+                run(coro.close)
+                raise
+            except BaseException as e:
+                value, error = None, e
+
+
+class SyncIterator:
+    """A sync iterator over an async iterable, each item awaited on this
+    thread's loop: how an async generator response body is sent by a WSGI
+    server (and the test client). The generator runs in a context of its
+    own, copied when the iterator is made, at every step."""
+
+    __slots__ = ("_it", "_context")
+
+    def __init__(self, iterable: cabc.AsyncIterable[t.Any]) -> None:
+        self._it = iterable.__aiter__()
+        self._context = contextvars.copy_context()
+
+    def __iter__(self) -> SyncIterator:
+        return self
+
+    def __next__(self) -> t.Any:
+        it = self._it
+        try:
+            return run_sync(InContext(it.__anext__(), self._context), keep=it)
+        except StopAsyncIteration:
+            raise StopIteration from None
+
+    def close(self) -> None:
+        """Close the async iterable (its ``finally`` blocks run)."""
+        aclose = getattr(self._it, "aclose", None)
+        if aclose is not None:
+            run_sync(InContext(aclose(), self._context))
 
 
 class _SyncCall:
@@ -271,11 +346,12 @@ def async_to_sync(
     """Return a sync callable that calls ``func`` and runs the awaitable it
     returns on this thread's event loop (see the module docstring).
 
-    Raises ``RuntimeError`` if asgiref (the ``flask[async]`` extra) is not
-    installed, like Flask: the runner does not use asgiref, but Flask declares
-    async support through that extra, so what works here works on Flask.
+    Under WSGI, raises ``RuntimeError`` if asgiref (the ``flask[async]``
+    extra) is not installed, like Flask: the runner does not use asgiref, but
+    Flask declares async support through that extra, so what works here
+    works on Flask. Served over ASGI (:mod:`flask.asgi`), no extra is needed.
     """
-    if sys.modules.get("asgiref.sync") is None:
+    if sys.modules.get("asgiref.sync") is None and server_loop.get(None) is None:
         try:
             import asgiref.sync  # noqa: F401  # pyright: ignore[reportUnusedImport]
         except ImportError:

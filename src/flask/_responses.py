@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typing as t
+from collections.abc import AsyncIterator
 from collections.abc import Iterator
 
 from werkzeug.datastructures import Headers
@@ -69,9 +70,9 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
         )
 
     if not isinstance(rv, response_class):
-        if isinstance(rv, _BODY_TYPES) or isinstance(rv, Iterator):
+        if isinstance(rv, (*_BODY_TYPES, Iterator, AsyncIterator)):
             # Status and headers go straight into the constructor.
-            rv = response_class(rv, status=status, headers=headers)  # pyright: ignore[reportArgumentType, reportUnknownArgumentType]
+            rv = response_class(rv, status=status, headers=headers)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType, reportUnknownArgumentType]
             status = headers = None
         elif isinstance(rv, (dict, list)):
             rv = app.json.response(rv)
@@ -286,6 +287,12 @@ def serve(
     (closing it would do nothing). Everything else goes through werkzeug.
     """
     body = response.response
+    if hasattr(body, "__aiter__"):
+        # An async iterable body: each chunk is awaited on this thread's loop.
+        from ._async import SyncIterator
+
+        response.response = SyncIterator(t.cast("t.AsyncIterable[t.Any]", body))
+        return response(environ, start_response)
     status = response.status_code
     if (
         type(body) is list

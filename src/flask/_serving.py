@@ -1,4 +1,6 @@
-"""The ASGI side of :class:`~flask.Flask`: ``asgi_app`` and the lifespan hooks.
+"""The serving side of :class:`~flask.Flask`: ``asgi_app``, the lifespan
+hooks (``before_serving``, ``while_serving``, ``after_serving``), background
+tasks and ``test_app``.
 
 Kept apart from ``app.py`` (and free of ``asyncio``) so that WSGI apps pay
 nothing for it: :mod:`flask.asgi` is imported on first use of ``asgi_app``.
@@ -12,11 +14,17 @@ import weakref
 from .sansio.scaffold import setupmethod
 
 if t.TYPE_CHECKING:
+    from ._background import BackgroundTasks
     from .app import Flask
     from .asgi import ASGIApp
+    from .testing import TestApp
 
 ServingCallable = t.Callable[[], t.Any]
 S = t.TypeVar("S", bound=ServingCallable)
+WhileServingCallable = t.Callable[
+    [], "t.AsyncGenerator[t.Any, None] | t.Generator[t.Any, None, None]"
+]
+W = t.TypeVar("W", bound=WhileServingCallable)
 
 
 class ServingMixin:
@@ -51,6 +59,64 @@ class ServingMixin:
         order of registration."""
         self.after_serving_funcs.append(f)
         return f
+
+    @property
+    def while_serving_funcs(self) -> list[WhileServingCallable]:
+        """Generator functions wrapped around serving (see
+        :meth:`while_serving`)."""
+        return self.__dict__.setdefault("_while_serving_funcs", [])  # type: ignore[no-any-return]
+
+    @setupmethod
+    def while_serving(self, f: W) -> W:
+        """Register a generator function that wraps serving: the code before
+        its single ``yield`` runs at startup (after the ``before_serving``
+        functions), the code after it at shutdown (after the
+        ``after_serving`` functions, the last registered first).
+
+        An ``async def`` generator runs on the server's event loop, a plain
+        one in a worker thread; both in an app context. A generator that
+        does not yield exactly once makes startup or shutdown fail.
+        """
+        self.while_serving_funcs.append(f)
+        return f
+
+    @property
+    def background_tasks(self) -> BackgroundTasks:
+        """The app's running background tasks (see
+        :meth:`add_background_task`)."""
+        tasks = self.__dict__.get("_background_tasks")
+        if tasks is None:
+            from ._background import BackgroundTasks
+
+            tasks = self.__dict__["_background_tasks"] = BackgroundTasks(
+                t.cast("Flask", self)
+            )
+        return tasks
+
+    def add_background_task(
+        self, func: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any
+    ) -> None:
+        """Run ``func(*args, **kwargs)`` in the background, in an app context
+        of its own; the request that called this does not wait for it.
+
+        Served over ASGI, an ``async def`` function runs on the server's
+        loop and a sync one in the worker pool, and shutdown waits for them
+        up to ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds (default 5), then
+        cancels the coroutines still running. Under a WSGI server or the
+        test client the function runs in a thread of the app's. An error
+        is logged and sent as the
+        :data:`~flask.signals.got_background_exception` signal.
+        """
+        self.background_tasks.add(func, *args, **kwargs)
+
+    def test_app(self) -> TestApp:
+        """A :class:`~flask.testing.TestApp` that runs this app's serving
+        lifespan around a test: ``async with app.test_app():`` runs startup
+        (``before_serving``, ``while_serving``), and shutdown on exit, which
+        waits for background tasks."""
+        from .testing import TestApp
+
+        return TestApp(t.cast("Flask", self))
 
     @property
     def asgi_app(self) -> ASGIApp:

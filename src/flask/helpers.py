@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import typing as t
 from functools import update_wrapper
+from inspect import isasyncgenfunction
 
 from werkzeug.exceptions import abort as _wz_abort
 from werkzeug.utils import redirect as _wz_redirect
@@ -122,18 +123,46 @@ def stream_with_context(
 
 @t.overload
 def stream_with_context(
+    generator_or_function: t.AsyncIterator[t.AnyStr],
+) -> t.AsyncIterator[t.AnyStr]: ...
+
+
+@t.overload
+def stream_with_context(
     generator_or_function: t.Callable[_P, t.Iterator[t.AnyStr]],
 ) -> t.Callable[_P, t.Iterator[t.AnyStr]]: ...
 
 
+@t.overload
 def stream_with_context(
-    generator_or_function: t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]],
-) -> t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]]:
+    generator_or_function: t.Callable[_P, t.AsyncIterator[t.AnyStr]],
+) -> t.Callable[_P, t.AsyncIterator[t.AnyStr]]: ...
+
+
+def stream_with_context(
+    generator_or_function: t.Iterator[t.AnyStr]
+    | t.AsyncIterator[t.AnyStr]
+    | t.Callable[..., t.Iterator[t.AnyStr]]
+    | t.Callable[..., t.AsyncIterator[t.AnyStr]],
+) -> (
+    t.Iterator[t.AnyStr]
+    | t.AsyncIterator[t.AnyStr]
+    | t.Callable[..., t.Iterator[t.AnyStr]]
+    | t.Callable[..., t.AsyncIterator[t.AnyStr]]
+):
     """Keep the current app context (with its request) active while a
     streamed response's generator runs, after the view has returned.
 
-    Works on a generator or, as a decorator, on a generator function.
+    Works on a generator or, as a decorator, on a generator function; async
+    generators (and async generator functions) too.
     """
+    if hasattr(generator_or_function, "__aiter__") or isasyncgenfunction(
+        generator_or_function
+    ):
+        return t.cast(
+            "t.AsyncIterator[t.AnyStr]",
+            _async_stream_with_context(generator_or_function),
+        )
     try:
         gen = iter(t.cast("t.Iterable[t.AnyStr]", generator_or_function))
     except TypeError:
@@ -165,6 +194,36 @@ def stream_with_context(
     wrapped = generator()
     next(wrapped)
     return wrapped  # type: ignore[return-value]
+
+
+def _async_stream_with_context(agen_or_function: t.Any) -> t.Any:
+    """:func:`stream_with_context` for an async generator (function)."""
+    if isasyncgenfunction(agen_or_function):
+        func = agen_or_function
+
+        def decorator(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            return _async_stream_with_context(func(*args, **kwargs))
+
+        return update_wrapper(decorator, func)
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "'stream_with_context' can only be used when a request context is"
+            " active, such as in a view function."
+        )
+    agen = agen_or_function.__aiter__()
+
+    async def generator() -> t.AsyncIterator[t.Any]:
+        with ctx:
+            try:
+                async for item in agen:
+                    yield item
+            finally:
+                aclose = getattr(agen, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+
+    return generator()
 
 
 # Names Flask's module of the same name also exposes, resolved on first use.

@@ -15,6 +15,7 @@ __all__ = [
     "appcontext_pushed",
     "appcontext_tearing_down",
     "before_render_template",
+    "got_background_exception",
     "got_request_exception",
     "message_flashed",
     "request_finished",
@@ -35,3 +36,6 @@ appcontext_tearing_down: NamedSignal = _signals.signal("appcontext-tearing-down"
 appcontext_pushed: NamedSignal = _signals.signal("appcontext-pushed")
 appcontext_popped: NamedSignal = _signals.signal("appcontext-popped")
 message_flashed: NamedSignal = _signals.signal("message-flashed")
+#: Sent when a background task (:meth:`~flask.Flask.add_background_task`)
+#: raises, with the error as ``exception``.
+got_background_exception: NamedSignal = _signals.signal("got-background-exception")

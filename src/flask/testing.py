@@ -1,5 +1,6 @@
-"""Test helpers: a client that calls the app without a server, and a runner
-for the app's CLI commands."""
+"""Test helpers: a client that calls the app without a server, a runner
+for the app's CLI commands, and :class:`TestApp`, which runs the app's
+serving lifespan around tests."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ if t.TYPE_CHECKING:
     from werkzeug.test import TestResponse
 
     from ._cli_runner import FlaskCliRunner as FlaskCliRunner
+    from ._test_app import TestApp as TestApp
     from .app import Flask
 
 
@@ -246,6 +248,7 @@ __getattr__, __dir__ = _lazy_names(
     __name__,
     {
         "FlaskCliRunner": "._cli_runner:FlaskCliRunner",
+        "TestApp": "._test_app:TestApp",
         "CliRunner": "click.testing:CliRunner",
         "Result": "click.testing:Result",
         "ScriptInfo": ".cli:ScriptInfo",

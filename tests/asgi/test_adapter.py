@@ -310,39 +310,53 @@ def test_too_large_413_without_reading_rest(app: Flask, view: str) -> None:
         call(app.asgi_app, "POST", f"/{view}", chunks, [(b"content-length", b"5000")])
     )
     assert r.status == 413
-    assert len(received) == 1  # only the first message was taken
+    # Announced over the limit: refused before any of it is received (a
+    # client that sends none of it is answered at once, as under WSGI).
+    assert len(received) == 0
     # Chunked: reading stops just past the limit.
     r, received = asyncio.run(call(app.asgi_app, "POST", f"/{view}", chunks))
     assert r.status == 413
     assert len(received) <= 4
 
 
-def test_unread_body_is_not_received(app: Flask) -> None:
+def test_unread_body_is_received_only_up_to_spill_size(app: Flask) -> None:
+    """A body is received before sync code runs only up to ``spill_size``;
+    the rest stays with the client unless the app reads it."""
+
     @app.post("/")
     def index() -> str:
         return "ignored the body"
 
+    asgi = ASGIApp(app, spill_size=16)
+    r, received = asyncio.run(call(asgi, "POST", "/", [b"x" * 8] * 10))
+    assert r.body == b"ignored the body"
+    assert len(received) == 2
+    # A small body arrives in full before the view runs.
     r, received = asyncio.run(call(app.asgi_app, "POST", "/", [b"x"] * 10))
     assert r.body == b"ignored the body"
-    assert len(received) == 1
+    assert len(received) == 10
 
 
 def test_large_body_spills_to_file(app: Flask) -> None:
+    """Received bytes not read yet go to a temporary file past
+    ``spill_size``; once read, the file is dropped."""
     info: dict[str, t.Any] = {}
 
     @app.post("/")
     def index() -> str:
         stream = flask.request.environ["wsgi.input"]
+        info["spilled"] = stream._file is not None
         data = flask.request.get_data()
-        info["rolled"] = stream._file._rolled
+        info["after"] = stream._file is not None
         return str(len(data))
 
     asgi = ASGIApp(app, spill_size=1000)
-    r = run(asgi, "POST", "/", [b"a" * 800, b"b" * 800])
-    assert r.body == b"1600"
-    assert info["rolled"] is True
-    r = run(ASGIApp(app), "POST", "/", [b"a" * 800, b"b" * 800])
-    assert info["rolled"] is False
+    r = run(asgi, "POST", "/", [b"a" * 800, b"b" * 800, b"c" * 800])
+    assert r.body == b"2400"
+    assert info == {"spilled": True, "after": False}
+    r = run(ASGIApp(app), "POST", "/", [b"a" * 800, b"b" * 800, b"c" * 800])
+    assert r.body == b"2400"
+    assert info == {"spilled": False, "after": False}
 
 
 # -- streaming -------------------------------------------------------------------
@@ -748,3 +762,163 @@ def test_context_variables_do_not_leak_between_requests(app: Flask) -> None:
         b"unset",
     ]
     assert var.get() == "unset"
+
+
+def test_async_views_need_no_asgiref_over_asgi(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 'async' extra (asgiref) is what WSGI needs; over ASGI async views,
+    hooks and async code reached through ensure_sync work without it."""
+    monkeypatch.setitem(sys.modules, "asgiref.sync", None)
+
+    async def helper() -> str:
+        return "helped"
+
+    @app.before_request
+    async def before() -> None:
+        flask.g.before = True
+
+    @app.route("/")
+    async def index() -> str:
+        return f"async {flask.g.before}"
+
+    @app.route("/sync")
+    def sync() -> str:
+        return flask.current_app.ensure_sync(helper)()
+
+    assert run(app.asgi_app).body == b"async True"
+    assert run(app.asgi_app, path="/sync").body == b"helped"
+    app.testing = True
+    with pytest.raises(RuntimeError, match=r"the 'async' extra"):
+        app.test_client().get("/")
+
+
+def test_stream_reading_the_request_body_while_watched(app: Flask) -> None:
+    """A streamed response whose generator reads the request body as it
+    goes (an echo): the disconnect watch receives for it and nothing is
+    lost or dropped, even far past ``spill_size``."""
+
+    @app.post("/echo")
+    def echo() -> t.Any:
+        @flask.stream_with_context
+        def gen() -> t.Iterator[bytes]:
+            stream = flask.request.stream
+            while chunk := stream.read(1000):
+                yield chunk.upper()
+
+        return gen()
+
+    chunks = [bytes([97 + i % 26]) * 700 for i in range(60)]  # 42,000 bytes
+    asgi = ASGIApp(app, spill_size=2000)
+    r = run(asgi, "POST", "/echo", chunks, [(b"content-length", b"42000")])
+    assert r.status == 200
+    assert r.body == b"".join(chunks).upper()
+
+
+def test_watch_drops_unread_body_past_limit_and_reads_answer_413(
+    app: Flask,
+) -> None:
+    """While a stream is sent, body bytes nobody reads are kept only up to
+    the read-ahead limit; the disconnect is still seen."""
+    seen: dict[str, t.Any] = {}
+
+    @app.post("/late")
+    def late() -> t.Any:
+        stream = flask.request.environ["wsgi.input"]
+
+        def gen() -> t.Iterator[bytes]:
+            yield b"first "
+            time.sleep(0.2)  # the watch receives meanwhile
+            try:
+                while stream.read(4096):
+                    pass
+            except Exception as e:
+                seen["error"] = type(e).__name__
+            yield b"done"
+
+        return gen()
+
+    chunks = [b"x" * 1000] * 50
+    asgi = ASGIApp(app, spill_size=100, read_ahead=5000)
+    r = run(asgi, "POST", "/late", chunks)
+    assert r.body == b"first done"
+    assert seen == {"error": "RequestEntityTooLarge"}
+
+
+@pytest.mark.parametrize("status", [999, 600, 0, 42, -1, 100, "42 Answer", "abc"])
+def test_status_outside_200_599_is_an_error_before_sending(
+    app: Flask, status: t.Any
+) -> None:
+    """An ASGI server cannot send such a status (uvicorn dropped the
+    connection for 999, found by tests/differential_asgi): a ``ValueError``
+    naming it is raised before anything is sent, so the server answers 500."""
+
+    @app.route("/")
+    def index() -> t.Any:
+        return flask.Response("s", status=status)
+
+    sent: list[dict[str, t.Any]] = []
+
+    async def receive() -> dict[str, t.Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, t.Any]) -> None:
+        sent.append(message)
+
+    with pytest.raises(ValueError, match="cannot be sent.* from 200 to 599"):
+        asyncio.run(app.asgi_app(make_scope(), receive, send))
+    assert sent == []
+    for ok in (200, 299, 599):
+        app.view_functions["index"] = lambda ok=ok: flask.Response("s", status=ok)
+        assert run(app.asgi_app).status == ok
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "error"),
+    [
+        ("X-Value", "a\x01b", "response header"),
+        ("X-Value", "\x00", "response header"),
+        ("X-Value", "\x7f", "response header"),
+        ("X-Value", "\u20ac", "response header"),  # not latin-1
+        ("X Value", "1", "response header"),  # not a token
+        ("Content-Length", "x", "response's Content-Length"),
+        ("Content-Length", "-1", "response's Content-Length"),
+    ],
+)
+def test_response_head_http_cannot_carry_is_an_error_before_sending(
+    app: Flask, name: str, value: str, error: str
+) -> None:
+    """What gunicorn refuses with a 500 (uvicorn dropped the connection for
+    most of these, or sent them; found by tests/differential_asgi)."""
+
+    @app.route("/")
+    def index() -> t.Any:
+        rv = flask.Response("s")
+        rv.headers.add(name, value)
+        return rv
+
+    sent: list[dict[str, t.Any]] = []
+
+    async def receive() -> dict[str, t.Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, t.Any]) -> None:
+        sent.append(message)
+
+    with pytest.raises(ValueError, match=f"The {error}.* cannot be sent"):
+        asyncio.run(app.asgi_app(make_scope(), receive, send))
+    assert sent == []
+
+
+def test_response_header_values_without_surrounding_whitespace(app: Flask) -> None:
+    """Spaces and tabs around a value are not part of it (RFC 9110, 5.5):
+    left out, as gunicorn does (h11 refused to send them: uvicorn dropped
+    the connection). Inside a value they stay, tabs too."""
+
+    @app.route("/")
+    def index() -> t.Any:
+        return "s", {"X-A": " x ", "X-B": "\ta\tb\t", "Content-Length": " 1"}
+
+    r = run(app.asgi_app)
+    assert (r.headers["x-a"], r.headers["x-b"]) == ("x", "a\tb")
+    assert r.headers["content-length"] == "1"

@@ -1,21 +1,18 @@
 """An ASGI HTTP scope as the WSGI environ a PEP 3333 server would build.
 
-The request body is a :class:`RequestBody`: read from ``receive`` as the app
-reads it, kept in memory while small and spilled to a temporary file when
-large.
+Header names with ``_`` are dropped (servers do it so that ``X_A`` cannot
+pose as ``X-A``); repeated headers are joined with ``, `` (cookies with
+``; ``). Without a ``Content-Length`` the body ends when the client says so
+(``wsgi.input_terminated``). The path comes from the raw request target as
+a WSGI server reads it: an absolute-form target (``http://host/path``)
+gives its path, and a fragment (``#...``) is not part of path or query.
 """
 
 from __future__ import annotations
 
-import asyncio
-import io
 import sys
-import tempfile
 import typing as t
 from urllib.parse import unquote_to_bytes
-
-if t.TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
 
 Scope = t.MutableMapping[str, t.Any]
 Message = t.MutableMapping[str, t.Any]
@@ -37,6 +34,20 @@ def _header_key(name: bytes) -> str | None:
     return "HTTP_" + key
 
 
+def _target_path(raw: bytes) -> bytes:
+    """The path of a raw request target, as WSGI servers (gunicorn,
+    werkzeug) take it: a fragment is cut off (a request target has none,
+    but servers such as uvicorn pass one on), and an absolute-form target
+    (``http://host/p``, which servers must accept) gives its path."""
+    raw = raw.partition(b"#")[0]
+    if raw[:1] != b"/":
+        scheme, sep, rest = raw.partition(b"://")
+        if sep and scheme.isalpha():
+            slash = rest.find(b"/")
+            raw = rest[slash:] if slash >= 0 else b"/"
+    return raw
+
+
 def environ_from_scope(scope: Scope, body: t.Any) -> dict[str, t.Any]:
     """Build the WSGI environ for an ASGI ``http`` scope, with ``body`` as
     ``wsgi.input`` and the scope itself as ``asgi.scope``."""
@@ -46,24 +57,26 @@ def environ_from_scope(scope: Scope, body: t.Any) -> dict[str, t.Any]:
     elif scheme == "wss":
         scheme = "https"
     root_path: str = scope.get("root_path", "")
+    query: bytes = scope.get("query_string", b"")
     raw_path: bytes | None = scope.get("raw_path")
     if raw_path is None:
         path: str = scope["path"]
         raw_path = path.encode("utf-8")
         path_bytes = raw_path
     else:
-        path_bytes = unquote_to_bytes(raw_path)
+        path_bytes = unquote_to_bytes(_target_path(raw_path))
+        if b"#" in raw_path:
+            query = b""  # "/p#f?q": the "?" is part of the fragment
+    request_uri = raw_path.decode("latin-1")
+    if scope.get("query_string"):
+        request_uri += "?" + scope["query_string"].decode("latin-1")
     root_bytes = root_path.encode("utf-8")
     if root_bytes and (
         path_bytes == root_bytes or path_bytes.startswith(root_bytes + b"/")
     ):
         # Servers put the root path in front of ``path`` (ASGI spec).
         path_bytes = path_bytes[len(root_bytes) :]
-    query: bytes = scope.get("query_string", b"")
-    query_str = query.decode("latin-1")
-    request_uri = raw_path.decode("latin-1")
-    if query:
-        request_uri += "?" + query_str
+    query_str = query.partition(b"#")[0].decode("latin-1")
     environ: dict[str, t.Any] = {
         "REQUEST_METHOD": scope["method"],
         "SCRIPT_NAME": root_bytes.decode("latin-1"),
@@ -114,83 +127,3 @@ def environ_from_scope(scope: Scope, body: t.Any) -> dict[str, t.Any]:
         # No length: the body ends when the client says so (chunked).
         environ["wsgi.input_terminated"] = True
     return environ
-
-
-async def _call(receive: Receive) -> Message:
-    return await receive()
-
-
-class RequestBody(io.RawIOBase):
-    """``wsgi.input`` for a body that arrives in several ASGI messages.
-
-    Reads made in a worker thread wait for the next message from the loop;
-    :meth:`fill` receives ahead on the loop (before a coroutine that may read
-    the body runs there, where waiting is impossible). Data goes into a
-    spooled file: memory up to ``spill_size`` bytes, then a temporary file.
-    """
-
-    def __init__(
-        self,
-        receive: Receive,
-        loop: asyncio.AbstractEventLoop,
-        first: bytes,
-        spill_size: int,
-    ) -> None:
-        super().__init__()
-        self._receive = receive
-        self._loop = loop
-        self._file = tempfile.SpooledTemporaryFile(max_size=spill_size)
-        self._file.write(first)
-        self._read_pos = 0
-        self._write_pos = len(first)
-        self.complete = False
-        self.disconnected = False
-
-    def readable(self) -> bool:
-        return True
-
-    @property
-    def received(self) -> int:
-        """Bytes received so far."""
-        return self._write_pos
-
-    def _add(self, message: Message) -> None:
-        if message["type"] == "http.disconnect":
-            self.complete = self.disconnected = True
-            return
-        data = message.get("body", b"")
-        if data:
-            self._file.seek(self._write_pos)
-            self._file.write(data)
-            self._write_pos += len(data)
-        if not message.get("more_body", False):
-            self.complete = True
-
-    async def fill(self, limit: int | None) -> None:
-        """Receive the rest of the body, but not more than ``limit`` bytes
-        (one past it, so reading past the limit can be detected)."""
-        while not self.complete and (limit is None or self._write_pos <= limit):
-            self._add(await self._receive())
-
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        view = memoryview(buffer)
-        while self._read_pos == self._write_pos and not self.complete:
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is self._loop:
-                # On the loop: only what :meth:`fill` received is available.
-                return 0
-            future = asyncio.run_coroutine_threadsafe(_call(self._receive), self._loop)
-            self._add(future.result())
-        self._file.seek(self._read_pos)
-        data = self._file.read(min(len(view), self._write_pos - self._read_pos))
-        n = len(data)
-        view[:n] = data
-        self._read_pos += n
-        return n
-
-    def close(self) -> None:
-        self._file.close()
-        super().close()

@@ -1,0 +1,291 @@
+"""Serving one HTTP request: receive the body, drive the steps, respond.
+
+:func:`serve_http` is the whole life of a request on the ASGI door:
+
+1. the framing is checked (``Content-Length`` with ``Transfer-Encoding``
+   is refused with 400, as gunicorn does) and the scope becomes an environ;
+2. the body is received on the loop up to ``spill_size`` bytes, so a slow
+   client costs a coroutine, not a thread; a body announced over
+   ``MAX_CONTENT_LENGTH`` is not waited for (nor invited with ``100
+   Continue``); a client that leaves meanwhile gets nothing run for it;
+3. :class:`Exchange` drives the pipeline's steps (:mod:`._steps`): sync
+   steps in the worker pool, async views, hooks and handlers on the loop
+   (or in a worker when they would call coroutines from sync code); the
+   body is received ahead, bounded, before code on the loop may read it;
+4. the response is sent (:mod:`._stream`).
+
+Every step of one request runs in one :class:`contextvars.Context`, so
+``request``, ``g`` and ``session`` work everywhere and nothing leaks
+between requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import io
+import typing as t
+
+from werkzeug.exceptions import BadRequest
+
+from .._async import server_loop
+from .._async import task_in
+from ._body import RequestBody
+from ._bridge import Binding
+from ._bridge import calls_async_from_sync
+from ._bridge import Deferred
+from ._bridge import fill_limit
+from ._environ import environ_from_scope
+from ._environ import Receive
+from ._environ import Scope
+from ._environ import Send
+from ._pool import Gone
+from ._steps import call_wsgi
+from ._steps import HOP
+from ._steps import Outcome
+from ._steps import Pipeline
+from ._steps import plain
+from ._steps import splittable
+
+if t.TYPE_CHECKING:
+    from . import ASGIApp
+
+
+async def serve_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Serve one ``http`` scope with ``asgi``'s app."""
+    environ = environ_from_scope(scope, None)
+    if "HTTP_TRANSFER_ENCODING" in environ and "CONTENT_LENGTH" in environ:
+        # Two framings: which one a proxy in front used is unknown (request
+        # smuggling). Refused before anything is read, as gunicorn does.
+        await send_error(
+            send,
+            environ,
+            BadRequest("The request has both Content-Length and Transfer-Encoding."),
+        )
+        return
+    loop = asyncio.get_running_loop()
+    body = await _receive_body(asgi, environ, receive, loop)
+    if body is None:
+        return  # the client left before its body was received
+    environ["wsgi.input"] = body
+    exchange = Exchange(asgi, loop, receive, send, body)
+    try:
+        outcome = await exchange.drive(environ)
+        if outcome is not None:
+            from ._stream import respond
+
+            await respond(exchange, outcome)
+    finally:
+        exchange.stop_watching()
+        body.close()
+
+
+async def _receive_body(
+    asgi: ASGIApp, environ: dict[str, t.Any], receive: Receive, loop: t.Any
+) -> io.BytesIO | RequestBody | None:
+    """The request body as ``wsgi.input``: a complete small body is a
+    ``BytesIO``; a longer one a :class:`RequestBody` with up to
+    ``spill_size`` bytes received. ``None`` if the client left."""
+    length = _content_length(environ)
+    limit = asgi.app.config["MAX_CONTENT_LENGTH"]
+    too_large = length is not None and limit is not None and length > limit
+    if too_large:
+        # Werkzeug answers 413 without reading such a body: do not wait for
+        # it (nor invite it with "100 Continue") before the app runs.
+        return RequestBody(
+            receive, loop, spill_size=asgi.spill_size, timeout=asgi.body_timeout
+        )
+    message = await receive()
+    if message["type"] != "http.request":
+        return None
+    data: bytes = message.get("body", b"")
+    if not message.get("more_body", False):
+        return io.BytesIO(data)
+    body = RequestBody(
+        receive, loop, data, spill_size=asgi.spill_size, timeout=asgi.body_timeout
+    )
+    if not too_large:
+        size = asgi.spill_size
+        if limit is not None:
+            size = min(size, limit + 1)
+        await body.preread(size)
+        if body.truncated:
+            body.close()
+            return None
+    return body
+
+
+def _content_length(environ: dict[str, t.Any]) -> int | None:
+    value = environ.get("CONTENT_LENGTH")
+    if value is None:
+        return None
+    try:
+        return max(0, int(value))
+    except ValueError:
+        return None
+
+
+async def send_error(send: Send, environ: dict[str, t.Any], error: BadRequest) -> None:
+    """Answer with werkzeug's page for ``error``, as a server would (the app
+    is not involved), and close the connection."""
+    response = error.get_response(environ)
+    headers = [
+        (k.lower().encode("latin-1"), v.encode("latin-1"))
+        for k, v in response.headers.items()
+    ]
+    headers.append((b"connection", b"close"))
+    await send(
+        {"type": "http.response.start", "status": error.code, "headers": headers}
+    )
+    await send({"type": "http.response.body", "body": response.get_data()})
+
+
+class Exchange:
+    """One request and its client: where its steps run, its body, and
+    whether the client is still there."""
+
+    def __init__(
+        self,
+        asgi: ASGIApp,
+        loop: asyncio.AbstractEventLoop,
+        receive: Receive,
+        send: Send,
+        body: io.BytesIO | RequestBody,
+    ) -> None:
+        self.asgi = asgi
+        self.app = asgi.app
+        self.loop = loop
+        self.receive = receive
+        self.send = send
+        #: The body, while some of it may still be on its way.
+        self.body = body if type(body) is RequestBody else None
+        self.context = contextvars.copy_context()
+        #: Set when the client went away (seen while watching).
+        self._gone = False
+        self._watcher: asyncio.Task[None] | None = None
+        #: Called on the loop when a disconnect is seen.
+        self.on_disconnect: t.Callable[[], object] | None = None
+
+    @property
+    def disconnected(self) -> bool:
+        """Whether the client went away (as far as was seen)."""
+        body = self.body
+        return self._gone or (body is not None and body.disconnected)
+
+    # -- where code runs -------------------------------------------------------
+
+    def run(self, func: t.Callable[..., t.Any], *args: t.Any) -> asyncio.Future[t.Any]:
+        """Run ``func`` in a worker thread, in the request's context. Dropped
+        (raising :class:`Gone`) if the client leaves while it waits for a
+        thread: a job that has to wait starts a watch for the disconnect
+        (unless the body is still arriving, which a watch would have to
+        receive ahead of the reader)."""
+        pool = self.asgi.pool
+        if pool.saturated():
+            body = self.body
+            if body is None or body.complete:
+                self.watch()
+        return pool.submit(self.loop, self.context, func, args, self)
+
+    def run_always(
+        self, func: t.Callable[..., t.Any], *args: t.Any
+    ) -> asyncio.Future[t.Any]:
+        """Run ``func`` in a worker thread even if the client left
+        (closing, teardown)."""
+        return self.asgi.pool.submit(self.loop, self.context, func, args)
+
+    async def before_loop_code(self) -> None:
+        """Receive the body ahead (bounded) before code that may read it
+        runs on the loop, where reading cannot wait."""
+        body = self.body
+        if body is not None and not body.complete:
+            await body.fill(
+                self.context.run(fill_limit, self.app, self.asgi.read_ahead)
+            )
+
+    # -- the client ----------------------------------------------------------
+
+    def watch(self) -> None:
+        """Start watching for the client's disconnect (once)."""
+        if self._watcher is None and not self.disconnected:
+            self._watcher = self.loop.create_task(self._watch())
+
+    async def _watch(self) -> None:
+        body = self.body
+        if body is not None:
+            limit = self.app.config["MAX_CONTENT_LENGTH"]
+            await body.watch(self.asgi.read_ahead if limit is None else limit)
+        else:
+            while (await self.receive())["type"] != "http.disconnect":
+                pass
+        self._gone = True
+        callback = self.on_disconnect
+        if callback is not None:
+            callback()
+
+    def stop_watching(self) -> None:
+        watcher = self._watcher
+        if watcher is not None:
+            self._watcher = None
+            watcher.cancel()
+
+    # -- the pipeline --------------------------------------------------------
+
+    async def drive(self, environ: dict[str, t.Any]) -> Outcome | None:
+        """Run the request's steps; the outcome to send, or ``None`` if the
+        client left before the work was done."""
+        app = self.app
+        cv = self.context
+        binding = Binding(
+            self.loop, app, self.asgi.pool, self.body, self.asgi.read_ahead
+        )
+        cv.run(server_loop.set, binding)
+        if not splittable(app):
+            try:
+                return t.cast(Outcome, await self.run(call_wsgi, app, environ))
+            except Gone:
+                return None
+        pipe = Pipeline(app, environ, binding)
+        try:
+            if plain(app):
+                outcome = cv.run(pipe.start_inline)
+                if outcome is HOP:
+                    if pipe.pending_error is not None:
+                        outcome = await self.run(pipe.fail)
+                    else:
+                        outcome = await self.run(pipe.after_push)
+            else:
+                outcome = await self.run(pipe.start)
+            while type(outcome) is Deferred:
+                outcome = await self._await_step(pipe, outcome)
+        except Gone:
+            await self.run_always(pipe.abandon)
+            return None
+        except asyncio.CancelledError as e:
+            self.run_always(pipe.abandon, e)
+            raise
+        return t.cast(Outcome, outcome)
+
+    async def _await_step(self, pipe: Pipeline, deferred: Deferred) -> t.Any:
+        """Await an async view, hook or handler the pipeline handed back,
+        then continue the pipeline with its value or error."""
+        try:
+            req = pipe.ctx._request
+            if calls_async_from_sync(self.app, req.blueprint if req else None):
+                # It may call coroutines from sync code (async context
+                # processors or signal receivers), which only a thread
+                # of its own can wait for.
+                value = await self.run(deferred.run_here)
+            else:
+                await self.before_loop_code()
+                value = await task_in(self.loop, deferred.run(), self.context)
+        except Gone:
+            raise
+        except BaseException as e:
+            return await self.run(pipe.resume, None, e)
+        outcome = self.context.run(pipe.finish_inline, value)
+        if outcome is HOP:
+            if pipe.pending_error is not None:
+                return await self.run(pipe.fail)
+            return await self.run(pipe.resume, value, None)
+        return outcome

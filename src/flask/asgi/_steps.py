@@ -1,0 +1,534 @@
+"""The sync side of a request served over ASGI: the pipeline's steps.
+
+:class:`Pipeline` runs the steps of ``wsgi_app`` and
+``full_dispatch_request`` (push, ``request_started``, ``preprocess_request``,
+``dispatch_request``, ``handle_user_exception``, ``finalize_request``,
+``handle_exception``, pop), calling the app's methods through ``self`` so
+overrides are honoured. It stops where an async view, hook or error handler
+is to be awaited, handing back a :class:`~._bridge.Deferred`; the driver
+(:mod:`._http`) awaits it on the loop and resumes the pipeline with its
+value. The steps run in worker threads, or on the loop when no user code
+runs in them (:func:`plain`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing as t
+from inspect import iscoroutinefunction
+
+from ..app import Flask
+from ..sessions import SecureCookieSessionInterface
+from ..signals import appcontext_popped
+from ..signals import appcontext_pushed
+from ..signals import appcontext_tearing_down
+from ..signals import request_finished
+from ..signals import request_started
+from ..signals import request_tearing_down
+from ..wrappers import Request
+from ..wrappers import Response
+from ._bridge import Binding
+from ._bridge import Deferred
+from ._bridge import HANDLER
+
+#: Returned by a step tried on the loop that must continue in a worker.
+HOP = object()
+
+#: Methods whose overriding means user code may run in the steps around an
+#: async view, so those steps cannot be run on the loop.
+_INLINE_METHODS = (
+    "request_context",
+    "create_url_adapter",
+    "preprocess_request",
+    "dispatch_request",
+    "finalize_request",
+    "make_response",
+    "process_response",
+    "do_teardown_request",
+    "do_teardown_appcontext",
+    "handle_user_exception",
+    "handle_http_exception",
+    "should_ignore_error",
+    "ensure_sync",
+    "async_to_sync",
+)
+_SIGNALS = (
+    appcontext_pushed,
+    request_started,
+    request_finished,
+    request_tearing_down,
+    appcontext_tearing_down,
+    appcontext_popped,
+)
+
+
+def _own(app: Flask, name: str) -> bool:
+    """Whether ``app.<name>`` is Flask's own method (not overridden on the
+    class or assigned on the instance)."""
+    return name not in app.__dict__ and getattr(type(app), name) is getattr(Flask, name)
+
+
+def _own_async(app: Flask) -> bool:
+    """Whether async callbacks are wrapped by Flask's own ``ensure_sync``."""
+    return _own(app, "ensure_sync") and _own(app, "async_to_sync")
+
+
+def _split_before(app: Flask) -> bool:
+    """Whether the adapter may run ``preprocess_request`` step by step, so
+    async ``before_request`` hooks are awaited on the loop."""
+    return (
+        _own(app, "preprocess_request")
+        and "preprocess_request" not in app._legacy_hooks
+        and _own_async(app)
+    )
+
+
+def _split_after(app: Flask) -> bool:
+    """Whether the adapter may run ``finalize_request`` and
+    ``process_response`` step by step, so async ``after_request`` hooks and
+    ``after_this_request`` callbacks are awaited on the loop."""
+    return (
+        _own(app, "finalize_request")
+        and _own(app, "process_response")
+        and "finalize_request" not in app._legacy_hooks
+        and "process_response" not in app._legacy_hooks
+        and _own_async(app)
+    )
+
+
+def splittable(app: Flask) -> bool:
+    """Whether the adapter can drive the request steps itself."""
+    return (
+        _own(app, "wsgi_app")
+        and _own(app, "__call__")
+        and _own(app, "full_dispatch_request")
+    )
+
+
+def plain(app: Flask) -> bool:
+    """Whether the framework steps around an async view run no user code
+    (no overrides, custom classes or signal receivers), so they may run
+    on the loop; hooks are checked per request."""
+    return (
+        app._got_first_request
+        and not app._legacy_hooks
+        and app.request_class is Request
+        and app.response_class is Response
+        and type(app.session_interface) is SecureCookieSessionInterface
+        and not app.teardown_appcontext_funcs
+        and not any(sig.receivers for sig in _SIGNALS)
+        and all(_own(app, name) for name in _INLINE_METHODS)
+    )
+
+
+_PLAIN_BODIES = (str, bytes, dict, list)
+
+
+def plain_value(value: t.Any) -> bool:
+    """Whether making a response of a view's return value runs no user
+    code: plain bodies, optionally in a tuple with a status and headers,
+    or a buffered :class:`~flask.Response`."""
+    # (The type of an untyped value.)
+    kind = type(value)  # pyright: ignore[reportUnknownVariableType]
+    if kind is tuple:
+        return 1 < len(value) < 4 and type(value[0]) in _PLAIN_BODIES
+    if kind is Response:
+        return type(value.response) is list
+    return kind in _PLAIN_BODIES
+
+
+class Started:
+    """The WSGI ``start_response`` for one request, recording what it got."""
+
+    __slots__ = ("status", "headers", "written")
+
+    def __init__(self) -> None:
+        self.status: str | None = None
+        self.headers: list[tuple[str, str]] = []
+        self.written: list[bytes] = []
+
+    def __call__(
+        self, status: str, headers: list[tuple[str, str]], exc_info: t.Any = None
+    ) -> t.Callable[[bytes], object]:
+        self.status = status
+        self.headers = headers
+        return self.written.append
+
+
+class Outcome(t.NamedTuple):
+    started: Started
+    app_iter: t.Iterable[bytes]
+    async_body: t.AsyncIterable[t.Any] | None
+
+
+class Pipeline:
+    """The sync side of one request: the steps of ``wsgi_app`` and
+    ``full_dispatch_request``, run in worker threads, stopping where an
+    async view or error handler is to be awaited on the loop."""
+
+    def __init__(self, app: Flask, environ: dict[str, t.Any], binding: Binding) -> None:
+        self.app = app
+        self.environ = environ
+        self.binding = binding
+        self.started = Started()
+        self.error: BaseException | None = None
+        self.phase = ""
+        self.pending_error: Exception | None = None
+        self.split_before = _split_before(app)
+        self.split_after = _split_after(app)
+        #: Position in the hooks being run step by step (phases "before"
+        #: and "after"); ``after_app``: past ``after_this_request`` callbacks.
+        self.hook_index = 0
+        self.after_app = False
+
+    def start(self) -> Deferred | Outcome:
+        self.ctx = self.app.request_context(self.environ)
+        return self._step(self._begin)  # type: ignore[no-any-return]
+
+    def resume(self, value: t.Any, error: BaseException | None) -> Deferred | Outcome:
+        return self._step(self._continue, value, error)  # type: ignore[no-any-return]
+
+    # On the loop, when no user code runs before or after an async view.
+
+    def start_inline(self) -> t.Any:
+        """Push and reach the async view on the loop, or return ``HOP``
+        after the push (:meth:`after_push` continues in a worker)."""
+        self.ctx = self.app.request_context(self.environ)
+        return self._step(self._begin_inline, inline=True)
+
+    def _begin_inline(self) -> t.Any:
+        app = self.app
+        ctx = self.ctx
+        ctx.push()
+        req = ctx._request
+        assert req is not None
+        rule = req.url_rule
+        if (
+            req.routing_exception is not None
+            or rule is None
+            or req.method == "OPTIONS"
+            or app._hooks("before", req.blueprint)
+            or app._hooks("url_value", req.blueprint)
+            or not inspect.iscoroutinefunction(app.view_functions.get(rule.endpoint))
+        ):
+            return HOP
+        rv = self._dispatch()
+        if type(rv) is Deferred:
+            self.phase = "view"
+        return rv
+
+    def after_push(self) -> Deferred | Outcome:
+        return self._step(self._after_push)  # type: ignore[no-any-return]
+
+    def finish_inline(self, value: t.Any) -> t.Any:
+        """Finalize, serve and pop on the loop, or return ``HOP`` (nothing
+        done) when that would run user code."""
+        if self.phase != "view" and self.phase != "handler":
+            return HOP
+        app = self.app
+        req = self.ctx._request
+        assert req is not None
+        blueprint = req.blueprint
+        if (
+            not plain_value(value)
+            or self.ctx._after_request_functions
+            or app._hooks("after", blueprint)
+            or app._hooks("teardown", blueprint)
+            or not plain(app)
+        ):
+            return HOP
+        return self._step(self._finalize, value, inline=True)
+
+    def fail(self) -> Outcome:
+        """Handle the error a step on the loop raised, in a worker."""
+        error = self.pending_error
+        self.pending_error = None
+        assert error is not None
+        return self._step(raise_, error)  # type: ignore[no-any-return]
+
+    def _step(
+        self, func: t.Callable[..., t.Any], *args: t.Any, inline: bool = False
+    ) -> t.Any:
+        app = self.app
+        done = True
+        try:
+            try:
+                rv = func(*args)
+                if rv is HOP:
+                    done = False
+                    return rv
+                if type(rv) is Deferred:
+                    done = False
+                    if type(app.session_interface) is not SecureCookieSessionInterface:
+                        # Open it here: the interface may block the loop.
+                        self.ctx.session  # noqa: B018
+                    return rv
+            except Exception as e:
+                if inline:
+                    # Error handling runs user code: in a worker (``fail``).
+                    done = False
+                    self.pending_error = e
+                    return HOP
+                self.error = e
+                if "handle_exception" in app._legacy_hooks:
+                    rv = app.handle_exception(e)  # type: ignore[arg-type]
+                else:
+                    rv = app.handle_exception(self.ctx, e)
+            except BaseException as e:
+                self.error = e
+                raise
+            return self._serve(rv)
+        finally:
+            if done:
+                self._pop()
+
+    def abandon(self, error: BaseException | None = None) -> None:
+        """Pop the context a step left pushed (the client left while the next
+        step waited for a thread, or the request was cancelled), so that
+        teardown runs once."""
+        ctx = getattr(self, "ctx", None)
+        if ctx is not None and ctx._cv_tokens:
+            self.error = error
+            self._pop()
+
+    def _pop(self) -> None:
+        error = self.error
+        if error is not None and self.app.should_ignore_error(error):
+            error = None
+        self.ctx.pop(error)
+
+    def _begin(self) -> t.Any:
+        self.ctx.push()
+        return self._after_push()
+
+    def _after_push(self) -> t.Any:
+        app = self.app
+        ctx = self.ctx
+        if not app._got_first_request:
+            app._start_serving()
+        legacy = app._legacy_hooks
+        try:
+            if request_started.receivers:
+                request_started.send(app, _async_wrapper=app.ensure_sync)
+            if self.split_before:
+                rv = self._preprocess(0)
+            elif "preprocess_request" in legacy:
+                rv = app.preprocess_request()
+            else:
+                rv = app.preprocess_request(ctx)
+        except Exception as e:
+            return self._handled(e)
+        return self._proceed(rv)
+
+    def _proceed(self, rv: t.Any) -> t.Any:
+        """Go on after the ``before_request`` hooks gave ``rv``: a deferred
+        async hook is handed back, ``None`` runs the view, anything else is
+        the response."""
+        if type(rv) is Deferred:
+            return rv
+        try:
+            if rv is None:
+                rv = self._dispatch()
+                if type(rv) is Deferred:
+                    self.phase = "view"
+                    return rv
+        except Exception as e:
+            return self._handled(e)
+        return self._finalize(rv)
+
+    def _handled(self, e: Exception) -> t.Any:
+        """The response for an error raised by a hook or the view, through
+        the error handlers (an async handler is handed back)."""
+        rv = self._user_error(e)
+        if type(rv) is Deferred:
+            return rv
+        return self._finalize(rv)
+
+    def _preprocess(self, start: int) -> t.Any:
+        """``preprocess_request`` from its ``start``-th ``before_request``
+        hook (URL value preprocessors first when 0); an async hook is handed
+        back to be awaited on the loop (phase "before")."""
+        app = self.app
+        req = self.ctx._request
+        assert req is not None
+        blueprint = req.blueprint
+        if start == 0:
+            for func in app._hooks("url_value", blueprint):
+                func(req.endpoint, req.view_args)
+        hooks = app._hooks("before", blueprint)
+        for i in range(start, len(hooks)):
+            func = hooks[i]
+            if iscoroutinefunction(func):
+                self.phase = "before"
+                self.hook_index = i
+                return Deferred(func, (), {})
+            rv = func()
+            if rv is not None:
+                return rv
+        return None
+
+    def _after_before(self, value: t.Any) -> t.Any:
+        """Continue after an async ``before_request`` hook returned ``value``:
+        its value is the response, or the next hooks and the view run."""
+        try:
+            rv = value
+            if rv is None:
+                rv = self._preprocess(self.hook_index + 1)
+        except Exception as e:
+            return self._handled(e)
+        return self._proceed(rv)
+
+    def _continue(self, value: t.Any, error: BaseException | None) -> t.Any:
+        phase = self.phase
+        if phase == "after":
+            if error is not None:
+                raise error
+            return self._process(value)
+        if error is None:
+            if phase == "before":
+                return self._after_before(value)
+            return self._finalize(value)
+        if phase != "view" and phase != "before":
+            raise error
+        try:
+            raise error
+        except Exception as e:
+            return self._handled(e)
+
+    def _finalize(self, rv: t.Any) -> t.Any:
+        app = self.app
+        if self.split_after:
+            self.phase = "after"
+            self.hook_index = 0
+            self.after_app = False
+            return self._process(app.make_response(rv))
+        if "finalize_request" in app._legacy_hooks:
+            return app.finalize_request(rv)
+        return app.finalize_request(self.ctx, rv)
+
+    def _process(self, response: Response) -> t.Any:
+        """``process_response`` and the rest of ``finalize_request`` from the
+        current hook on; an async ``after_this_request`` callback or
+        ``after_request`` hook is handed back to be awaited on the loop with
+        the response (phase "after"), and its result comes back here."""
+        app = self.app
+        ctx = self.ctx
+        if not self.after_app:
+            funcs = ctx._after_request_functions
+            while self.hook_index < len(funcs):
+                func = funcs[self.hook_index]
+                self.hook_index += 1
+                if iscoroutinefunction(func):
+                    return Deferred(func, (response,), {})
+                response = t.cast(Response, func(response))
+            self.after_app = True
+            self.hook_index = 0
+        req = ctx._request
+        assert req is not None
+        hooks = app._hooks("after", req.blueprint)
+        while self.hook_index < len(hooks):
+            func = hooks[self.hook_index]
+            self.hook_index += 1
+            if iscoroutinefunction(func):
+                return Deferred(func, (response,), {})
+            response = func(response)
+        app._save_session(ctx, response)
+        if request_finished.receivers:
+            request_finished.send(
+                app, _async_wrapper=app.ensure_sync, response=response
+            )
+        return response
+
+    def _dispatch(self) -> t.Any:
+        app = self.app
+        binding = self.binding
+        if _own(app, "dispatch_request"):
+            req = self.ctx._request
+            rule = req.url_rule if req is not None else None
+            if rule is not None and req.routing_exception is None:  # type: ignore[union-attr]
+                binding.armed = app.view_functions.get(rule.endpoint)
+        try:
+            if "dispatch_request" in app._legacy_hooks:
+                return app.dispatch_request()
+            return app.dispatch_request(self.ctx)
+        finally:
+            binding.armed = None
+
+    def _user_error(self, e: Exception) -> t.Any:
+        app = self.app
+        binding = self.binding
+        if _own(app, "handle_user_exception") and _own(app, "handle_http_exception"):
+            binding.armed = HANDLER
+        try:
+            if "handle_user_exception" in app._legacy_hooks:
+                rv: t.Any = app.handle_user_exception(e)  # type: ignore[arg-type]
+            else:
+                rv = app.handle_user_exception(self.ctx, e)
+        finally:
+            binding.armed = None
+        if type(rv) is Deferred:
+            self.phase = "handler"
+        return rv
+
+    def _serve(self, response: Response) -> Outcome:
+        from .._responses import serve
+
+        body = response.response
+        if hasattr(body, "__aiter__"):
+            # Headers and status as werkzeug gives them; the body is
+            # iterated on the loop.
+            response.response = iter(())
+            try:
+                app_iter = serve(response, self.environ, self.started)
+            finally:
+                response.response = body
+            return Outcome(self.started, app_iter, async_body(self, body))
+        app_iter = serve(response, self.environ, self.started)
+        return Outcome(self.started, app_iter, None)
+
+
+def raise_(error: BaseException) -> t.NoReturn:
+    raise error
+
+
+def async_body(pipe: Pipeline, body: t.Any) -> t.AsyncIterable[t.Any] | None:
+    """``body`` if werkzeug would send a body for this response, else ``None``
+    (HEAD, 1xx, 204, 304)."""
+    status = int(t.cast(str, pipe.started.status)[:3])
+    if pipe.environ["REQUEST_METHOD"] == "HEAD" or status < 200 or status in (204, 304):
+        return None
+    return t.cast(t.AsyncIterable[t.Any], body)
+
+
+def call_wsgi(app: Flask, environ: dict[str, t.Any]) -> Outcome:
+    """The fallback: the whole request through the app's WSGI entry point."""
+    started = Started()
+    app_iter = app(environ, started)
+    if started.status is None:
+        # start_response is called on the first iteration: take that chunk.
+        it = iter(app_iter)
+        first = next(it, None)
+        chunks = [] if first is None else [first]
+
+        def chain() -> t.Iterator[bytes]:
+            yield from chunks
+            yield from it
+
+        close = getattr(app_iter, "close", None)
+        app_iter = _Closing(chain(), close)
+    return Outcome(started, app_iter, None)
+
+
+class _Closing:
+    """An iterator with the ``close`` of the WSGI iterable it came from."""
+
+    def __init__(self, it: t.Iterator[bytes], close: t.Callable[[], t.Any] | None):
+        self._it = it
+        self._close = close
+
+    def __iter__(self) -> t.Iterator[bytes]:
+        return self._it
+
+    def close(self) -> None:
+        if self._close is not None:
+            self._close()
