@@ -922,3 +922,34 @@ def test_response_header_values_without_surrounding_whitespace(app: Flask) -> No
     r = run(app.asgi_app)
     assert (r.headers["x-a"], r.headers["x-b"]) == ("x", "a\tb")
     assert r.headers["content-length"] == "1"
+
+
+def test_app_freed_after_a_request_served_in_a_worker() -> None:
+    """The worker thread lets go of the job (whose context refers to the
+    app) before the loop learns the job is done: nothing of the request
+    outlives its response in the pool."""
+    import gc
+    import weakref
+
+    asgi = None
+
+    def serve_one() -> weakref.ref[Flask]:
+        nonlocal asgi
+        app = Flask("freed")
+
+        @app.route("/")
+        def index() -> str:
+            return "sync"
+
+        asgi = ASGIApp(app, max_threads=1)
+        assert run(asgi).body == b"sync"
+        asgi.app = None  # type: ignore[assignment]
+        return weakref.ref(app)
+
+    gc.disable()
+    try:
+        for _ in range(20):
+            ref = serve_one()
+            assert ref() is None
+    finally:
+        gc.enable()
