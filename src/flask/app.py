@@ -273,10 +273,32 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
             rv.update(processor())
         return rv
 
+    @t.overload
+    def open_instance_resource(
+        self,
+        resource: str,
+        mode: t.Literal[
+            "rb", "wb", "ab", "xb", "r+b", "rb+", "w+b", "wb+", "a+b", "ab+"
+        ] = "rb",
+        encoding: str | None = ...,
+    ) -> t.IO[bytes]: ...
+    @t.overload
+    def open_instance_resource(
+        self,
+        resource: str,
+        mode: t.Literal["r", "rt", "w", "wt", "a", "at", "x", "xt", "r+", "w+", "a+"],
+        encoding: str | None = ...,
+    ) -> t.IO[str]: ...
+    @t.overload
+    def open_instance_resource(
+        self, resource: str, mode: str, encoding: str | None = ...
+    ) -> t.IO[t.Any]: ...
     def open_instance_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
     ) -> t.IO[t.Any]:
-        """Open a file relative to the instance folder (writing allowed)."""
+        """Open a file relative to the instance folder (writing allowed):
+        bytes in binary modes, else text in ``encoding`` (UTF-8 unless
+        given, whatever the locale)."""
         path = os.path.join(self.instance_path, resource)
         if "b" in mode:
             return open(path, mode)
