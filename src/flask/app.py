@@ -66,6 +66,7 @@ from .wrappers import Response
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
     from _typeshed.wsgi import WSGIEnvironment
+    from werkzeug.routing import Map
     from werkzeug.routing import MapAdapter
 
     from ._cli_runner import FlaskCliRunner
@@ -432,7 +433,7 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
 
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
         """Bind the URL map for a request, or for ``SERVER_NAME`` without one."""
-        return _create_url_adapter(self, request)
+        return _create_url_adapter(self, request, _bind_to_environ)
 
     def url_for(
         self,
@@ -855,6 +856,15 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
             send_each(appcontext_tearing_down, self, errors, exc=exc)
         if errors:
             raise teardown_error("app teardown", errors)
+
+
+def _bind_to_environ(
+    url_map: Map, environ: WSGIEnvironment, **kwargs: t.Any
+) -> MapAdapter:
+    """``url_map.bind_to_environ``, called from this module so werkzeug's
+    "Current server name ... doesn't match" warning comes from ``flask.app``,
+    as in Flask: warning filters name that module."""
+    return url_map.bind_to_environ(environ, **kwargs)
 
 
 # Names Flask's module of the same name also exposes, resolved on first use.
