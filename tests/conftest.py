@@ -11,6 +11,11 @@ import pytest
 import flask
 from flask import Flask
 
+try:
+    import fcntl
+except ImportError:  # Windows: no lock, the tests run as they are
+    fcntl = None  # type: ignore[assignment]
+
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -114,6 +119,39 @@ SLOW_PATHS = (
 XDIST_GROUPS = {
     "test_typing.py": "typing",
 }
+
+
+#: Tests that compare timings measured on this machine (ours against a bare
+#: ASGI app). In a parallel run they never overlap another worker's slow
+#: test (type checkers, docs build, package installs, servers), which would
+#: take the CPU from one of the two measurements: they hold an exclusive
+#: lock that every other slow test holds shared.
+TIMING_TESTS = (
+    "asgi/test_servers.py::test_1000_sleepers_close_to_bare_asgi",
+    "asgi/test_servers.py::test_blocking_sync_view_does_not_delay_async_requests",
+)
+
+
+@pytest.fixture(autouse=True)
+def _timing_tests_run_alone(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> t.Iterator[None]:
+    """Under pytest-xdist, a slow test holds a lock on a file shared by the
+    run's workers: shared by most, exclusive by :data:`TIMING_TESTS`."""
+    if (
+        fcntl is None
+        or "PYTEST_XDIST_WORKER" not in os.environ
+        or request.node.get_closest_marker("slow") is None
+    ):
+        yield
+        return
+    node = request.node.nodeid.removeprefix("tests/")
+    mode = fcntl.LOCK_EX if node.startswith(TIMING_TESTS) else fcntl.LOCK_SH
+    # The workers' temporary folders share this parent (pytest-N/popen-gwX).
+    path = tmp_path_factory.getbasetemp().parent / "slow-tests.lock"
+    with open(path, "a") as lock:
+        fcntl.flock(lock, mode)
+        yield
 
 
 def pytest_collection_modifyitems(config: t.Any, items: list[t.Any]) -> None:

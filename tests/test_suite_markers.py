@@ -28,6 +28,7 @@ _conftest = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_conftest)
 SLOW_PATHS: tuple[str, ...] = _conftest.SLOW_PATHS
 XDIST_GROUPS: dict[str, str] = _conftest.XDIST_GROUPS
+TIMING_TESTS: tuple[str, ...] = _conftest.TIMING_TESTS
 
 
 #: Collects the suite in a fresh process and prints each test's id, with
@@ -79,6 +80,12 @@ def test_slow_marks_exactly_the_listed_tests(collected: dict[str, bool]) -> None
 def test_groups_name_test_files(collected: dict[str, bool]) -> None:
     for path in XDIST_GROUPS:
         assert any(node.startswith(f"tests/{path}::") for node in collected), path
+    # the timing tests that run alone are slow tests (only those take the lock)
+    for entry in TIMING_TESTS:
+        assert any(
+            node.startswith(f"tests/{entry}") and slow
+            for node, slow in collected.items()
+        ), entry
 
 
 def test_slow_marker_is_registered() -> None:
