@@ -4,8 +4,7 @@ run.py calls this with ``--plot DIR`` in a venv of its own that has matplotlib
 (benchmarks/.envs/plot), so matplotlib stays a benchmark-only dependency.
 Writes PNG files into OUTDIR:
 
-ratios.png       ratio ours/real per in-process scenario, against 1.0 and the
-                 targets
+ratios.png       ratio ours/real per in-process scenario, against 1.0
 scaling.png      microseconds per request against route count and JSON payload
                  size, both implementations
 e2e_rps.png      end-to-end requests/s per TechEmpower test, bare WSGI app,
@@ -40,37 +39,31 @@ def _save(fig: t.Any, outdir: str, name: str) -> str:
 
 def ratios(result: dict[str, t.Any], outdir: str) -> str | None:
     """Horizontal bars of ours/real per scenario (in-process, TechEmpower,
-    cold starts, memory), each with its target marked, and a line at 1.0."""
-    limits = {key: limit for key, _label, limit, *_ in result.get("targets", [])}
-    worst = limits.get("max", 0.6)
-    rows: list[tuple[str, float, float | None, str]] = []
+    cold starts, memory), and a line at 1.0."""
+    rows: list[tuple[str, float, str]] = []
     for name, r in (result.get("core") or {}).items():
         if r.get("ratio") is not None:
-            limit = limits.get(name, worst) if name in ("template", "hello") else worst
-            rows.append((name, r["ratio"], limit, COLORS["ours"]))
+            rows.append((name, r["ratio"], COLORS["ours"]))
     for name, r in (result.get("tfb") or {}).items():
         if r.get("ratio") is not None:
-            rows.append((name, r["ratio"], None, "#5fa8d3"))
+            rows.append((name, r["ratio"], "#5fa8d3"))
     for key in ("cold_start", "cold_start_template", "memory"):
         ratio = (result.get(key) or {}).get("ratio")
         if ratio is not None:
-            rows.append((key, ratio, limits.get(key), "#7d5ba6"))
+            rows.append((key, ratio, "#7d5ba6"))
     if not rows:
         return None
     rows.reverse()
     fig, ax = plt.subplots(figsize=(7, 0.3 * len(rows) + 1.5))
-    for y, (_name, value, limit, color) in enumerate(rows):
-        missed = limit is not None and value > limit
-        ax.barh(y, value, color="#c0392b" if missed else color)
+    for y, (_name, value, color) in enumerate(rows):
+        ax.barh(y, value, color=color)
         ax.text(value + 0.01, y, f"{value:.2f}", va="center", fontsize=8)
-        if limit is not None:
-            ax.plot([limit, limit], [y - 0.45, y + 0.45], color="black", linewidth=2)
     ax.set_yticks(range(len(rows)), [row[0] for row in rows], fontsize=8)
     ax.axvline(1.0, color="black", linewidth=1, linestyle=":")
     geo = result.get("geomean")
-    title = "ours / Flask 3.1.3 (1.0 = same; black tick = target; red = missed)"
+    title = "ours / Flask 3.1.3 (1.0 = same, lower is better)"
     if geo is not None:
-        title += f"\ncore geomean {geo:.2f} (target {limits.get('geomean', '-')})"
+        title += f"\ncore geomean {geo:.2f}"
     ax.set_title(title, fontsize=9)
     ax.set_xlabel("ratio, lower is better (time, CPU time or memory)")
     ax.set_xlim(0, max(1.1, max(row[1] for row in rows) + 0.15))

@@ -24,12 +24,18 @@ if t.TYPE_CHECKING:
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
 
-def create_url_adapter(app: Flask, request: Request | None) -> MapAdapter | None:
+def create_url_adapter(
+    app: Flask,
+    request: Request | None,
+    bind_to_environ: t.Callable[..., MapAdapter] = Map.bind_to_environ,
+) -> MapAdapter | None:
     """Bind the URL map to a request, or to ``SERVER_NAME`` outside one.
 
     For a request, the Host header is checked against ``TRUSTED_HOSTS``
     (raising a 400 ``SecurityError`` for others). ``SERVER_NAME`` only limits
-    matching when subdomain or host matching is on.
+    matching when subdomain or host matching is on. ``bind_to_environ`` is
+    ``Map.bind_to_environ`` or a function calling it, whose module werkzeug's
+    warnings are then attributed to.
     """
     config = app.config
     if request is not None:
@@ -55,8 +61,8 @@ def create_url_adapter(app: Flask, request: Request | None) -> MapAdapter | None
             server_name = None
         elif not app.subdomain_matching:
             subdomain = url_map.default_subdomain or ""
-        return url_map.bind_to_environ(
-            request.environ, server_name=server_name, subdomain=subdomain
+        return bind_to_environ(
+            url_map, request.environ, server_name=server_name, subdomain=subdomain
         )
 
     server_name = config["SERVER_NAME"]

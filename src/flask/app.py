@@ -66,6 +66,7 @@ from .wrappers import Response
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
     from _typeshed.wsgi import WSGIEnvironment
+    from werkzeug.routing import Map
     from werkzeug.routing import MapAdapter
 
     from ._cli_runner import FlaskCliRunner
@@ -273,10 +274,32 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
             rv.update(processor())
         return rv
 
+    @t.overload
+    def open_instance_resource(
+        self,
+        resource: str,
+        mode: t.Literal[
+            "rb", "wb", "ab", "xb", "r+b", "rb+", "w+b", "wb+", "a+b", "ab+"
+        ] = "rb",
+        encoding: str | None = ...,
+    ) -> t.IO[bytes]: ...
+    @t.overload
+    def open_instance_resource(
+        self,
+        resource: str,
+        mode: t.Literal["r", "rt", "w", "wt", "a", "at", "x", "xt", "r+", "w+", "a+"],
+        encoding: str | None = ...,
+    ) -> t.IO[str]: ...
+    @t.overload
+    def open_instance_resource(
+        self, resource: str, mode: str, encoding: str | None = ...
+    ) -> t.IO[t.Any]: ...
     def open_instance_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
     ) -> t.IO[t.Any]:
-        """Open a file relative to the instance folder (writing allowed)."""
+        """Open a file relative to the instance folder (writing allowed):
+        bytes in binary modes, else text in ``encoding`` (UTF-8 unless
+        given, whatever the locale)."""
         path = os.path.join(self.instance_path, resource)
         if "b" in mode:
             return open(path, mode)
@@ -410,7 +433,7 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
 
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
         """Bind the URL map for a request, or for ``SERVER_NAME`` without one."""
-        return _create_url_adapter(self, request)
+        return _create_url_adapter(self, request, _bind_to_environ)
 
     def url_for(
         self,
@@ -833,6 +856,15 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
             send_each(appcontext_tearing_down, self, errors, exc=exc)
         if errors:
             raise teardown_error("app teardown", errors)
+
+
+def _bind_to_environ(
+    url_map: Map, environ: WSGIEnvironment, **kwargs: t.Any
+) -> MapAdapter:
+    """``url_map.bind_to_environ``, called from this module so werkzeug's
+    "Current server name ... doesn't match" warning comes from ``flask.app``,
+    as in Flask: warning filters name that module."""
+    return url_map.bind_to_environ(environ, **kwargs)
 
 
 # Names Flask's module of the same name also exposes, resolved on first use.

@@ -240,11 +240,12 @@ class AppContext:
         """
         if not self._cv_tokens:
             raise RuntimeError("Popped an app context that was not pushed.")
+        errors: list[Exception] = []
         try:
             if len(self._cv_tokens) == 1:
                 if exc is _sentinel:
                     exc = sys.exc_info()[1]
-                self._teardown(exc)
+                self._teardown(exc, errors)
         finally:
             token = self._cv_tokens.pop()
             current = _cv_app.get(None)
@@ -258,14 +259,21 @@ class AppContext:
                     f"Popped the wrong app context ({current!r} instead of {self!r})."
                 )
             if not self._cv_tokens and appcontext_popped.receivers:
-                appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
+                try:
+                    appcontext_popped.send(
+                        self.app, _async_wrapper=self.app.ensure_sync
+                    )
+                except Exception as e:
+                    errors.append(e)
+        if errors:
+            raise _teardown_error("context teardown", errors)
 
-    def _teardown(self, exc: BaseException | None) -> None:
+    def _teardown(self, exc: BaseException | None, errors: list[Exception]) -> None:
         """Request teardown, close the request, app teardown: each step runs
-        even if an earlier one raised; their errors are raised together."""
+        even if an earlier one raised; their errors are added to ``errors``,
+        raised together by :meth:`pop`."""
         app = self.app
         legacy = app._legacy_hooks
-        errors: list[Exception] = []
         try:
             if self._request is not None:
                 try:
@@ -276,7 +284,10 @@ class AppContext:
                 except Exception as e:
                     errors.append(e)
                 finally:
-                    self._request.close()
+                    try:
+                        self._request.close()
+                    except Exception as e:
+                        errors.append(e)
         finally:
             try:
                 if "do_teardown_appcontext" in legacy:
@@ -285,8 +296,6 @@ class AppContext:
                     app.do_teardown_appcontext(self, exc)
             except Exception as e:
                 errors.append(e)
-        if errors:
-            raise _teardown_error("context teardown", errors)
 
     def __enter__(self) -> AppContext:
         self.push()
