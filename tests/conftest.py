@@ -84,11 +84,15 @@ def _leak_detector() -> t.Iterator[None]:
 #: generated cases. Paths and test names relative to ``tests/``; a name
 #: ending in ``_`` is a prefix.
 SLOW_PATHS = (
+    "asgi/test_hardening.py",
+    "asgi/test_observability.py",
     "asgi/test_servers.py",
     "asgi/test_suites_over_asgi.py",
     "compat/",
     "differential/test_differential.py",
+    "differential_asgi/test_wsgi_asgi_wire.py",
     "robustness/",
+    "scaleout/",
     "security/test_sec_fuzz.py",
     "test_deploy.py",
     "test_examples.py",
@@ -127,6 +131,8 @@ XDIST_GROUPS = {
 #: take the CPU from one of the two measurements: they hold an exclusive
 #: lock that every other slow test holds shared.
 TIMING_TESTS = (
+    # Latencies of requests while slow or vanished clients load the server.
+    "asgi/test_hardening.py",
     "asgi/test_servers.py::test_1000_sleepers_close_to_bare_asgi",
     "asgi/test_servers.py::test_blocking_sync_view_does_not_delay_async_requests",
 )

@@ -29,9 +29,7 @@ PAGES = sorted(
 #: Pages rewritten in another piece of work, with a bare install line until
 #: then. Strict: once the page is fixed, this test fails until its entry is
 #: removed, so the exemption cannot outlive the fix.
-PENDING: dict[str, str] = {
-    "docs/asgi.rst": "rewritten with the ASGI serving work",
-}
+PENDING: dict[str, str] = {}
 
 #: A command line: optional prompt, optional interpreter, then pip install.
 COMMAND = re.compile(
