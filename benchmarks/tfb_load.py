@@ -63,6 +63,9 @@ def wrk(url: str, seconds: float, connections: int) -> dict[str, float]:
         return float(number) * _UNITS[unit]
 
     rv = {"rps": float(rps.group(1)), "p50": ms(lat["50"]), "p99": ms(lat["99"])}
+    done = re.search(r"(\d+) requests in", out)
+    if done:
+        rv["requests"] = int(done.group(1))
     timeouts = re.search(r"Socket errors:.*timeout (\d+)", out)
     if timeouts and int(timeouts.group(1)):
         rv["timeouts"] = int(timeouts.group(1))
@@ -143,7 +146,12 @@ async def pyload(url: str, seconds: float, connections: int) -> dict[str, float]
     def pick(q: float) -> float:
         return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
 
-    return {"rps": len(latencies) / elapsed, "p50": pick(0.5), "p99": pick(0.99)}
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": pick(0.5),
+        "p99": pick(0.99),
+        "requests": len(latencies),
+    }
 
 
 def fetch(url: str) -> tuple[int, dict[str, str], bytes]:

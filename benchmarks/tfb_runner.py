@@ -119,6 +119,9 @@ CONTENT_TYPES = {
 }
 
 
+_CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
 class Settings(t.NamedTuple):
     rounds: int
     seconds: float
@@ -216,6 +219,27 @@ class Server:
     def url(self, workload: str) -> str:
         return f"http://127.0.0.1:{self.port}{WORKLOADS[workload]}"
 
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time so far of every process of the server (its
+        process group: a master and its workers), or ``None`` without /proc."""
+        total = 0
+        try:
+            names = os.listdir("/proc")
+        except OSError:
+            return None
+        for name in names:
+            if not name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            # After the command: state ppid pgrp ... utime(12) stime(13).
+            if int(fields[2]) == self.proc.pid:
+                total += int(fields[11]) + int(fields[12])
+        return total / _CLK_TCK
+
     def stderr(self) -> str:
         self.errors.seek(0)
         return self.errors.read().decode(errors="replace")[-2000:]
@@ -298,7 +322,12 @@ def measure(
                         url = srv.url(name)
                         if s.warm:
                             tfb_load.load("python", url, s.warm, 4)
+                        cpu = srv.cpu_seconds()
                         got = tfb_load.load(s.client, url, s.seconds, s.connections)
+                        cpu_after = srv.cpu_seconds()
+                        if cpu is not None and cpu_after is not None:
+                            # Microseconds of server CPU per request.
+                            got["cpu_us"] = (cpu_after - cpu) * 1e6 / got["requests"]
                         slot = samples.setdefault(key, {}).setdefault(name, {})
                         for metric, value in got.items():
                             slot.setdefault(metric, []).append(value)

@@ -33,12 +33,13 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
     if rv_type is response_class:
         return rv  # type: ignore[return-value]
     if rv_type is str:
+        text: str = rv  # type: ignore[assignment]  # no t.cast call per request
         content_type = _default_content_type(response_class)
         if content_type is not None:
             if _fast_text(response_class, content_type):
-                return _text_response(response_class, t.cast(str, rv), content_type)
-            return response_class(t.cast(str, rv), content_type=content_type)
-        return response_class(t.cast(str, rv))
+                return _text_response(response_class, text, content_type)
+            return response_class(text, content_type=content_type)
+        return response_class(text)
     if rv_type is dict:
         return app.json.response(rv)  # type: ignore[return-value]
 
@@ -68,6 +69,13 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
             " return statement."
         )
 
+    if (
+        type(rv) is str
+        and status is None
+        and type(headers) is dict
+        and (fast := _text_with_headers(response_class, rv, headers)) is not None  # pyright: ignore[reportUnknownArgumentType]
+    ):
+        return fast
     if not isinstance(rv, response_class):
         if isinstance(rv, _BODY_TYPES) or isinstance(rv, Iterator):
             # Status and headers go straight into the constructor.
@@ -174,12 +182,58 @@ def mimetype_response(cls: type[t.Any], text: str, mimetype: str) -> t.Any:
     return _text_response(cls, text, content_type)
 
 
-def _text_response(cls: type[Response], text: str, content_type: str) -> Response:
+def _text_with_headers(
+    cls: type[Response], text: str, given: dict[t.Any, t.Any]
+) -> Response | None:
+    """``cls(text, headers=given)`` (a view's ``(text, headers_dict)``),
+    built directly when every header is a ``str`` name and a ``str`` value
+    without a line break and none is ``Content-Length``; ``None`` otherwise.
+
+    The constructor keeps the given headers in order, adds the default
+    ``Content-Type`` after them unless one is given, then the length.
+    """
+    content_type = _default_content_type(cls)
+    if content_type is None or not _fast_text(cls, content_type):
+        return None
+    items: list[tuple[str, str]] = []
+    for key, value in given.items():
+        if (
+            type(key) is not str
+            or type(value) is not str
+            or "\n" in value
+            or "\r" in value
+        ):
+            return None
+        lower = key.lower()
+        if lower == "content-length":
+            return None
+        if lower == "content-type":
+            content_type = None
+        items.append((key, value))
+    return _text_response(cls, text, content_type, items)
+
+
+def _text_response(
+    cls: type[Response],
+    text: str,
+    content_type: str | None,
+    given: list[tuple[str, str]] | None = None,
+) -> Response:
     """``cls(text, content_type=content_type)`` without the constructor's
-    header validation: the attributes it would set, set directly."""
+    header validation: the attributes it would set, set directly (after
+    the ``given`` headers, checked by the caller)."""
     data = text.encode()
     headers = Headers()
-    headers._list = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
+    if given is None:
+        headers._list = [
+            ("Content-Type", content_type),  # type: ignore[list-item]
+            ("Content-Length", str(len(data))),
+        ]
+    else:
+        if content_type is not None:
+            given.append(("Content-Type", content_type))
+        given.append(("Content-Length", str(len(data))))
+        headers._list = given
     rv = object.__new__(cls)
     rv.__dict__.update(
         headers=headers,

@@ -17,7 +17,9 @@ import typing as t
 import warnings
 import weakref
 from datetime import timedelta
+from inspect import CO_COROUTINE
 from inspect import iscoroutinefunction
+from types import FunctionType
 
 from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
@@ -391,6 +393,14 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
     def ensure_sync(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
         """Return ``func`` callable from sync code: coroutine functions are
         wrapped with :meth:`async_to_sync`."""
+        if (
+            type(func) is FunctionType
+            and not func.__code__.co_flags & CO_COROUTINE
+            and "_is_coroutine_marker" not in func.__dict__
+        ):
+            # What ``iscoroutinefunction`` decides for a plain function,
+            # without its unwrapping calls: not a coroutine function.
+            return func
         if iscoroutinefunction(func):
             return self.async_to_sync(func)
         return func
