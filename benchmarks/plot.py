@@ -164,7 +164,9 @@ def tfb_table(table: dict[str, t.Any], outdir: str) -> list[str]:
         ticks: list[tuple[float, str]] = []
         seen: set[str] = set()
         for server in servers:
-            present = [fw for fw in frameworks if workload in rows.get(f"{server}/{fw}", {})]
+            present = [
+                fw for fw in frameworks if workload in rows.get(f"{server}/{fw}", {})
+            ]
             if not present:
                 continue
             start = x

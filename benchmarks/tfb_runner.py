@@ -24,8 +24,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -277,7 +275,9 @@ def check(server: Server, workloads: list[str]) -> list[str]:
         else:
             same = body == wanted[name]
         if not same:
-            problems.append(f"{name}: body {body[:80]!r}, expected {wanted[name][:80]!r}")
+            problems.append(
+                f"{name}: body {body[:80]!r}, expected {wanted[name][:80]!r}"
+            )
     return problems
 
 

@@ -94,7 +94,9 @@ class JSONProvider:
 
 #: The ``json.dumps`` arguments :meth:`DefaultJSONProvider.dumps` passes to
 #: a reused :class:`json.JSONEncoder` (any other goes to ``json.dumps``).
-_ENCODER_ARGS = frozenset({"default", "ensure_ascii", "sort_keys", "separators", "indent"})
+_ENCODER_ARGS = frozenset(
+    {"default", "ensure_ascii", "sort_keys", "separators", "indent"}
+)
 
 
 class DefaultJSONProvider(JSONProvider):
@@ -146,9 +148,7 @@ class DefaultJSONProvider(JSONProvider):
             kwargs.get("separators"),
             kwargs.get("indent"),
         )
-        cache: dict[t.Any, json.JSONEncoder] = self.__dict__.setdefault(
-            "_encoders", {}
-        )
+        cache: dict[t.Any, json.JSONEncoder] = self.__dict__.setdefault("_encoders", {})
         try:
             encoder = cache.get(key)
         except TypeError:
