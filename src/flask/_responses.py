@@ -69,13 +69,11 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
             " return statement."
         )
 
-    if (
-        type(rv) is str
-        and status is None
-        and type(headers) is dict
-        and (fast := _text_with_headers(response_class, rv, headers)) is not None  # pyright: ignore[reportUnknownArgumentType]
-    ):
-        return fast
+    if type(rv) is str and status is None and type(headers) is dict:  # pyright: ignore[reportUnknownArgumentType]
+        given: dict[t.Any, t.Any] = headers  # pyright: ignore[reportUnknownVariableType]
+        fast = _text_with_headers(response_class, rv, given)  # pyright: ignore[reportArgumentType]
+        if fast is not None:
+            return fast
     if not isinstance(rv, response_class):
         if isinstance(rv, _BODY_TYPES) or isinstance(rv, Iterator):
             # Status and headers go straight into the constructor.

@@ -134,7 +134,7 @@ class DefaultJSONProvider(JSONProvider):
         if kwargs.keys() <= _ENCODER_ARGS:
             encoder = self._encoder(kwargs)
             if encoder is not None:
-                return encoder.encode(obj)  # type: ignore[no-any-return]
+                return encoder.encode(obj)
         return json.dumps(obj, **kwargs)
 
     def _encoder(self, kwargs: dict[str, t.Any]) -> json.JSONEncoder | None:
