@@ -75,11 +75,11 @@ FLOOR = ["jinja_plain"]
 GROUPS = {"core": CORE, "payload": PAYLOAD, "scaling": SCALING, "tfb": TFB}
 
 TARGETS: list[tuple[str, str, float]] = [
-    ("geomean", "geomean of in-process scenarios", 0.4),
+    ("geomean", "geomean of in-process scenarios", 0.32),
     ("hello", "hello", 0.3),
-    ("max", "worst in-process scenario but template", 0.6),
-    ("template", "template", 0.75),
-    ("cold_start", "cold start, JSON-only app", 0.8),
+    ("max", "worst in-process scenario but template", 0.55),
+    ("template", "template", 0.72),
+    ("cold_start", "cold start, JSON-only app", 0.70),
     ("cold_start_template", "cold start, template app", 0.95),
     ("memory", "peak memory", 0.9),
 ]

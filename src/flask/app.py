@@ -33,6 +33,9 @@ from ._hooks import CTX_HOOKS
 from ._hooks import legacy_hooks_of_class
 from ._hooks import legacy_hooks_of_instance
 from ._lazy import lazy_names as _lazy_names
+from ._plain import full_dispatch as _plain_full_dispatch
+from ._plain import is_plain as _is_plain
+from ._plain import PLAIN_METHODS
 from ._resources import FileAccessMixin
 from ._responses import make_response as _make_response
 from ._responses import serve
@@ -169,6 +172,7 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
         # patched on the class after it was created (assignments on the app
         # update it in __setattr__).
         self.__dict__["_legacy_hooks"] = legacy_hooks_of_instance(self)
+        self.__dict__["_plain_pipeline"] = _is_plain(self, Flask)
 
         self.template_context_processors[None].append(default_template_ctx_processor)
 
@@ -459,15 +463,21 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
                 stacklevel=2,
             )
 
+    #: Whether the pipeline methods are Flask's own (see ``_plain``); set
+    #: per app when it is created and when one is assigned on it.
+    _plain_pipeline = False
+
     def __setattr__(self, name: str, value: t.Any) -> None:
         super().__setattr__(name, value)
-        if name in CTX_HOOKS:
+        if name in CTX_HOOKS or name in PLAIN_METHODS:
             self.__dict__["_legacy_hooks"] = legacy_hooks_of_instance(self)
+            self.__dict__["_plain_pipeline"] = _is_plain(self, Flask)
 
     def __delattr__(self, name: str) -> None:
         super().__delattr__(name)
-        if name in CTX_HOOKS:
+        if name in CTX_HOOKS or name in PLAIN_METHODS:
             self.__dict__["_legacy_hooks"] = legacy_hooks_of_instance(self)
+            self.__dict__["_plain_pipeline"] = _is_plain(self, Flask)
 
     def wsgi_app(
         self, environ: WSGIEnvironment, start_response: StartResponse
@@ -482,6 +492,8 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
                 ctx.push()
                 if "full_dispatch_request" in legacy:
                     response = self.full_dispatch_request()
+                elif self._plain_pipeline:
+                    response = _plain_full_dispatch(self, ctx)
                 else:
                     response = self.full_dispatch_request(ctx)
             except Exception as e:

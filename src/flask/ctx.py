@@ -16,6 +16,7 @@ from types import TracebackType
 from werkzeug.exceptions import HTTPException
 
 from . import typing as ft
+from ._plain import teardown as _plain_teardown
 from ._teardown import teardown_error as _teardown_error
 from ._urls import hostless_adapter as _hostless_adapter
 from ._urls import match_rule as _match_rule
@@ -263,6 +264,8 @@ class AppContext:
     def _teardown(self, exc: BaseException | None) -> None:
         """Request teardown, close the request, app teardown: each step runs
         even if an earlier one raised; their errors are raised together."""
+        if _plain_teardown(self):
+            return
         app = self.app
         legacy = app._legacy_hooks
         errors: list[Exception] = []

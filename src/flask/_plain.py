@@ -1,0 +1,114 @@
+"""The request pipeline for a request that meets none of its hooks.
+
+Most requests of most apps run no ``before_request``, ``after_request`` or
+teardown function and no signal has receivers, so most steps of
+``full_dispatch_request`` and of the context teardown only loop over empty
+tuples. When the app's pipeline methods are Flask's own (``is_plain``) and a
+per-endpoint check (``hookless``) finds nothing registered, the steps that do
+nothing are skipped and the others run through the same methods. Anything
+else (no matched rule, the first request, an error, an ``after_this_request``
+callback, a receiver) takes the general path at the point where it differs.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ._responses import make_response as _make_response
+from .signals import appcontext_tearing_down
+from .signals import request_finished
+from .signals import request_started
+from .signals import request_tearing_down
+
+if t.TYPE_CHECKING:
+    from .app import Flask
+    from .ctx import AppContext
+    from .wrappers import Response
+
+#: The pipeline methods whose Flask versions this module stands in for; an
+#: app overriding any of them (on its class or instance) is not plain.
+PLAIN_METHODS = (
+    "full_dispatch_request",
+    "preprocess_request",
+    "finalize_request",
+    "make_response",
+    "process_response",
+    "do_teardown_request",
+    "do_teardown_appcontext",
+)
+_HOOK_KINDS = ("url_value", "before", "after", "teardown")
+
+
+def is_plain(app: Flask, base: type) -> bool:
+    """Whether ``app`` runs ``base``'s (Flask's) own pipeline methods, all
+    with the current calling form."""
+    cls = type(app)
+    inst = app.__dict__
+    return not app._legacy_hooks and all(
+        name not in inst and getattr(cls, name) is getattr(base, name)
+        for name in PLAIN_METHODS
+    )
+
+
+def hookless(app: Flask, endpoint: str | None) -> bool:
+    """Whether a request to ``endpoint`` meets no URL value preprocessor and
+    no before, after or teardown hook; kept with the app's hook tables (and
+    dropped with them when setup changes)."""
+    key = ("plain", endpoint)
+    cache = app._dispatch_cache
+    try:
+        return not cache[key]
+    except KeyError:
+        pass
+    # The blueprint as ``Request.blueprint`` derives it from the endpoint.
+    blueprint = None
+    if endpoint is not None and "." in endpoint:
+        blueprint = endpoint.rpartition(".")[0]
+    funcs = tuple(f for kind in _HOOK_KINDS for f in app._hooks(kind, blueprint))
+    cache[key] = funcs
+    return not funcs
+
+
+def full_dispatch(app: Flask, ctx: AppContext) -> Response:
+    """``app.full_dispatch_request(ctx)`` for a plain app: the view, the
+    response and the session, skipping hook steps that are empty."""
+    req = ctx._request
+    assert req is not None
+    rule = req.url_rule
+    if (
+        rule is None
+        or not app._got_first_request
+        or request_started.receivers
+        or not hookless(app, rule.endpoint)
+    ):
+        return app.full_dispatch_request(ctx)
+    try:
+        rv = app.dispatch_request(ctx)
+    except Exception as e:
+        return app.finalize_request(ctx, app.handle_user_exception(ctx, e))
+    if ctx._after_request_functions or request_finished.receivers:
+        return app.finalize_request(ctx, rv)
+    response = _make_response(app, rv, req.environ)
+    app._save_session(ctx, response)
+    return response
+
+
+def teardown(ctx: AppContext) -> bool:
+    """Close the request of ``ctx`` and return ``True`` when its teardown
+    has nothing else to run (no teardown function, no receiver), else
+    return ``False`` and do nothing."""
+    req = ctx._request
+    app = ctx.app
+    if (
+        req is None
+        or not app._plain_pipeline
+        or app.teardown_appcontext_funcs
+        or request_tearing_down.receivers
+        or appcontext_tearing_down.receivers
+    ):
+        return False
+    rule = req.url_rule
+    if not hookless(app, None if rule is None else rule.endpoint):
+        return False
+    req.close()
+    return True
