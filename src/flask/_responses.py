@@ -10,13 +10,13 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Response as BaseResponse
 
-from . import typing as ft
 from .globals import _cv_app
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
     from _typeshed.wsgi import WSGIEnvironment
 
+    from . import typing as ft
     from .app import Flask
     from .wrappers import Response
 

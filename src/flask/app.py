@@ -28,10 +28,10 @@ from werkzeug.routing import RequestRedirect
 from werkzeug.routing import RoutingException
 from werkzeug.utils import cached_property
 
-from . import typing as ft
 from ._hooks import CTX_HOOKS
 from ._hooks import legacy_hooks_of_class
 from ._hooks import legacy_hooks_of_instance
+from ._hooks import own_methods
 from ._lazy import lazy_names as _lazy_names
 from ._plain import full_dispatch as _plain_full_dispatch
 from ._plain import is_plain as _is_plain
@@ -73,6 +73,7 @@ if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
     from werkzeug.routing import MapAdapter
 
+    from . import typing as ft
     from ._cli_runner import FlaskCliRunner
     from .cli import AppGroup
     from .templating import DispatchingJinjaLoader
@@ -857,12 +858,15 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
             raise teardown_error("app teardown", errors)
 
 
+own_methods(Flask)
+
 # Names Flask's module of the same name also exposes, resolved on first use.
 __getattr__: t.Callable[[str], t.Any]
 __dir__: t.Callable[[], list[str]]
 __getattr__, __dir__ = _lazy_names(
     __name__,
     {
+        "ft": ".typing",
         "BaseResponse": "werkzeug.wrappers:Response",
         "DispatchingJinjaLoader": ".templating:DispatchingJinjaLoader",
         "Environment": ".templating:Environment",

@@ -15,7 +15,6 @@ from types import TracebackType
 
 from werkzeug.exceptions import HTTPException
 
-from . import typing as ft
 from ._plain import teardown as _plain_teardown
 from ._teardown import teardown_error as _teardown_error
 from ._urls import hostless_adapter as _hostless_adapter
@@ -28,13 +27,14 @@ if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
     from werkzeug.routing import MapAdapter
 
+    from . import typing as ft
     from .app import Flask
     from .sessions import SessionMixin
     from .wrappers import Request
 
 _sentinel = object()
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
-T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
+T_after_request = t.TypeVar("T_after_request", bound="ft.AfterRequestCallable[t.Any]")
 
 
 class _AppCtxGlobals:
@@ -353,6 +353,10 @@ def copy_current_request_context(f: F) -> F:
 
 
 def __getattr__(name: str) -> t.Any:
+    if name == "ft":  # as in Flask's module; not imported at run time here
+        import importlib
+
+        return importlib.import_module("flask.typing")
     if name == "RequestContext":
         import warnings
 
@@ -367,4 +371,4 @@ def __getattr__(name: str) -> t.Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), "RequestContext"})
+    return sorted({*globals(), "RequestContext", "ft"})
