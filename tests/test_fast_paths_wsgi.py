@@ -8,6 +8,7 @@ import functools
 import inspect
 import io
 import json
+import operator
 import typing as t
 
 import pytest
@@ -200,3 +201,62 @@ def test_text_with_headers_through_the_app() -> None:
         ("X-A", "1"),
         ("Content-Length", "5"),
     ]
+
+
+def _proxy_pairs() -> list[tuple[t.Any, t.Any]]:
+    from werkzeug.local import LocalProxy
+
+    from flask.globals import _cv_app
+    from flask.globals import _no_app_msg
+    from flask.globals import _no_req_msg
+
+    return [
+        (flask.g, LocalProxy(_cv_app, "g", unbound_message=_no_app_msg)),
+        (flask.request, LocalProxy(_cv_app, "request", unbound_message=_no_req_msg)),
+        (
+            flask.session,
+            LocalProxy(_cv_app, "_used_session", unbound_message=_no_req_msg),
+        ),
+        (flask.current_app, LocalProxy(_cv_app, "app", unbound_message=_no_app_msg)),
+    ]
+
+
+def _outcome(op: t.Callable[..., t.Any], *args: t.Any) -> t.Any:
+    try:
+        return ("ok", op(*args))
+    except Exception as e:
+        return ("raised", type(e), str(e))
+
+
+def _same(ours: t.Any, theirs: t.Any, op: t.Callable[..., t.Any], *args: t.Any) -> None:
+    assert _outcome(op, ours, *args) == _outcome(op, theirs, *args), (op, args)
+
+
+def test_proxies_behave_as_werkzeugs_local_proxy() -> None:
+    from werkzeug.local import LocalProxy
+
+    app = flask.Flask(__name__)
+    app.secret_key = "key"
+    for ours, theirs in _proxy_pairs():  # outside any context: the same errors
+        assert isinstance(ours, LocalProxy)
+        _same(ours, theirs, getattr, "anything")
+        _same(ours, theirs, operator.getitem, "k")
+        _same(ours, theirs, operator.contains, "k")
+        _same(ours, theirs, setattr, "k", 1)
+        _same(ours, theirs, operator.setitem, "k", 1)
+    with app.test_request_context("/path?a=1"):
+        for ours, theirs in _proxy_pairs():
+            for name in ("missing_attribute", "__class__", "get", "path", "name"):
+                _same(ours, theirs, getattr, name)
+            for key in ("k", 0):
+                _same(ours, theirs, operator.getitem, key)
+                _same(ours, theirs, operator.contains, key)
+        flask.g.value = 1
+        assert flask.g.value == 1 and "value" in flask.g
+        flask.session["k"] = "v"
+        assert flask.session["k"] == "v" and "k" in flask.session
+        assert flask.session.modified and flask.session.accessed
+        with pytest.raises(AttributeError):
+            flask.request.no_such_attribute  # noqa: B018
+        with pytest.raises(TypeError):
+            flask.request["x"] = 1  # type: ignore[index]
