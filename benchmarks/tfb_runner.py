@@ -366,21 +366,25 @@ def report(result: dict[str, t.Any]) -> str:
         f"{result['settings']['connections']} connections, one worker per server, "
         f"median of {result['settings']['rounds']} round(s) of "
         f"{result['settings']['seconds']:g} s; share = requests/s as a share of "
-        "the bare app's on the same server"
+        "the bare app's on the same server; cpu = the server's CPU time per"
+        " request (all its processes)"
     ]
     for name in result["workloads"]:
-        table = [["server", "framework", "req/s", "share", "p50 ms", "p99 ms"]]
+        table = [["server", "framework", "req/s", "share", "p50 ms", "p99 ms",
+                  "cpu us/req"]]  # fmt: skip
         for key in result["order"]:
             row = rows.get(key, {}).get(name)
             server, fw = key.split("/")
             if row is None:
-                table.append([server, FRAMEWORKS[fw].label, "-", "-", "-", "-"])
+                table.append([server, FRAMEWORKS[fw].label, *"-" * 5])
                 continue
             share = row.get("share")
+            cpu = row.get("cpu_us")
             table.append([
                 server, FRAMEWORKS[fw].label, f"{row['rps']:,.0f}",
                 "-" if share is None else f"{share:.2f}",
                 f"{row['p50']:.2f}", f"{row['p99']:.2f}",
+                "-" if cpu is None else f"{cpu:.0f}",
             ])  # fmt: skip
         out.append(f"\n{name} ({WORKLOADS[name]})\n" + run.table(table))
     if result["problems"]:
