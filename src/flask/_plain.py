@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import typing as t
 
-from ._responses import make_response as _make_response
 from .signals import appcontext_tearing_down
 from .signals import request_finished
 from .signals import request_started
@@ -86,10 +85,13 @@ def full_dispatch(app: Flask, ctx: AppContext) -> Response:
         rv = app.dispatch_request(ctx)
     except Exception as e:
         return app.finalize_request(ctx, app.handle_user_exception(ctx, e))
-    if ctx._after_request_functions or request_finished.receivers:
+    if ctx._after_request_functions:
         return app.finalize_request(ctx, rv)
-    response = _make_response(app, rv, req.environ)
+    # finalize_request and process_response with no hook to run.
+    response = app.make_response(rv)
     app._save_session(ctx, response)
+    if request_finished.receivers:
+        request_finished.send(app, _async_wrapper=app.ensure_sync, response=response)
     return response
 
 

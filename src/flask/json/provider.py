@@ -148,7 +148,9 @@ class DefaultJSONProvider(JSONProvider):
             kwargs.get("separators"),
             kwargs.get("indent"),
         )
-        cache: dict[t.Any, json.JSONEncoder] = self.__dict__.setdefault("_encoders", {})
+        cache: dict[t.Any, json.JSONEncoder] = self.__dict__.setdefault(
+            "_flask_encoders", {}
+        )
         try:
             encoder = cache.get(key)
         except TypeError:
