@@ -353,10 +353,17 @@ def summarize(raw: dict[str, t.Any], todo: list[tuple[str, str]]) -> dict[str, t
         for name, row in per_workload.items():
             if name in bare and bare[name]["rps"]:
                 row["share"] = row["rps"] / bare[name]["rps"]
+            if name in bare and bare[name].get("cpu_us") and row.get("cpu_us"):
+                # The same share by CPU time per request (less noisy).
+                row["cpu_share"] = bare[name]["cpu_us"] / row["cpu_us"]
     return {"rows": rows, "order": [f"{s}/{f}" for f, s in todo]}
 
 
 # -- report ---------------------------------------------------------------------
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
 
 
 def report(result: dict[str, t.Any]) -> str:
@@ -367,24 +374,22 @@ def report(result: dict[str, t.Any]) -> str:
         f"median of {result['settings']['rounds']} round(s) of "
         f"{result['settings']['seconds']:g} s; share = requests/s as a share of "
         "the bare app's on the same server; cpu = the server's CPU time per"
-        " request (all its processes)"
+        " request (all its processes); cpu share = the bare app's cpu / this one's"
     ]
     for name in result["workloads"]:
         table = [["server", "framework", "req/s", "share", "p50 ms", "p99 ms",
-                  "cpu us/req"]]  # fmt: skip
+                  "cpu us/req", "cpu share"]]  # fmt: skip
         for key in result["order"]:
             row = rows.get(key, {}).get(name)
             server, fw = key.split("/")
             if row is None:
-                table.append([server, FRAMEWORKS[fw].label, *"-" * 5])
+                table.append([server, FRAMEWORKS[fw].label, *"-" * 6])
                 continue
-            share = row.get("share")
-            cpu = row.get("cpu_us")
             table.append([
                 server, FRAMEWORKS[fw].label, f"{row['rps']:,.0f}",
-                "-" if share is None else f"{share:.2f}",
-                f"{row['p50']:.2f}", f"{row['p99']:.2f}",
-                "-" if cpu is None else f"{cpu:.0f}",
+                _fmt(row.get("share"), ".2f"), f"{row['p50']:.2f}",
+                f"{row['p99']:.2f}", _fmt(row.get("cpu_us"), ".0f"),
+                _fmt(row.get("cpu_share"), ".2f"),
             ])  # fmt: skip
         out.append(f"\n{name} ({WORKLOADS[name]})\n" + run.table(table))
     if result["problems"]:
