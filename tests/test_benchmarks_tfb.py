@@ -155,7 +155,9 @@ def test_pairs_names_and_report(bench: t.Any) -> None:
     result = tfb_runner.summarize(
         {"samples": samples}, [("bare", "uvicorn"), ("ours", "uvicorn")]
     )
-    assert result["rows"]["uvicorn/ours"]["json"]["share"] == 0.5
+    ours = result["rows"]["uvicorn/ours"]["json"]
+    assert (ours["rps"], ours["median_rps"], ours["share"]) == (150.0, 100.0, 0.5)
+    assert result["rows"]["uvicorn/bare"]["json"]["cpu_share"] == 1.0
     result |= {
         "client": "wrk",
         "settings": {"connections": 16, "rounds": 2, "seconds": 1},
