@@ -408,6 +408,33 @@ def report(result: dict[str, t.Any]) -> str:
     return "\n".join(out)
 
 
+def rst_table(result: dict[str, t.Any]) -> str:
+    """The table as a reStructuredText ``list-table`` for the docs: requests
+    per second and the share of the bare app's, per workload."""
+    rows = result["rows"]
+    workloads = result["workloads"]
+    lines = [
+        ".. list-table::",
+        "    :header-rows: 1",
+        "",
+        "    * - server",
+        "      - framework",
+        *(f"      - {name}" for name in workloads),
+    ]
+    for key in result["order"]:
+        server, fw = key.split("/")
+        lines += [f"    * - {server}", f"      - {FRAMEWORKS[fw].label}"]
+        for name in workloads:
+            row = rows.get(key, {}).get(name)
+            if row is None:
+                lines.append("      - -")
+            elif fw == "bare":
+                lines.append(f"      - {row['rps']:,.0f}")
+            else:
+                lines.append(f"      - {row['rps']:,.0f} ({row.get('share', 0):.2f})")
+    return "\n".join(lines) + "\n"
+
+
 # -- main -----------------------------------------------------------------------
 
 
@@ -443,13 +470,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workloads", help=f"subset of {','.join(WORKLOADS)}")
     parser.add_argument("--json", metavar="OUT", help="also write results as JSON")
     parser.add_argument("--plot", metavar="DIR", help="also write PNG charts to DIR")
+    parser.add_argument(
+        "--rst", metavar="OUT", help="also write the table as a reST list-table"
+    )
     parser.add_argument("--plot-from", metavar="JSON", help="chart a --json file")
     parser.add_argument("--reinstall", action="store_true", help="recreate the venvs")
     args = parser.parse_args(argv)
     if args.plot_from:
-        if not args.plot:
-            sys.exit("--plot-from needs --plot DIR")
-        run.plot(args.plot_from, args.plot, args.reinstall)
+        if not (args.plot or args.rst):
+            sys.exit("--plot-from needs --plot DIR or --rst OUT")
+        if args.rst:
+            with open(args.plot_from) as f:
+                saved_result = json.load(f)["tfb_table"]
+            with open(args.rst, "w") as f:
+                f.write(rst_table(saved_result))
+        if args.plot:
+            run.plot(args.plot_from, args.plot, args.reinstall)
         return 0
     frameworks = _names(args.frameworks, FRAMEWORKS, "framework")
     if "bare" not in frameworks:
@@ -487,6 +523,9 @@ def main(argv: list[str] | None = None) -> int:
     result["seconds"] = time.monotonic() - started
     print(report(result))
     print(f"\n(total {result['seconds']:.0f}s)")
+    if args.rst:
+        with open(args.rst, "w") as f:
+            f.write(rst_table(result))
     saved = args.json
     if saved:
         with open(saved, "w") as f:
