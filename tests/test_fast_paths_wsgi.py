@@ -260,3 +260,41 @@ def test_proxies_behave_as_werkzeugs_local_proxy() -> None:
             flask.request.no_such_attribute  # noqa: B018
         with pytest.raises(TypeError):
             flask.request["x"] = 1  # type: ignore[index]
+
+
+def test_not_found_cache_sees_new_rules() -> None:
+    app = flask.Flask(__name__)
+    app.route("/a")(lambda: "a")
+    client = app.test_client()
+    first = client.get("/b")
+    for _ in range(2):  # the second answered from the cache
+        again = client.get("/b")
+        assert (again.status, again.data) == (first.status, first.data)
+        assert again.status_code == 404
+    app.url_map.add(flask.Flask.url_rule_class("/b", endpoint="b"))
+    app.view_functions["b"] = lambda: "b"
+    assert client.get("/b").text == "b"
+    assert client.post("/a").status_code == 405  # not a 404: never cached
+    assert client.post("/a").status_code == 405
+
+
+def test_not_found_cache_skips_maps_with_custom_converters() -> None:
+    from werkzeug.routing import BaseConverter
+    from werkzeug.routing import ValidationError
+
+    allowed: set[str] = set()
+
+    class Allowed(BaseConverter):
+        def to_python(self, value: str) -> str:
+            if value not in allowed:
+                raise ValidationError()
+            return value
+
+    app = flask.Flask(__name__)
+    app.url_map.converters["allowed"] = Allowed
+    app.route("/x/<allowed:name>")(lambda name: name)
+    client = app.test_client()
+    assert client.get("/x/new").status_code == 404
+    assert client.get("/x/new").status_code == 404
+    allowed.add("new")
+    assert client.get("/x/new").text == "new"
