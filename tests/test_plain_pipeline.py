@@ -236,3 +236,24 @@ def test_hooks_registered_after_a_request_are_seen() -> None:
 def _add_header(response: flask.Response) -> flask.Response:
     response.headers["X-Hook"] = "1"
     return response
+
+
+def test_a_method_patched_on_the_class_later_is_called(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = flask.Flask(__name__)
+    app.route("/")(lambda: "x")
+    client = app.test_client()
+    assert client.get("/").text == "x"
+    original = flask.Flask.process_response
+    seen: list[str] = []
+
+    def process_response(
+        self: flask.Flask, ctx: flask.ctx.AppContext, response: flask.Response
+    ) -> flask.Response:
+        seen.append("process")
+        return original(self, ctx, response)
+
+    monkeypatch.setattr(flask.Flask, "process_response", process_response)
+    assert client.get("/").text == "x"
+    assert seen == ["process"]

@@ -38,6 +38,32 @@ PLAIN_METHODS = (
 _HOOK_KINDS = ("url_value", "before", "after", "teardown")
 
 
+#: Flask's own functions for PLAIN_METHODS (set by :func:`remember`).
+_own: tuple[t.Any, ...] = ()
+
+
+def remember(base: type) -> None:
+    """Keep ``base``'s (Flask's) pipeline functions, to notice when one is
+    replaced on a class after an app was created."""
+    global _own
+    _own = tuple(getattr(base, name) for name in PLAIN_METHODS)
+
+
+def _unchanged(cls: type) -> bool:
+    """Whether ``cls`` still has Flask's own pipeline methods (a class
+    patched after its apps were created is noticed here)."""
+    own = _own
+    return (
+        cls.full_dispatch_request is own[0]  # type: ignore[attr-defined]
+        and cls.preprocess_request is own[1]  # type: ignore[attr-defined]
+        and cls.finalize_request is own[2]  # type: ignore[attr-defined]
+        and cls.make_response is own[3]  # type: ignore[attr-defined]
+        and cls.process_response is own[4]  # type: ignore[attr-defined]
+        and cls.do_teardown_request is own[5]  # type: ignore[attr-defined]
+        and cls.do_teardown_appcontext is own[6]  # type: ignore[attr-defined]
+    )
+
+
 def is_plain(app: Flask, base: type) -> bool:
     """Whether ``app`` runs ``base``'s (Flask's) own pipeline methods, all
     with the current calling form."""
@@ -79,6 +105,7 @@ def full_dispatch(app: Flask, ctx: AppContext) -> Response:
         or not app._got_first_request
         or request_started.receivers
         or not hookless(app, rule.endpoint)
+        or not _unchanged(type(app))
     ):
         return app.full_dispatch_request(ctx)
     try:
@@ -107,6 +134,7 @@ def teardown(ctx: AppContext) -> bool:
         or app.teardown_appcontext_funcs
         or request_tearing_down.receivers
         or appcontext_tearing_down.receivers
+        or not _unchanged(type(app))
     ):
         return False
     rule = req.url_rule

@@ -36,6 +36,7 @@ from ._lazy import lazy_names as _lazy_names
 from ._plain import full_dispatch as _plain_full_dispatch
 from ._plain import is_plain as _is_plain
 from ._plain import PLAIN_METHODS
+from ._plain import remember as _remember_plain
 from ._resources import FileAccessMixin
 from ._responses import make_response as _make_response
 from ._responses import serve
@@ -859,6 +860,7 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
 
 
 own_methods(Flask)
+_remember_plain(Flask)
 
 # Names Flask's module of the same name also exposes, resolved on first use.
 __getattr__: t.Callable[[str], t.Any]
