@@ -49,18 +49,16 @@ def remember(base: type) -> None:
     _own = tuple(getattr(base, name) for name in PLAIN_METHODS)
 
 
-def _unchanged(cls: type) -> bool:
-    """Whether ``cls`` still has Flask's own pipeline methods (a class
-    patched after its apps were created is noticed here)."""
+def _dispatch_unchanged(cls: type) -> bool:
+    """Whether ``cls`` still has Flask's own versions of the methods
+    :func:`full_dispatch` skips (a class patched after its apps were
+    created is noticed here)."""
     own = _own
     return (
         cls.full_dispatch_request is own[0]  # type: ignore[attr-defined]
         and cls.preprocess_request is own[1]  # type: ignore[attr-defined]
         and cls.finalize_request is own[2]  # type: ignore[attr-defined]
-        and cls.make_response is own[3]  # type: ignore[attr-defined]
         and cls.process_response is own[4]  # type: ignore[attr-defined]
-        and cls.do_teardown_request is own[5]  # type: ignore[attr-defined]
-        and cls.do_teardown_appcontext is own[6]  # type: ignore[attr-defined]
     )
 
 
@@ -105,7 +103,7 @@ def full_dispatch(app: Flask, ctx: AppContext) -> Response:
         or not app._got_first_request
         or request_started.receivers
         or not hookless(app, rule.endpoint)
-        or not _unchanged(type(app))
+        or not _dispatch_unchanged(type(app))
     ):
         return app.full_dispatch_request(ctx)
     try:
@@ -134,7 +132,8 @@ def teardown(ctx: AppContext) -> bool:
         or app.teardown_appcontext_funcs
         or request_tearing_down.receivers
         or appcontext_tearing_down.receivers
-        or not _unchanged(type(app))
+        or type(app).do_teardown_request is not _own[5]
+        or type(app).do_teardown_appcontext is not _own[6]
     ):
         return False
     rule = req.url_rule

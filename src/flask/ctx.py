@@ -202,7 +202,9 @@ class AppContext:
     def match_request(self) -> None:
         """Match the request URL, setting ``url_rule`` and ``view_args`` on the
         request, or ``routing_exception`` if nothing matched."""
-        request = self.request
+        request = self._request
+        if request is None:
+            request = self.request  # raises: no request to match
         adapter = self.url_adapter
         if adapter is None:
             return
