@@ -298,3 +298,46 @@ def test_not_found_cache_skips_maps_with_custom_converters() -> None:
     assert client.get("/x/new").status_code == 404
     allowed.add("new")
     assert client.get("/x/new").text == "new"
+
+
+def test_error_pages_are_remembered_only_for_plain_errors() -> None:
+    from werkzeug.exceptions import Forbidden
+    from werkzeug.exceptions import MethodNotAllowed
+
+    from flask._responses import _error_page_key
+
+    assert _error_page_key(Forbidden()) is not None
+    assert _error_page_key(Forbidden("why")) == (Forbidden, 403, "why")
+    assert _error_page_key(MethodNotAllowed(["GET"])) is None  # own headers
+
+    class Teapot(Forbidden):
+        code = 418
+
+        def get_body(self, *args: t.Any, **kwargs: t.Any) -> str:
+            return "my teapot"
+
+    assert _error_page_key(Teapot()) is None
+    odd = Forbidden()
+    odd.extra = 1  # type: ignore[attr-defined]
+    assert _error_page_key(odd) is None
+    from markupsafe import Markup
+
+    assert _error_page_key(Forbidden(Markup("<b>x</b>"))) is None
+
+    app = flask.Flask(__name__)
+
+    @app.route("/<int:n>")
+    def deny(n: int) -> str:
+        flask.abort(403, f"no <{n}>")
+
+    client = app.test_client()
+    for _ in range(2):  # the second answered from the remembered page
+        for n in (1, 2):
+            rv = client.get(f"/{n}")
+            assert rv.status_code == 403
+            assert f"<p>no &lt;{n}&gt;</p>".encode() in rv.data
+            assert rv.headers["Content-Length"] == str(len(rv.data))
+        head = client.head("/1")
+        assert head.data == b"" and head.headers["Content-Length"] == str(
+            len(client.get("/1").data)
+        )

@@ -131,17 +131,30 @@ def _from_http_exception(
     """
     if type(e).__call__ is not HTTPException.__call__ or environ is None:
         return None
-    base = e.get_response(environ)
-    if type(base) is not BaseResponse:
-        return None
-    response: object = base.response
-    if base.direct_passthrough or base._on_close or type(response) is not list:
-        return None
-    body = t.cast("list[bytes]", response)  # checked chunk by chunk below
-    for chunk in body:
-        if type(chunk) is not bytes:
+    key = _error_page_key(e)
+    page = _error_pages.get(key) if key is not None else None
+    if page is None:
+        base = e.get_response(environ)
+        if type(base) is not BaseResponse:
             return None
-    code = base.status_code
+        response: object = base.response
+        if base.direct_passthrough or base._on_close or type(response) is not list:
+            return None
+        for chunk in response:  # pyright: ignore[reportUnknownVariableType]
+            if type(chunk) is not bytes:  # pyright: ignore[reportUnknownArgumentType]
+                return None
+        page = (
+            base.status,
+            base.status_code,
+            list(base.get_wsgi_headers(environ).items()),
+            b"".join(response),  # pyright: ignore[reportUnknownArgumentType]
+        )
+        if key is not None:
+            if len(_error_pages) >= _ERROR_PAGES_SIZE:
+                _error_pages.clear()
+            _error_pages[key] = page
+    status, code, headers, data = page
+    body = [data] if data else []
     if (
         environ.get("REQUEST_METHOD") == "HEAD"
         or code in _BODILESS
@@ -150,9 +163,50 @@ def _from_http_exception(
         body = []
     # As force_type does: a werkzeug response whose class is then switched,
     # so a response_class with its own __init__ is not called either.
-    rv = BaseResponse(list(body), base.status, base.get_wsgi_headers(environ))
+    rv = BaseResponse(body, status, list(headers))
     rv.__class__ = cls
     return t.cast("Response", rv)
+
+
+#: Error pages by (class, code, description): the status, WSGI headers and
+#: body werkzeug renders for them, which depend on nothing else for its own
+#: exception classes (see :func:`_error_page_key`).
+_error_pages: dict[t.Any, tuple[str, int, list[tuple[str, str]], bytes]] = {}
+_ERROR_PAGES_SIZE = 256
+_ERROR_PAGE_METHODS = (
+    "get_response",
+    "get_body",
+    "get_headers",
+    "get_description",
+    "name",
+)
+_pure_error_classes: dict[type, bool] = {}
+
+
+def _error_page_key(e: HTTPException) -> tuple[t.Any, ...] | None:
+    """The key of ``e``'s page in ``_error_pages``, or ``None`` when its
+    page may depend on more than its class, code and description (a class
+    that renders its page or headers itself, a set response, a description
+    that is not a plain string)."""
+    cls = type(e)
+    pure = _pure_error_classes.get(cls)
+    if pure is None:
+        pure = all(
+            getattr(cls, name) is getattr(HTTPException, name)
+            for name in _ERROR_PAGE_METHODS
+        )
+        _pure_error_classes[cls] = pure
+    if not pure or e.response is not None or vars(e).keys() - _PLAIN_ERROR_ATTRS:
+        return None
+    description = e.description
+    if description is not None and type(description) is not str:
+        return None
+    return (cls, e.code, description)
+
+
+#: Instance attributes a plain ``abort(code)`` or ``abort(code, text)``
+#: error has (others, set by a subclass or the caller, may change its page).
+_PLAIN_ERROR_ATTRS = frozenset({"description", "response"})
 
 
 _fast_text_classes: dict[type, bool] = {}
