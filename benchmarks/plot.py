@@ -10,6 +10,8 @@ scaling.png      microseconds per request against route count and JSON payload
 e2e_rps.png      end-to-end requests/s per TechEmpower test, bare WSGI app,
                  real Flask and ours, for each gunicorn worker class
 e2e_latency.png  p50 and p99 latency of the same runs
+tfb_<workload>.png  (a tfb.py result) requests/s of every framework, grouped by
+                 server, each bar labelled with its share of the bare app's
 """
 
 from __future__ import annotations
@@ -130,11 +132,73 @@ def _e2e_bars(
     return _save(fig, outdir, name)
 
 
+TFB_COLORS = {
+    "bare": "#d9a440",
+    "ours": "#2a7ab0",
+    "flask": "#8c8c8c",
+    "quart": "#b3b3b3",
+    "starlette": "#5aa469",
+    "fastapi": "#2e8b7a",
+    "falcon": "#c0504d",
+    "bottle": "#7d5ba6",
+}
+
+
+def tfb_table(table: dict[str, t.Any], outdir: str) -> list[str]:
+    """One chart per workload: requests/s of each framework, grouped by
+    server, each bar labelled with its share of the bare app's throughput."""
+    rows = table["rows"]
+    frameworks = list(table["frameworks"])
+    servers = list(table["servers"])
+    written = []
+    for workload in table["workloads"]:
+        fig, ax = plt.subplots(figsize=(10, 3.8))
+        x = 0.0
+        ticks: list[tuple[float, str]] = []
+        seen: set[str] = set()
+        for server in servers:
+            present = [
+                fw for fw in frameworks if workload in rows.get(f"{server}/{fw}", {})
+            ]
+            if not present:
+                continue
+            start = x
+            for fw in present:
+                row = rows[f"{server}/{fw}"][workload]
+                label = table["frameworks"][fw] if fw not in seen else None
+                seen.add(fw)
+                ax.bar(x, row["rps"], 0.9, color=TFB_COLORS.get(fw, "#444444"),
+                       label=label, hatch="//" if fw == "bare" else "",
+                       edgecolor="white")  # fmt: skip
+                share = row.get("share")
+                if share is not None and fw != "bare":
+                    ax.text(x, row["rps"], f"{share:.2f}", ha="center",
+                            va="bottom", fontsize=6)  # fmt: skip
+                x += 1
+            ticks.append(((start + x - 1) / 2, server))
+            x += 1
+        ax.set_xticks([p for p, _ in ticks], [n for _, n in ticks], fontsize=8)
+        ax.set_ylabel("requests/s (higher is better)")
+        ax.set_title(
+            f"{workload}: one worker per server; bar label = share of the bare app",
+            fontsize=10,
+        )
+        ax.margins(y=0.15)
+        ax.legend(fontsize=7, ncol=4, loc="upper left")
+        ax.grid(True, axis="y", alpha=0.3)
+        written.append(_save(fig, outdir, f"tfb_{workload}.png"))
+    return written
+
+
 def main(argv: list[str]) -> int:
     source, outdir = argv
     with open(source) as f:
         result = json.load(f)
     os.makedirs(outdir, exist_ok=True)
+    if "tfb_table" in result:
+        for path in tfb_table(result["tfb_table"], outdir):
+            print(path)
+        return 0
     written = [
         ratios(result, outdir),
         scaling(result, outdir),

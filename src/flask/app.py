@@ -17,7 +17,9 @@ import typing as t
 import warnings
 import weakref
 from datetime import timedelta
+from inspect import CO_COROUTINE
 from inspect import iscoroutinefunction
+from types import FunctionType
 
 from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
@@ -26,11 +28,15 @@ from werkzeug.routing import RequestRedirect
 from werkzeug.routing import RoutingException
 from werkzeug.utils import cached_property
 
-from . import typing as ft
 from ._hooks import CTX_HOOKS
 from ._hooks import legacy_hooks_of_class
 from ._hooks import legacy_hooks_of_instance
+from ._hooks import own_methods
 from ._lazy import lazy_names as _lazy_names
+from ._plain import full_dispatch as _plain_full_dispatch
+from ._plain import is_plain as _is_plain
+from ._plain import PLAIN_METHODS
+from ._plain import remember as _remember_plain
 from ._resources import FileAccessMixin
 from ._responses import make_response as _make_response
 from ._responses import serve
@@ -69,6 +75,7 @@ if t.TYPE_CHECKING:
     from werkzeug.routing import Map
     from werkzeug.routing import MapAdapter
 
+    from . import typing as ft
     from ._cli_runner import FlaskCliRunner
     from .cli import AppGroup
     from .templating import DispatchingJinjaLoader
@@ -168,6 +175,7 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
         # patched on the class after it was created (assignments on the app
         # update it in __setattr__).
         self.__dict__["_legacy_hooks"] = legacy_hooks_of_instance(self)
+        self.__dict__["_plain_pipeline"] = _is_plain(self, Flask)
 
         self.template_context_processors[None].append(default_template_ctx_processor)
 
@@ -414,6 +422,14 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
     def ensure_sync(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
         """Return ``func`` callable from sync code: coroutine functions are
         wrapped with :meth:`async_to_sync`."""
+        if (
+            type(func) is FunctionType
+            and not func.__code__.co_flags & CO_COROUTINE
+            and "_is_coroutine_marker" not in func.__dict__
+        ):
+            # What ``iscoroutinefunction`` decides for a plain function,
+            # without its unwrapping calls: not a coroutine function.
+            return func
         if iscoroutinefunction(func):
             return self.async_to_sync(func)
         return func
@@ -472,15 +488,21 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
                 stacklevel=2,
             )
 
+    #: Whether the pipeline methods are Flask's own (see ``_plain``); set
+    #: per app when it is created and when one is assigned on it.
+    _plain_pipeline = False
+
     def __setattr__(self, name: str, value: t.Any) -> None:
         super().__setattr__(name, value)
-        if name in CTX_HOOKS:
+        if name in CTX_HOOKS or name in PLAIN_METHODS:
             self.__dict__["_legacy_hooks"] = legacy_hooks_of_instance(self)
+            self.__dict__["_plain_pipeline"] = _is_plain(self, Flask)
 
     def __delattr__(self, name: str) -> None:
         super().__delattr__(name)
-        if name in CTX_HOOKS:
+        if name in CTX_HOOKS or name in PLAIN_METHODS:
             self.__dict__["_legacy_hooks"] = legacy_hooks_of_instance(self)
+            self.__dict__["_plain_pipeline"] = _is_plain(self, Flask)
 
     def wsgi_app(
         self, environ: WSGIEnvironment, start_response: StartResponse
@@ -495,6 +517,8 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
                 ctx.push()
                 if "full_dispatch_request" in legacy:
                     response = self.full_dispatch_request()
+                elif self._plain_pipeline:
+                    response = _plain_full_dispatch(self, ctx)
                 else:
                     response = self.full_dispatch_request(ctx)
             except Exception as e:
@@ -867,12 +891,16 @@ def _bind_to_environ(
     return url_map.bind_to_environ(environ, **kwargs)
 
 
+own_methods(Flask)
+_remember_plain(Flask)
+
 # Names Flask's module of the same name also exposes, resolved on first use.
 __getattr__: t.Callable[[str], t.Any]
 __dir__: t.Callable[[], list[str]]
 __getattr__, __dir__ = _lazy_names(
     __name__,
     {
+        "ft": ".typing",
         "BaseResponse": "werkzeug.wrappers:Response",
         "DispatchingJinjaLoader": ".templating:DispatchingJinjaLoader",
         "Environment": ".templating:Environment",

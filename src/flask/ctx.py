@@ -15,7 +15,7 @@ from types import TracebackType
 
 from werkzeug.exceptions import HTTPException
 
-from . import typing as ft
+from ._plain import teardown as _plain_teardown
 from ._teardown import teardown_error as _teardown_error
 from ._urls import hostless_adapter as _hostless_adapter
 from ._urls import match_rule as _match_rule
@@ -27,13 +27,14 @@ if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
     from werkzeug.routing import MapAdapter
 
+    from . import typing as ft
     from .app import Flask
     from .sessions import SessionMixin
     from .wrappers import Request
 
 _sentinel = object()
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
-T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
+T_after_request = t.TypeVar("T_after_request", bound="ft.AfterRequestCallable[t.Any]")
 
 
 class _AppCtxGlobals:
@@ -201,7 +202,9 @@ class AppContext:
     def match_request(self) -> None:
         """Match the request URL, setting ``url_rule`` and ``view_args`` on the
         request, or ``routing_exception`` if nothing matched."""
-        request = self.request
+        request = self._request
+        if request is None:
+            request = self.request  # raises: no request to match
         adapter = self.url_adapter
         if adapter is None:
             return
@@ -272,6 +275,8 @@ class AppContext:
         """Request teardown, close the request, app teardown: each step runs
         even if an earlier one raised; their errors are added to ``errors``,
         raised together by :meth:`pop`."""
+        if _plain_teardown(self, errors):
+            return
         app = self.app
         legacy = app._legacy_hooks
         try:
@@ -359,6 +364,10 @@ def copy_current_request_context(f: F) -> F:
 
 
 def __getattr__(name: str) -> t.Any:
+    if name == "ft":  # as in Flask's module; not imported at run time here
+        import importlib
+
+        return importlib.import_module("flask.typing")
     if name == "RequestContext":
         import warnings
 
@@ -373,4 +382,4 @@ def __getattr__(name: str) -> t.Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), "RequestContext"})
+    return sorted({*globals(), "RequestContext", "ft"})
