@@ -63,10 +63,11 @@ def idna_host(host: str) -> str | None:
     above U+00FF, which a test client may put in the environ, or bytes that
     are not UTF-8) the text is taken as it is.
 
-    Names longer than DNS allows, or with a label that is too long even
-    before encoding, are refused without encoding them: encoding takes time
-    quadratic in a label's length. Cached (bounded), like the adapter's
-    server name: a site sees few distinct hosts.
+    A name over 253 characters (DNS's limit), or with a label over 63
+    characters once IDNA has mapped it (case, compatibility forms), is
+    refused without encoding it: its ASCII form would be longer still, and
+    encoding takes time quadratic in a label's length. Cached (bounded),
+    like the adapter's server name: a site sees few distinct hosts.
     """
     try:
         host = host.encode("latin-1").decode()
@@ -77,8 +78,7 @@ def idna_host(host: str) -> str | None:
         return None
     try:
         for label in _split_labels(name):
-            # Encoding maps a label first (case, compatibility forms), then
-            # never shortens it: one over the limit by then is refused.
+            # Punycode never shortens the mapped label.
             if len(label) > _MAX_LABEL and len(nameprep(label)) > _MAX_LABEL:
                 return None
         ascii_name = name.encode("idna").decode("ascii")
