@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import re
 import typing as t
 from functools import lru_cache
 from urllib.parse import quote as _url_quote
 
-from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import BuildError
 from werkzeug.routing import Map
 from werkzeug.routing import MapAdapter
 from werkzeug.wsgi import get_host
 
+from ._hosts import check_host as _check_host
+from ._hosts import read_idna_host
 from .globals import _cv_app
 
 if t.TYPE_CHECKING:
@@ -32,7 +32,10 @@ def create_url_adapter(
 ) -> MapAdapter | None:
     """Bind the URL map to a request, or to ``SERVER_NAME`` outside one.
 
-    For a request, the Host header is checked against ``TRUSTED_HOSTS``
+    For a request, a non-ASCII Host header is first rewritten in the environ
+    to its IDNA (``xn--``) form (a 400 if IDNA cannot encode it), so that
+    everything derived from the host agrees; one ``isascii`` check is all an
+    ASCII host costs. The Host header is checked against ``TRUSTED_HOSTS``
     (raising a 400 ``SecurityError`` for others). ``SERVER_NAME`` only limits
     matching when subdomain or host matching is on. ``bind_to_environ`` is
     ``Map.bind_to_environ`` or a function calling it, whose module werkzeug's
@@ -42,6 +45,9 @@ def create_url_adapter(
     if request is not None:
         url_map = app.url_map
         environ = request.environ
+        host: str | None = environ.get("HTTP_HOST")
+        if host is not None and not host.isascii():
+            host = read_idna_host(request, host)
         if (
             config["SERVER_NAME"] is None
             and config["TRUSTED_HOSTS"] is None
@@ -49,8 +55,8 @@ def create_url_adapter(
             and not app.subdomain_matching
             and "HTTP_UPGRADE" not in environ
         ):
-            return _fast_adapter(app, environ)
-        _check_host(environ.get("HTTP_HOST"), environ["wsgi.url_scheme"])
+            return _fast_adapter(app, environ, host)
+        _check_host(host, environ["wsgi.url_scheme"])
         trusted_hosts = config["TRUSTED_HOSTS"]
         if trusted_hosts is not None:
             request.trusted_hosts = trusted_hosts
@@ -60,8 +66,12 @@ def create_url_adapter(
         server_name = config["SERVER_NAME"]
         if url_map.host_matching:
             server_name = None
-        elif not app.subdomain_matching:
-            subdomain = url_map.default_subdomain or ""
+        else:
+            if server_name is not None and not server_name.isascii():
+                # Compared with the request's host in the same (xn--) form.
+                server_name = _idna_name(server_name)
+            if not app.subdomain_matching:
+                subdomain = url_map.default_subdomain or ""
         return bind_to_environ(
             url_map, request.environ, server_name=server_name, subdomain=subdomain
         )
@@ -74,37 +84,6 @@ def create_url_adapter(
             url_scheme=config["PREFERRED_URL_SCHEME"],
         )
     return None
-
-
-# werkzeug's host syntax (``werkzeug.sansio.utils``): a name or IPv4 address
-# of letters, digits, dots and hyphens, or a bracketed IPv6 address; then an
-# optional port without leading zeros.
-_host_syntax = re.compile(
-    r"(?:[a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([1-9][0-9]{0,4}))?",
-    re.ASCII | re.IGNORECASE,
-).fullmatch
-
-_DEFAULT_PORT_SUFFIX = {"http": ":80", "ws": ":80", "https": ":443", "wss": ":443"}
-
-
-def _check_host(host: str | None, scheme: str) -> None:
-    """Raise a 400 for a ``Host`` header werkzeug would discard, treating the
-    request as having no host at all (``request.host == ""``, external URLs
-    like ``http:///x``): characters no host name has (space, ``_``, ``/``,
-    ``@``, non-ASCII), an unclosed IPv6 bracket, an empty or zero-padded port,
-    a port outside 1-65535. Like werkzeug, the scheme's default port is
-    removed first. An absent or empty header is not an error."""
-    if not host:
-        return
-    suffix = _DEFAULT_PORT_SUFFIX.get(scheme)
-    if suffix is not None and host.endswith(suffix):
-        host = host[: -len(suffix)]
-    match = _host_syntax(host)
-    if match is not None:
-        port = match.group(1)
-        if port is None or int(port) < 65536:
-            return
-    raise BadRequest("The Host header is malformed.")
 
 
 @lru_cache(maxsize=256)
@@ -130,6 +109,17 @@ def _server_name(
     return f"{server_name.encode('idna').decode('ascii')}{sep}{port_part}"
 
 
+def _idna_name(server_name: str) -> str:
+    """A configured ``SERVER_NAME`` with its name IDNA-encoded (the port
+    kept), or unchanged if IDNA cannot encode it (binding then fails with
+    werkzeug's ``BadHost``)."""
+    name, sep, port = server_name.partition(":")
+    try:
+        return f"{name.encode('idna').decode('ascii')}{sep}{port}"
+    except UnicodeError:
+        return server_name
+
+
 def _wsgi_str(environ: WSGIEnvironment, key: str) -> str | None:
     value: str | None = environ.get(key)
     if value is None or value.isascii():
@@ -137,15 +127,16 @@ def _wsgi_str(environ: WSGIEnvironment, key: str) -> str | None:
     return value.encode("latin1").decode(errors="replace")
 
 
-def _fast_adapter(app: Flask, environ: WSGIEnvironment) -> MapAdapter:
+def _fast_adapter(app: Flask, environ: WSGIEnvironment, host: str | None) -> MapAdapter:
     """Bind the map for the common case (no SERVER_NAME, TRUSTED_HOSTS,
     subdomain or host matching, no WebSocket upgrade) without werkzeug's
-    general ``bind_to_environ``, which re-derives the host every time."""
+    general ``bind_to_environ``, which re-derives the host every time.
+    ``host`` is the environ's ``Host`` header, already ASCII."""
     url_map = app.url_map
     try:
         server_name = _server_name(
             environ["wsgi.url_scheme"],
-            environ.get("HTTP_HOST"),
+            host,
             environ.get("SERVER_NAME"),
             environ.get("SERVER_PORT"),
         )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import io
+import json
 import re
 import typing as t
 import zlib
@@ -141,17 +142,38 @@ def _content_type(spec: Spec) -> str:
     return (_header(spec, "Content-Type") or "").split(";")[0].strip().lower()
 
 
+def _ascii_host(host: str) -> str | None:
+    """How we read a Host value: an ASCII one as it is; otherwise the UTF-8
+    text its latin-1 characters carry (else the text as it is), with the
+    name IDNA-encoded; None if IDNA cannot encode the name."""
+    if host.isascii():
+        return host
+    try:
+        host = host.encode("latin-1").decode()
+    except UnicodeError:
+        pass
+    name, colon, port = host.partition(":")
+    try:
+        return name.encode("idna").decode("ascii") + colon + port
+    except UnicodeError:
+        return None
+
+
 def _host_is_malformed(spec: Spec) -> bool:
-    """A Host werkzeug drops (Flask then sees no host at all), or a name
-    IDNA cannot encode (Flask then fails to bind its URL adapter)."""
+    """A Host whose name IDNA cannot encode, or whose ASCII form werkzeug
+    drops (Flask then sees no host at all) or IDNA cannot encode either
+    (Flask then fails to bind its URL adapter)."""
     from werkzeug.sansio.utils import get_host
 
     host = _header(spec, "Host")
     if not host:
         return False
-    if get_host("http", host, None) == "":
+    ascii_host = _ascii_host(host)
+    if ascii_host is None or get_host("http", ascii_host, None) == "":
         return True
-    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name = ascii_host
+    if not name.endswith("]"):
+        name = name.rsplit(":", 1)[0]
     try:
         name.encode("idna")
     except UnicodeError:
@@ -277,6 +299,63 @@ def malformed_host(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) -> b
     return _host_is_malformed(spec) and _rejected_host(ours, rf)
 
 
+def _host_spellings(host: str) -> list[str]:
+    """How a served host shows in a response: as ``request.host`` has it,
+    lowercased (``url_for``), as an IRI (``request.url``, the name decoded
+    from IDNA), and that IRI in JSON (non-ASCII escaped)."""
+    from werkzeug.urls import uri_to_iri
+
+    iri = uri_to_iri(f"http://{host}/")[len("http://") : -1]
+    as_json = json.dumps(iri)[1:-1]
+    return list(dict.fromkeys([host, host.lower(), iri, as_json]))
+
+
+def _without_host(n: Norm, host: str, head: bool) -> Norm:
+    """A normalized response with each spelling of ``host`` taken out of
+    URLs (``//host/``) and JSON strings (``"host"``), as Flask shows an
+    empty host, and its ``Content-Length`` following the body (without it
+    for ``HEAD``, whose body is not there to shorten)."""
+    body: bytes = n["body"]
+    headers = n["headers"]
+    for spelling in _host_spellings(host):
+        body = body.replace(b"//" + spelling.encode(), b"//")
+        body = body.replace(f'"{spelling}"'.encode(), b'""')
+        headers = [
+            (k, v.replace(f"//{spelling}", "//") if isinstance(v, str) else v)
+            for k, v in headers
+        ]
+    removed = len(n["body"]) - len(body)
+    headers = [
+        (k, str(int(v) - removed) if k == "content-length" and v.isdigit() else v)
+        for k, v in headers
+        if not (head and k == "content-length")
+    ]
+    return {**n, "body": body, "headers": headers}
+
+
+def idna_host(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) -> bool:
+    """A non-ASCII Host werkzeug drops but whose IDNA form it keeps: Flask
+    serves it with an empty host, we with that form; nothing else differs."""
+    from werkzeug.sansio.utils import get_host
+
+    host = _header(spec, "Host")
+    if host is None or host.isascii() or _host_is_malformed(spec):
+        return False
+    scheme = spec.get("scheme", "http")
+    ascii_host = _ascii_host(host)
+    if ascii_host is None or get_host(scheme, host) != "":
+        return False
+    served = get_host(scheme, ascii_host)
+    if served == "":
+        return False
+    head = spec["method"] == "HEAD"
+    fixed = _without_host(ours, served, head)
+    if head:
+        flask = without(flask, "content-length")
+    # a redirect also differs in its status (``redirect_303``)
+    return fixed == flask or redirect_303(spec, fixed, flask, ro, rf)
+
+
 def untrusted_host(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) -> bool:
     from werkzeug.sansio.utils import host_is_trusted
 
@@ -284,7 +363,7 @@ def untrusted_host(spec: Spec, ours: Norm, flask: Norm, ro: Norm, rf: Norm) -> b
     return (
         spec["app"] == "named"
         and host is not None
-        and not host_is_trusted(host, NAMED_TRUSTED_HOSTS)
+        and not host_is_trusted(_ascii_host(host) or host, NAMED_TRUSTED_HOSTS)
         and _flask_crashed_without_adapter(rf)
         and _rejected_host(ours, rf)
     )
@@ -400,6 +479,13 @@ ALLOWED = [
         " Flask treats it as no host (links become http:///) or, for names"
         " IDNA cannot encode, fails with a 500",
         malformed_host,
+    ),
+    Allowed(
+        "idna_host",
+        "a Host of non-ASCII letters is read in its IDNA (xn--) form, which"
+        " request.host and the URLs built show; werkzeug drops it, so Flask"
+        " serves it with an empty host (links become http:///)",
+        idna_host,
     ),
     Allowed(
         "untrusted_host",

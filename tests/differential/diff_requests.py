@@ -116,6 +116,12 @@ HOSTS = [
     "xn--bcher-kva.example",
     "b\xc3\xbccher.example",  # raw UTF-8 bytes
     "b\xfccher.example",  # a latin-1 byte
+    "ąśźäüжŠßя.com".encode().decode("latin-1"),
+    "\xc3\xa9.com:8080",
+    "\xc3\x89.COM:80",
+    "\xc3\xa9..com",  # IDNA cannot encode it
+    "\xc3\xa9_b.com",  # its IDNA form has an underscore
+    "\x8a.com",  # a control character
     "a b",
     "a\tb.com",
     "a\x00b",

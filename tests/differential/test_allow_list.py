@@ -53,14 +53,69 @@ def test_redirect_303_only_the_status() -> None:
         ("host:080", "malformed_host"),
         ("a..b", "malformed_host"),
         ("x" * 64 + ".com", "malformed_host"),
+        ("\xc3\xa9..com", "malformed_host"),  # "é..com" from a server
+        ("\xc3\xa9 b.com", "malformed_host"),  # IDNA form with a space
+        ("\xc3\xa9.com:080", "malformed_host"),
+        ("\x8a.com", "malformed_host"),  # a control character
         ("example.com", None),
         ("example.com:8080", None),
         ("x" * 63 + ".com", None),
+        # IDNA encodes these: a 400 would be a bug
+        ("\xc3\xa9.com", None),
+        ("b\xfccher.example", None),
     ],
 )
 def test_malformed_host(host: str, expected: str | None) -> None:
     request = spec("/args", host=host)
     assert check(request, raw("400 BAD REQUEST"), raw("200 OK")) == expected
+
+
+def args_page(host: str, iri: str) -> bytes:
+    """The JSON of the differential app's ``/args`` for a host."""
+    return (
+        f'{{"external":"http://{host.lower()}/args","host":"{host}",'
+        f'"host_url":"http://{iri}/","url":"http://{iri}/args"}}\n'
+    ).encode()
+
+
+def redirect_to(host: str) -> dict[str, t.Any]:
+    loc = [("Content-Type", "text/html"), ("Location", f"http://{host}/args")]
+    return raw("303 SEE OTHER", loc, body=f"<a href='http://{host}/args'>".encode())
+
+
+@pytest.mark.parametrize(
+    ("host", "served", "iri"),
+    [
+        ("\xc3\xa9.com", "xn--9ca.com", "\\u00e9.com"),  # UTF-8 bytes
+        ("\xe9.com:8080", "xn--9ca.com:8080", "\\u00e9.com:8080"),  # latin-1
+        ("\xc3\x89.COM:80", "xn--9ca.COM", "\\u00e9.com"),  # default port
+    ],
+)
+def test_idna_host(host: str, served: str, iri: str) -> None:
+    request = spec("/args", host=host)
+    flask = raw("200 OK", body=args_page("", ""))
+    ours = raw("200 OK", body=args_page(served, iri))
+    assert check(request, ours, flask) == "idna_host"
+    # as a redirect's Location and page
+    request = spec("/go/external", host=host)
+    ours, flask = redirect_to(served.lower()), redirect_to("")
+    assert check(request, ours, flask) == "idna_host"
+
+
+def test_idna_host_nothing_else_differs() -> None:
+    request = spec("/args", host="\xc3\xa9.com")
+    flask = raw("200 OK", body=args_page("", ""))
+    for ours in [
+        raw("200 OK", body=args_page("xn--9ca.org", "\\u00e9.org")),  # another host
+        raw("200 OK", body=args_page("xn--9ca.com", "\\u00e9.com") + b"x"),
+        raw("201 CREATED", body=args_page("xn--9ca.com", "\\u00e9.com")),
+        raw("400 BAD REQUEST"),
+    ]:
+        assert check(request, ours, flask) is None
+    # an ASCII host, or one IDNA cannot encode, is not this difference
+    good = raw("200 OK", body=args_page("xn--9ca.com", "\\u00e9.com"))
+    for host in ("xn--9ca.com", "\xc3\xa9..com", "\xc3\xa9_b.com"):
+        assert check(spec("/args", host=host), good, flask) is None
 
 
 def test_malformed_host_needs_our_400() -> None:

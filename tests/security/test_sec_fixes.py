@@ -170,6 +170,8 @@ def test_raw_invalid_query_in_full_path_and_url(
         ("EXAMPLE.com", "EXAMPLE.com"),
         # The scheme's default port is dropped, as werkzeug does.
         ("localhost:80", "localhost"),
+        # Non-ASCII names are read in their IDNA form.
+        ("é.com:80", "xn--9ca.com"),
     ],
 )
 def test_valid_hosts(
@@ -185,9 +187,9 @@ def test_valid_hosts(
 @pytest.mark.parametrize(
     "host",
     # Hosts werkzeug discards (request.host == ""), so they are 400s too: an
-    # underscore, an empty or zero-padded port.
-    ["a:0", "a:65536", "a:1:2", "[::1]x", "a\tb", "é.com", "my_service:5000", "a:"]
-    + ["a:080", "_", ":80"],
+    # underscore, an empty or zero-padded port; also in an IDNA-encoded name.
+    ["a:0", "a:65536", "a:1:2", "[::1]x", "a\tb", "é_x.com", "my_service:5000"]
+    + ["a:", "a:080", "_", ":80", "é.com:080"],
 )
 def test_more_malformed_hosts(
     client: FlaskClient, errors: list[BaseException], host: str
