@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+import werkzeug.local
 
 import flask
 from flask.ctx import AppContext
@@ -261,3 +262,11 @@ def test_app_context_signals_and_repush(app: flask.Flask) -> None:
         with app.app_context():
             events.append("inside")
     assert events == ["pushed", "inside", "popped"]
+
+
+def test_proxies_outside_a_context_repr_as_werkzeug_proxies() -> None:
+    """Outside a context the proxies read as Flask's do (Flask's own suite
+    compares ``repr(flask.g)`` with this)."""
+    for proxy in (flask.g, flask.request, flask.session, flask.current_app):
+        assert repr(proxy) == "<LocalProxy unbound>"
+    assert isinstance(flask.g, werkzeug.local.LocalProxy)

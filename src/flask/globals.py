@@ -62,6 +62,11 @@ class _Proxy(LocalProxy[t.Any]):
         return item in self._get_current_object()
 
 
+# werkzeug's "unbound" repr names the proxy's class: keep Flask's spelling,
+# "<LocalProxy unbound>", which tests and logs compare against.
+_Proxy.__name__ = _Proxy.__qualname__ = "LocalProxy"
+
+
 app_ctx: AppContext = _Proxy(  # type: ignore[assignment]
     _cv_app, unbound_message=_no_app_msg
 )
