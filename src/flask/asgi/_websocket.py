@@ -37,6 +37,7 @@ from .._async import server_loop
 from .._async import task_in
 from .._websocket import ABNORMAL_CLOSURE
 from .._websocket import DEFAULT_MAX_MESSAGE_SIZE
+from .._websocket import GOING_AWAY
 from .._websocket import INTERNAL_ERROR
 from .._websocket import MESSAGE_TOO_BIG
 from .._websocket import NO_STATUS
@@ -49,6 +50,7 @@ from .._websocket_app import Ending
 from .._websocket_app import FRAMEWORK
 from .._websocket_app import HANDLER
 from .._websocket_app import steps
+from .._websocket_wsgi import accept_key
 from ..signals import appcontext_popped
 from ..signals import appcontext_pushed
 from ..signals import appcontext_tearing_down
@@ -80,10 +82,14 @@ async def serve_websocket(
         return  # the client left before the handshake reached the app
     app = asgi.app
     loop = asyncio.get_running_loop()
-    environ = environ_from_scope({**scope, "method": "GET"}, None)
-    environ["asgi.scope"] = scope
     max_size = app.config.get("WEBSOCKET_MAX_MESSAGE_SIZE", DEFAULT_MAX_MESSAGE_SIZE)
     conn = ASGIConnection(scope, receive, send, loop, max_size)
+    if not _valid_key(scope):
+        # Some servers upgrade whatever the key looks like.
+        await conn.reject_status(400, b"The Sec-WebSocket-Key is not valid.")
+        return
+    environ = environ_from_scope({**scope, "method": "GET"}, None)
+    environ["asgi.scope"] = scope
     context = contextvars.copy_context()
     context.run(server_loop.set, Binding(loop, app, asgi.pool))
     if _own(app, "websocket_context") and _own(app, "create_url_adapter"):
@@ -101,6 +107,17 @@ async def serve_websocket(
         await Session(asgi, ctx, conn, context).run()
     finally:
         conn.stop_reading()
+
+
+def _valid_key(scope: Scope) -> bool:
+    """Whether an HTTP/1 handshake's ``Sec-WebSocket-Key`` is 16 bytes in
+    base64 (HTTP/2 handshakes have none)."""
+    if scope.get("http_version", "1.1") not in ("1.0", "1.1"):
+        return True
+    for name, value in scope["headers"]:
+        if name == b"sec-websocket-key":
+            return accept_key(value.decode("latin-1")) is not None
+    return True
 
 
 def _context_for(app: Flask, environ: dict[str, t.Any]) -> WebsocketContext:
@@ -169,9 +186,9 @@ class Session:
                 raise
             await self._end(response, failure)
         except asyncio.CancelledError:
-            # The server cancelled the connection (shutdown): stop the
-            # handler, then tear down as usual (the error is not the app's).
-            conn.lost()
+            # The server cancelled the connection (shutdown): say so to the
+            # client (1001), stop the handler, then tear down as usual.
+            await conn.going_away()
             await self._stop_handler()
             raise
         finally:
@@ -431,9 +448,15 @@ class ASGIConnection(WebsocketConnection):
                 self.on_lost = None
                 on_lost()
 
-    def lost(self) -> None:
-        """End the connection from the server's side (it was cancelled)."""
-        self._lost(ABNORMAL_CLOSURE)
+    async def going_away(self) -> None:
+        """The server cancelled the connection (it shuts down): close with
+        1001 if still open, then end it as if the client had left."""
+        if self.accepted and not self.closed:
+            try:
+                await self.close(GOING_AWAY, "Server shutting down")
+            except Exception:
+                pass
+        self._lost(GOING_AWAY)
 
     def _gone_error(self) -> WebsocketDisconnect:
         return WebsocketDisconnect(
