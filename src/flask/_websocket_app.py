@@ -77,10 +77,13 @@ class Call:
 
 class Ending(t.NamedTuple):
     """How the pipeline ended: the response rejecting the handshake (if
-    not accepted), and the unhandled error, if any."""
+    not accepted), the unhandled error, if any, and whether the handler or
+    a hook failed (an error handler may have handled it): an accepted
+    connection then closes with 1011."""
 
     response: Response | None
     error: Exception | None
+    failed: bool
 
 
 Steps = t.Generator[Call, t.Any, Ending]
@@ -92,6 +95,7 @@ def steps(app: Flask, ctx: WebsocketContext) -> Steps:
     ws = ctx._websocket
     error: Exception | None = None
     response: Response | None = None
+    failed = False
     try:
         blueprint = ws.blueprint
         try:
@@ -110,6 +114,7 @@ def steps(app: Flask, ctx: WebsocketContext) -> Steps:
         except WebsocketDisconnect:
             rv = None  # the client went away: not an error
         except Exception as e:
+            failed = True
             rv = yield Call(_handle_user_error, (app, ctx, e))
         if rv is not None and not ws.accepted:
             response = yield Call(app.make_response, (rv,), kind=FRAMEWORK)
@@ -118,8 +123,9 @@ def steps(app: Flask, ctx: WebsocketContext) -> Steps:
             yield Call(_send_signal, (app, websocket_finished, response))
     except Exception as e:
         error = e
+        failed = True
         response = yield Call(_handle_ws_error, (app, ctx, e))
-    return Ending(response, error)
+    return Ending(response, error, failed)
 
 
 def _before(app: Flask, blueprint: str | None) -> t.Generator[Call, t.Any, t.Any]:

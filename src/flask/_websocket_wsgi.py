@@ -108,12 +108,12 @@ def serve_upgrade(
     conn = SocketConnection(t.cast(socket.socket, sock), environ, max_size)
     ws.connection = conn
     failure: BaseException | None = None
+    failed = True
     response = None
     ctx.push()
     try:
         try:
-            ending = drive_sync(app, steps(app, ctx))
-            response, failure = ending
+            response, failure, failed = drive_sync(app, steps(app, ctx))
         except Exception as e:
             # Propagated (debug/testing): before the upgrade the server (or
             # the debugger) shows it; after, the socket is not HTTP anymore.
@@ -122,7 +122,7 @@ def serve_upgrade(
                 raise
             app.log_exception(ctx, (type(e), e, e.__traceback__))
         if conn.accepted:
-            conn.finish(INTERNAL_ERROR if failure is not None else NORMAL_CLOSURE)
+            conn.finish(INTERNAL_ERROR if failed else NORMAL_CLOSURE)
     finally:
         ctx.pop(failure)
     if conn.accepted:

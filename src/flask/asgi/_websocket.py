@@ -177,14 +177,14 @@ class Session:
             await self._push()
             pushed = True
             try:
-                response, failure = await self._drive()
+                response, failure, failed = await self._drive()
             except Exception as e:
                 # Propagated (debug/testing): end the connection, then let
                 # the server (or the test client) see the error.
                 failure = e
-                await self._end(None, e)
+                await self._end(None, True)
                 raise
-            await self._end(response, failure)
+            await self._end(response, failed)
         except asyncio.CancelledError:
             # The server cancelled the connection (shutdown): say so to the
             # client (1001), stop the handler, then tear down as usual.
@@ -280,11 +280,9 @@ class Session:
         except asyncio.CancelledError:
             pass
 
-    async def _end(
-        self, response: Response | None, error: BaseException | None
-    ) -> None:
+    async def _end(self, response: Response | None, failed: bool) -> None:
         """Reject the handshake with ``response``, or close the connection
-        (1011 after an unhandled error)."""
+        (1011 after an error)."""
         conn = self.conn
         if not conn.accepted:
             if conn.closed:
@@ -300,7 +298,7 @@ class Session:
                     )
                 await conn.reject(response, body)
         elif not conn.closed:
-            code = NORMAL_CLOSURE if error is None else INTERNAL_ERROR
+            code = INTERNAL_ERROR if failed else NORMAL_CLOSURE
             try:
                 await conn.close(code, "")
             except WebsocketDisconnect:
