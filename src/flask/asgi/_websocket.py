@@ -72,6 +72,8 @@ if t.TYPE_CHECKING:
 #: Unread messages kept ahead of the handler, at most (and at most about
 #: ``WEBSOCKET_MAX_MESSAGE_SIZE`` bytes of them).
 MAX_QUEUED = 64
+#: Sends in a row after which the handler lets other tasks run.
+YIELD_EVERY = 16
 
 
 async def serve_websocket(
@@ -366,6 +368,7 @@ class ASGIConnection(WebsocketConnection):
         self._room: asyncio.Future[None] | None = None
         self._reader: asyncio.Task[None] | None = None
         self.close_reason = ""
+        self._sends = 0
         #: Called when the client leaves (cancels an async handler).
         self.on_lost: t.Callable[[], object] | None = None
 
@@ -510,6 +513,12 @@ class ASGIConnection(WebsocketConnection):
         else:
             message = {"type": "websocket.send", "bytes": data}
         await self._send_message(message)
+        self._sends += 1
+        if self._sends >= YIELD_EVERY:
+            # A server may take messages without ever suspending (hypercorn,
+            # once the client is gone): let the reader see the disconnect.
+            self._sends = 0
+            await asyncio.sleep(0)
 
     async def close(self, code: int, reason: str) -> None:
         if self.closed:
