@@ -37,7 +37,7 @@ def app() -> Flask:
 
 def test_routes_are_websocket_rules(app: Flask) -> None:
     @app.websocket("/ws")
-    async def ws() -> None:
+    async def handler() -> None:
         pass
 
     def other() -> None:
@@ -54,7 +54,7 @@ def test_routes_are_websocket_rules(app: Flask) -> None:
 
 def test_plain_http_to_websocket_only_path_is_400(app: Flask) -> None:
     @app.websocket("/ws")
-    async def ws() -> None:
+    async def handler() -> None:
         pass
 
     rv = app.test_client().get("/ws")
@@ -136,7 +136,7 @@ def test_websocket_global_has_request_attributes(app: Flask) -> None:
     seen: dict[str, t.Any] = {}
 
     @app.websocket("/ws/<name>")
-    async def ws(name: str) -> None:
+    async def handler(name: str) -> None:
         seen.update(
             path=websocket.path,
             args=websocket.args.to_dict(),
@@ -228,7 +228,7 @@ def test_send_refuses_other_types(app: Flask) -> None:
     errors: list[str] = []
 
     @app.websocket("/ws")
-    async def ws() -> None:
+    async def handler() -> None:
         try:
             websocket.send(123)  # type: ignore[arg-type]
         except TypeError as e:
@@ -260,7 +260,7 @@ def test_async_with_client(app: Flask) -> None:
 
 def test_accept_with_subprotocol_and_headers(app: Flask) -> None:
     @app.websocket("/ws")
-    async def ws() -> None:
+    async def handler() -> None:
         with pytest.raises(ValueError, match="not requested"):
             websocket.accept(subprotocol="nope")
         await websocket.accept(headers={"X-Hello": "there"}, subprotocol="chat")
@@ -276,7 +276,7 @@ def test_accept_with_subprotocol_and_headers(app: Flask) -> None:
 
 def test_close_code_and_reason_reach_the_client(app: Flask) -> None:
     @app.websocket("/ws")
-    def ws() -> None:
+    def handler() -> None:
         websocket.send("bye")
         websocket.close(4001, "done")
         with pytest.raises(WebsocketDisconnect):
@@ -292,7 +292,7 @@ def test_close_code_and_reason_reach_the_client(app: Flask) -> None:
 
 def test_handler_returning_closes_1000(app: Flask) -> None:
     @app.websocket("/ws")
-    async def ws() -> None:
+    async def handler() -> None:
         await websocket.send("one")
 
     with app.test_client().websocket("/ws") as ws:
@@ -370,7 +370,7 @@ def test_before_websocket_value_rejects_and_sets_cookie(app: Flask) -> None:
         return response
 
     @app.websocket("/ws")
-    async def ws() -> None:
+    async def handler() -> None:
         raise AssertionError("not reached")
 
     client = app.test_client()
@@ -665,7 +665,7 @@ def test_client_close_ends_sync_handler_with_teardown_once(app: Flask) -> None:
     done = threading.Event()
 
     @app.websocket("/ws")
-    def ws() -> None:
+    def handler() -> None:
         try:
             while True:
                 websocket.receive()
@@ -689,7 +689,7 @@ def test_client_close_cancels_async_handler_waiting_elsewhere(app: Flask) -> Non
     events: list[str] = []
 
     @app.websocket("/ws")
-    async def ws() -> None:
+    async def handler() -> None:
         await websocket.accept()
         try:
             await asyncio.sleep(60)
@@ -710,7 +710,7 @@ def test_messages_sent_before_close_are_received(app: Flask) -> None:
     got: list[t.Any] = []
 
     @app.websocket("/ws")
-    async def ws() -> None:
+    async def handler() -> None:
         try:
             while True:
                 got.append(await websocket.receive())
@@ -728,7 +728,7 @@ def test_messages_sent_before_close_are_received(app: Flask) -> None:
 
 def test_sync_handler_runs_in_a_thread_with_helpers(app: Flask) -> None:
     @app.websocket("/ws")
-    def ws() -> None:
+    def handler() -> None:
         main = threading.current_thread()
         results: list[str] = []
 
@@ -765,7 +765,7 @@ def test_max_message_size_closes_1009(app: Flask) -> None:
     got: list[t.Any] = []
 
     @app.websocket("/ws")
-    async def ws() -> None:
+    async def handler() -> None:
         try:
             while True:
                 got.append(await websocket.receive())

@@ -153,6 +153,13 @@ async def handshake() -> None:
     await websocket.close()
 
 
+@app.route("/plain-upgrade", websocket=True)
+def plain_upgrade() -> str:
+    """A plain view on a WebSocket rule (as flask-sock registers them):
+    served by the normal pipeline under WSGI."""
+    return "plain view"
+
+
 @app.route("/events")
 def list_events() -> dict[str, t.Any]:
     return {"events": list(events), "sent": dict(sent)}
