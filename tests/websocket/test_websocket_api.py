@@ -45,8 +45,8 @@ def test_routes_are_websocket_rules(app: Flask) -> None:
 
     app.add_websocket("/other/<int:n>", "other_ep", other)
     rules = {r.endpoint: r for r in app.url_map.iter_rules()}
-    assert rules["ws"].websocket and rules["other_ep"].websocket
-    assert rules["ws"].methods == {"GET", "HEAD"}
+    assert rules["handler"].websocket and rules["other_ep"].websocket
+    assert rules["handler"].methods == {"GET", "HEAD"}
     assert app.view_functions["other_ep"] is other
     with pytest.raises(TypeError, match="methods"):
         app.add_websocket("/x", "x", other, methods=["POST"])
