@@ -53,7 +53,7 @@ class WebsocketResponseError(Exception):
     def __init__(self, response: Response) -> None:
         super().__init__(response)
         #: The HTTP response the client got instead of the upgrade.
-        self.response = response
+        self.response: Response = response
 
     def __str__(self) -> str:
         return f"The WebSocket handshake was rejected with {self.response.status}."
@@ -116,19 +116,20 @@ class _Peer:
     """The test's side of one connection: what the app sent, decoded."""
 
     def __init__(self, client: FlaskClient, scope: t.Any, timeout: float) -> None:
-        self.client = client
-        self.scope = scope
-        self.timeout = timeout
-        self.asgi = client.application.asgi_app
+        self.client: FlaskClient = client
+        self.scope: t.Any = scope
+        self.timeout: float = timeout
+        # Held for the connection (the app keeps its adapter weakly).
+        self.asgi: t.Any = client.application.asgi_app
         self.error: BaseException | None = None
-        self.error_raised = False
-        self.finished = False
-        self.closed = False
+        self.error_raised: bool = False
+        self.finished: bool = False
+        self.closed: bool = False
         #: The accept message's subprotocol and headers.
         self.subprotocol: str | None = None
-        self.headers = Headers()
+        self.headers: Headers = Headers()
         self.close_code: int | None = None
-        self.close_reason = ""
+        self.close_reason: str = ""
 
     async def run_app(
         self, inbox: asyncio.Queue[Message], put: t.Callable[[Message], None]
@@ -247,10 +248,10 @@ class WebsocketTestSession:
     (``with client.websocket(path) as ws``)."""
 
     def __init__(self, peer: _Peer) -> None:
-        self._peer = peer
+        self._peer: _Peer = peer
         self._out: queue.SimpleQueue[Message] = queue.SimpleQueue()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
+        self._loop: asyncio.AbstractEventLoop = asyncio.new_event_loop()
+        self._thread: threading.Thread = threading.Thread(
             target=self._loop.run_forever, name="flask-test-websocket", daemon=True
         )
         self._inbox: asyncio.Queue[Message] | None = None
@@ -387,7 +388,7 @@ class AsyncWebsocketTestSession:
     test's event loop."""
 
     def __init__(self, peer: _Peer) -> None:
-        self._peer = peer
+        self._peer: _Peer = peer
         self._out: asyncio.Queue[Message] = asyncio.Queue()
         self._inbox: asyncio.Queue[Message] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -519,11 +520,11 @@ class WebsocketTestConnection:
         subprotocols: t.Sequence[str] | None,
         timeout: float,
     ) -> None:
-        self._client = client
-        self._args = args
-        self._kwargs = kwargs
-        self._subprotocols = subprotocols
-        self._timeout = timeout
+        self._client: FlaskClient = client
+        self._args: tuple[t.Any, ...] = args
+        self._kwargs: dict[str, t.Any] = kwargs
+        self._subprotocols: t.Sequence[str] | None = subprotocols
+        self._timeout: float = timeout
         self._session: WebsocketTestSession | None = None
         self._async_session: AsyncWebsocketTestSession | None = None
 
