@@ -22,6 +22,7 @@ from __future__ import annotations
 import sys
 import typing as t
 from functools import update_wrapper
+from inspect import iscoroutinefunction
 
 from ._teardown import teardown_error
 from .ctx import AppContext
@@ -311,6 +312,9 @@ class WebsocketContext(AppContext):
         if not isinstance(request, Websocket):
             raise TypeError("A WebsocketContext needs a Websocket as 'request'.")
         self._websocket: Websocket = request
+        #: A copy (:func:`copy_current_websocket_context`) shares the
+        #: connection, whose teardown runs once, when it ends.
+        self._is_copy: bool = False
         adapter = self.url_adapter
         if adapter is not None:
             # Also where the handshake has no Upgrade header (HTTP/2).
@@ -321,7 +325,16 @@ class WebsocketContext(AppContext):
         """The WebSocket of this context."""
         return self._websocket
 
+    def copy(self) -> WebsocketContext:
+        """A context for the same connection (see :class:`AppContext`'s
+        ``copy``); popping it runs no teardown functions."""
+        rv = t.cast(WebsocketContext, super().copy())
+        rv._is_copy = True
+        return rv
+
     def _teardown(self, exc: BaseException | None) -> None:
+        if self._is_copy:
+            return
         app = self.app
         errors: list[Exception] = []
         try:
@@ -354,8 +367,10 @@ def has_websocket_context() -> bool:
 
 def copy_current_websocket_context(f: F) -> F:
     """Decorate ``f`` so it runs in a copy of the current WebSocket's
-    context (``websocket``, ``g``, ``session``), e.g. in a thread or a task
-    started by a handler."""
+    context (``websocket``, ``session``, a fresh ``g``), e.g. in a thread or
+    a task started by a handler. An ``async def`` function stays one.
+    Leaving the copy runs no teardown functions: they run once, when the
+    connection ends."""
     ctx = _cv_app.get(None)
     if not isinstance(ctx, WebsocketContext):
         raise RuntimeError(
@@ -363,6 +378,13 @@ def copy_current_websocket_context(f: F) -> F:
             " WebSocket connection is being handled."
         )
     copied = ctx.copy()
+    if iscoroutinefunction(f):
+
+        async def async_wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            with copied:
+                return await f(*args, **kwargs)
+
+        return update_wrapper(async_wrapper, f)  # type: ignore[return-value]
 
     def wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:
         with copied:

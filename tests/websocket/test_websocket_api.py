@@ -779,3 +779,26 @@ def test_max_message_size_closes_1009(app: Flask) -> None:
             ws.receive()
     assert info.value.code == 1009
     assert got == ["é" * 5, 1009]
+
+
+def test_copied_context_in_a_task_runs_no_second_teardown(app: Flask) -> None:
+    teardowns: list[t.Any] = []
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        @flask.copy_current_websocket_context
+        async def ticker() -> str:
+            await websocket.send(f"tick for {websocket.path}")
+            return "done"
+
+        assert await asyncio.create_task(ticker()) == "done"
+
+    @app.teardown_websocket
+    async def teardown(exc: BaseException | None) -> None:
+        teardowns.append(exc)
+
+    with app.test_client().websocket("/ws") as ws:
+        assert ws.receive() == "tick for /ws"
+    assert teardowns == [None]
+    with pytest.raises(RuntimeError, match="WebSocket connection is being handled"):
+        flask.copy_current_websocket_context(lambda: None)
