@@ -326,8 +326,9 @@ class WebsocketContext(AppContext):
         return self._websocket
 
     def copy(self) -> WebsocketContext:
-        """A context for the same connection (see :class:`AppContext`'s
-        ``copy``); popping it runs no teardown functions."""
+        """A context for the same connection (see
+        :meth:`flask.ctx.AppContext.copy`); popping it runs no teardown
+        functions."""
         rv = t.cast(WebsocketContext, super().copy())
         rv._is_copy = True
         return rv
