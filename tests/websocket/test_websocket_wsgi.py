@@ -193,6 +193,24 @@ def test_invalid_utf8_closes_1007(server: Server) -> None:
     assert run(main()) == 1007
 
 
+@pytest.mark.parametrize(
+    "data",
+    [bytes([0x81, 0x02]) + b"hi", bytes([0xC1, 0x82]) + b"\x00" * 4 + b"hi"],
+    ids=["unmasked", "reserved-bit"],
+)
+def test_protocol_errors_close_1002(server: Server, data: bytes) -> None:
+    async def main() -> int | None:
+        reader, writer, head = await open_ws(server.port, "/echo-sync", VERSION)
+        assert status_of(head) == 101
+        writer.write(data)
+        try:
+            return await close_code(reader)
+        finally:
+            writer.close()
+
+    assert run(main()) == 1002
+
+
 def test_malformed_handshakes(server: Server) -> None:
     async def status(extra: str, key: str = KEY) -> tuple[int, bytes]:
         reader, writer, head = await open_ws(server.port, "/echo", extra, key)

@@ -415,6 +415,8 @@ class ASGIConnection(WebsocketConnection):
                     self.close_reason = message.get("reason") or ""
                     self._lost(message.get("code", NO_STATUS))
                     return
+                else:
+                    await asyncio.sleep(0)  # not for the app: never spin
         except asyncio.CancelledError:
             raise
         except Exception:  # the server failed to receive: treat as gone
