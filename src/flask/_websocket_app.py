@@ -96,6 +96,8 @@ def steps(app: Flask, ctx: WebsocketContext) -> Steps:
     error: Exception | None = None
     response: Response | None = None
     failed = False
+    if not app._got_first_request:
+        app._start_serving()
     try:
         blueprint = ws.blueprint
         try:

@@ -802,3 +802,15 @@ def test_copied_context_in_a_task_runs_no_second_teardown(app: Flask) -> None:
     assert teardowns == [None]
     with pytest.raises(RuntimeError, match="WebSocket connection is being handled"):
         flask.copy_current_websocket_context(lambda: None)
+
+
+def test_first_connection_ends_setup(app: Flask) -> None:
+    @app.websocket("/ws")
+    async def handler() -> None:
+        await websocket.send("hi")
+
+    with app.test_client().websocket("/ws") as ws:
+        assert ws.receive() == "hi"
+    assert app.got_first_request
+    with pytest.raises(AssertionError, match="first request"):
+        app.before_websocket(lambda: None)

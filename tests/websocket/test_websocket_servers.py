@@ -230,21 +230,30 @@ async def echo_size(server: Server, size: int) -> int:
         return len(await ws.recv())
 
 
-def test_invalid_utf8_text_frame(server: Server) -> None:
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (frame(1, b"ok \xff\xfe"), 1007),  # text that is not UTF-8
+        (bytes([0x81, 0x02]) + b"hi", 1002),  # a client frame without mask
+    ],
+    ids=["invalid-utf8", "unmasked"],
+)
+def test_protocol_errors(server: Server, data: bytes, code: int) -> None:
     async def main() -> int | None:
         reader, writer, head = await open_ws(
             server.port, "/echo", "Sec-WebSocket-Version: 13\r\n"
         )
         assert status_of(head) == 101
-        writer.write(frame(1, b"ok \xff\xfe"))
+        writer.write(data)
         try:
             return await close_code(reader)
         finally:
             writer.close()
 
-    # hypercorn drops the connection without a close frame (its wsproto
-    # parser's 1007 is not sent); uvicorn sends 1007.
-    expected = {"uvicorn": 1007, "hypercorn": None}
+    # The server parses frames: uvicorn closes with the right code;
+    # hypercorn drops the connection without a close frame (its parser's
+    # code is not sent).
+    expected = {"uvicorn": code, "hypercorn": None}
     assert run(main()) == expected[server.name]
     assert run(echo_size(server, 10)) == 10  # the server serves on
 

@@ -166,6 +166,7 @@ class App(Scaffold):
         use_ascii_number_converters(self.url_map)
         self.subdomain_matching = subdomain_matching
         self._got_first_request = False
+        self._websocket_handlers = False
         self._dispatch_cache: dict[tuple[str, str | None], tuple[t.Any, ...]] = {}
         self._handler_cache: dict[
             tuple[type[BaseException], tuple[str, ...]],
