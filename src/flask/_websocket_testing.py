@@ -351,9 +351,16 @@ class WebsocketTestSession:
             if reason:
                 message["reason"] = reason
             self._put(message)
-            while not peer.finished:
-                if self._next()["type"] == "_done":
-                    peer.finished = True
+            try:
+                while not peer.finished:
+                    if self._next()["type"] == "_done":
+                        peer.finished = True
+            except TimeoutError:
+                self._stop()
+                raise TimeoutError(
+                    "The app's WebSocket handler did not end within"
+                    f" {peer.timeout} seconds after the client closed."
+                ) from None
         self._stop()
         peer.raise_error()
 
@@ -361,6 +368,17 @@ class WebsocketTestSession:
         loop = self._loop
         if loop.is_closed():
             return
+        task = self._task
+        if task is not None and not task.done():
+            # The app did not finish: cancel it, as a server would.
+            async def cancel() -> None:
+                task.cancel()
+                await asyncio.wait((task,), timeout=self._peer.timeout)
+
+            try:
+                asyncio.run_coroutine_threadsafe(cancel(), loop).result()
+            except Exception:
+                pass
         loop.call_soon_threadsafe(loop.stop)
         self._thread.join(5)
         if not self._thread.is_alive():
@@ -478,9 +496,16 @@ class AsyncWebsocketTestSession:
             if reason:
                 message["reason"] = reason
             self._inbox.put_nowait(message)
-            while not peer.finished:
-                if (await self._next())["type"] == "_done":
-                    peer.finished = True
+            try:
+                while not peer.finished:
+                    if (await self._next())["type"] == "_done":
+                        peer.finished = True
+            except TimeoutError:
+                await self._stop()
+                raise TimeoutError(
+                    "The app's WebSocket handler did not end within"
+                    f" {peer.timeout} seconds after the client closed."
+                ) from None
         await self._stop()
         peer.raise_error()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 import typing as t
 
 import pytest
@@ -814,3 +815,17 @@ def test_first_connection_ends_setup(app: Flask) -> None:
     assert app.got_first_request
     with pytest.raises(AssertionError, match="first request"):
         app.before_websocket(lambda: None)
+
+
+def test_handler_that_does_not_end_after_close_times_out(app: Flask) -> None:
+    @app.websocket("/stubborn")
+    def stubborn() -> None:
+        websocket.accept()
+        try:
+            websocket.receive()
+        except WebsocketDisconnect:
+            time.sleep(0.5)  # slow to notice
+
+    with pytest.raises(TimeoutError, match="did not end within 0.2 seconds"):
+        with app.test_client().websocket("/stubborn", timeout=0.2):
+            pass
