@@ -70,10 +70,6 @@ class Call:
         self.kwargs = kwargs or {}
         self.kind = kind
 
-    @property
-    def is_async(self) -> bool:
-        return iscoroutinefunction(self.func)
-
 
 class Ending(t.NamedTuple):
     """How the pipeline ended: the response rejecting the handshake (if
