@@ -370,3 +370,26 @@ def test_receive_after_close_raises(caplog: pytest.LogCaptureFixture) -> None:
 
     asyncio.run(main())
     assert codes == [4000]
+
+
+def test_http2_handshake_without_upgrade_headers_matches() -> None:
+    """HTTP/2 WebSockets (RFC 8441) have no Upgrade header and no key: the
+    route still matches as a WebSocket route."""
+    app = Flask(__name__)
+
+    @app.route("/ws")
+    def page() -> str:
+        return "http"
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        await websocket.send("over h2")
+
+    async def main() -> Peer:
+        peer = Peer()
+        await app.asgi_app(scope(http_version="2"), peer.receive, peer.send)
+        return peer
+
+    peer = asyncio.run(main())
+    assert peer.kinds() == ["websocket.accept", "websocket.send", "websocket.close"]
+    assert peer.sent[1]["text"] == "over h2"
