@@ -252,7 +252,7 @@ class WebsocketTestSession:
         self._out: queue.SimpleQueue[Message] = queue.SimpleQueue()
         self._loop: asyncio.AbstractEventLoop = asyncio.new_event_loop()
         self._thread: threading.Thread = threading.Thread(
-            target=self._loop.run_forever, name="flask-test-websocket", daemon=True
+            target=self._run_loop, name="flask-test-websocket", daemon=True
         )
         self._inbox: asyncio.Queue[Message] | None = None
         self._task: t.Any = None
@@ -364,25 +364,34 @@ class WebsocketTestSession:
         self._stop()
         peer.raise_error()
 
+    def _run_loop(self) -> None:
+        loop = self._loop
+        try:
+            loop.run_forever()
+        finally:
+            loop.close()
+
     def _stop(self) -> None:
         loop = self._loop
-        if loop.is_closed():
+        if loop.is_closed() or not loop.is_running():
             return
         task = self._task
         if task is not None and not task.done():
             # The app did not finish: cancel it, as a server would.
-            async def cancel() -> None:
+            async def cancel() -> bool:
                 task.cancel()
                 await asyncio.wait((task,), timeout=self._peer.timeout)
+                if task.done():
+                    return True
+                # Still ending (a sync handler in its thread): let the loop
+                # run until it has, in the background.
+                task.add_done_callback(lambda _: loop.stop())
+                return False
 
-            try:
-                asyncio.run_coroutine_threadsafe(cancel(), loop).result()
-            except Exception:
-                pass
+            if not asyncio.run_coroutine_threadsafe(cancel(), loop).result():
+                return
         loop.call_soon_threadsafe(loop.stop)
         self._thread.join(5)
-        if not self._thread.is_alive():
-            loop.close()
 
     def __enter__(self) -> WebsocketTestSession:
         return self

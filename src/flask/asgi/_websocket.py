@@ -280,7 +280,9 @@ class Session:
         try:
             await asyncio.wait((handler,))
         except asyncio.CancelledError:
-            pass
+            return
+        if not handler.cancelled():
+            handler.exception()  # seen: it ended because the server left
 
     async def _end(self, response: Response | None, failed: bool) -> None:
         """Reject the handshake with ``response``, or close the connection
