@@ -37,13 +37,9 @@ def _set_exception(future: asyncio.Future[t.Any], error: BaseException) -> None:
         future.set_exception(error)
 
 
-_Job = tuple[
-    asyncio.Future[t.Any],
-    contextvars.Context,
-    t.Callable[..., t.Any],
-    tuple[t.Any, ...],
-    "ClientState | None",
-]
+#: (future, context, func, args, client), emptied by the worker that takes
+#: it, so nothing of the request stays referenced once its outcome is out.
+_Job = list[t.Any]
 
 
 class WorkerPool:
@@ -99,7 +95,7 @@ class WorkerPool:
                 thread.start()
             else:
                 self._backlog += 1
-        self._jobs.put((future, context, func, args, client))
+        self._jobs.put([future, context, func, args, client])
         return future
 
     def _work(self) -> None:
@@ -109,9 +105,9 @@ class WorkerPool:
             if job is None:
                 return
             try:
-                _run(*job)
+                _run(job)
             finally:
-                del job
+                job = None
                 with self._lock:
                     if self._backlog:
                         self._backlog -= 1  # takes a waiting job next
@@ -126,14 +122,12 @@ class WorkerPool:
                 self._jobs.put(None)
 
 
-def _run(
-    future: asyncio.Future[t.Any],
-    context: contextvars.Context,
-    func: t.Callable[..., t.Any],
-    args: tuple[t.Any, ...],
-    client: ClientState | None,
-) -> None:
-    """Run one job in this worker thread and hand its outcome to the loop."""
+def _run(job: _Job) -> None:
+    """Run one job in this worker thread and hand its outcome to the loop.
+    The job's references are dropped before the outcome is handed over, so
+    the request's objects are freed as soon as the loop is done with them."""
+    future, context, func, args, client = job
+    job.clear()
     loop = future.get_loop()
     try:
         if future.cancelled():
@@ -144,8 +138,10 @@ def _run(
         try:
             result = context.run(func, *args)
         except BaseException as e:
+            del context, func, args, client
             loop.call_soon_threadsafe(_set_exception, future, e)
         else:
+            del context, func, args, client
             loop.call_soon_threadsafe(_set_result, future, result)
     except RuntimeError:
         pass  # the loop was closed: nobody waits for the outcome
