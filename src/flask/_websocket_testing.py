@@ -383,9 +383,13 @@ class WebsocketTestSession:
                 await asyncio.wait((task,), timeout=self._peer.timeout)
                 if task.done():
                     return True
+
                 # Still ending (a sync handler in its thread): let the loop
                 # run until it has, in the background.
-                task.add_done_callback(lambda _: loop.stop())
+                def stop(_: asyncio.Future[t.Any]) -> None:
+                    loop.stop()
+
+                task.add_done_callback(stop)
                 return False
 
             if not asyncio.run_coroutine_threadsafe(cancel(), loop).result():

@@ -29,8 +29,9 @@ The package is split by concern: :mod:`._environ` (scope to environ),
 :mod:`._body` (the request body), :mod:`._http` (one request),
 :mod:`._steps` (the pipeline's sync steps), :mod:`._bridge` (coroutines
 called from sync code), :mod:`._stream` (sending responses),
-:mod:`._lifespan` (startup and shutdown), :mod:`._websocket` (WebSocket
-connections) and :mod:`._pool` (the threads).
+:mod:`._lifespan` (startup and shutdown), :mod:`._websocket` and
+:mod:`._websocket_connection` (WebSocket connections) and :mod:`._pool`
+(the threads).
 """
 
 from __future__ import annotations
