@@ -32,6 +32,7 @@ PROJECTS = {
     "tutorial": "flaskr",
     "hello": "hello",
     "javascript": "js_example",
+    "websocket": "ws_example",
 }
 
 

@@ -118,7 +118,7 @@ def test_licence_file_is_bsd_3_clause() -> None:
     text = (ROOT / "LICENSE.txt").read_text()
     assert text.startswith(COPYRIGHT + "\n")
     assert "Neither the name of the copyright holder" in text  # the third clause
-    for example in ("hello", "javascript", "tutorial"):
+    for example in ("hello", "javascript", "tutorial", "websocket"):
         assert (ROOT / "examples" / example / "LICENSE.txt").read_text() == text
 
 

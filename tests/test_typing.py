@@ -25,7 +25,7 @@ import flask
 
 ROOT = Path(__file__).parent.parent
 TYPE_CHECK = ROOT / "tests" / "type_check"
-EXAMPLES = ["hello", "javascript", "tutorial"]
+EXAMPLES = ["hello", "javascript", "tutorial", "websocket"]
 TIMEOUT = 600
 
 

@@ -12,6 +12,9 @@ if t.TYPE_CHECKING:
     from .templating import stream_template_string as stream_template_string
 
 from . import json as json
+from ._websocket import copy_current_websocket_context as copy_current_websocket_context
+from ._websocket import has_websocket_context as has_websocket_context
+from ._websocket import WebsocketDisconnect as WebsocketDisconnect
 from .app import Flask as Flask
 from .blueprints import Blueprint as Blueprint
 from .config import Config as Config
@@ -23,6 +26,7 @@ from .globals import current_app as current_app
 from .globals import g as g
 from .globals import request as request
 from .globals import session as session
+from .globals import websocket as websocket
 from .helpers import abort as abort
 from .helpers import flash as flash
 from .helpers import get_flashed_messages as get_flashed_messages
@@ -40,11 +44,15 @@ from .signals import appcontext_tearing_down as appcontext_tearing_down
 from .signals import before_render_template as before_render_template
 from .signals import got_background_exception as got_background_exception
 from .signals import got_request_exception as got_request_exception
+from .signals import got_websocket_exception as got_websocket_exception
 from .signals import message_flashed as message_flashed
 from .signals import request_finished as request_finished
 from .signals import request_started as request_started
 from .signals import request_tearing_down as request_tearing_down
 from .signals import template_rendered as template_rendered
+from .signals import websocket_finished as websocket_finished
+from .signals import websocket_started as websocket_started
+from .signals import websocket_tearing_down as websocket_tearing_down
 from .wrappers import Request as Request
 from .wrappers import Response as Response
 

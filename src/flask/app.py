@@ -47,6 +47,7 @@ from ._teardown import teardown_error
 from ._template_context import default_template_ctx_processor
 from ._urls import build_url
 from ._urls import create_url_adapter as _create_url_adapter
+from ._websocket_app import WebsocketMixin
 from .ctx import _sentinel
 from .ctx import AppContext
 from .globals import _cv_app
@@ -98,7 +99,7 @@ class _JinjaEnvironmentClass:
         return Environment
 
 
-class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncompatibleVariableOverride]
+class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ignore[reportIncompatibleVariableOverride]
     """A WSGI application: the central object of a Flask project.
 
     ``import_name`` (usually ``__name__``) locates templates, static files and
@@ -136,6 +137,7 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
         "TEMPLATES_AUTO_RELOAD": None,
         "MAX_COOKIE_SIZE": 4093,
         "PROVIDE_AUTOMATIC_OPTIONS": True,
+        "WEBSOCKET_MAX_MESSAGE_SIZE": 1024 * 1024,
     }
 
     request_class: type[Request] = Request
@@ -509,6 +511,14 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
     ) -> t.Iterable[bytes]:
         """The WSGI application; ``__call__`` calls it, so middleware can wrap
         ``app.wsgi_app`` and keep the app object."""
+        if self._websocket_handlers and "HTTP_UPGRADE" in environ:
+            from ._websocket_wsgi import has_websocket_upgrade
+            from ._websocket_wsgi import serve_upgrade
+
+            if has_websocket_upgrade(environ):
+                rv = serve_upgrade(self, environ, start_response)
+                if rv is not None:
+                    return rv
         ctx = self.request_context(environ)
         legacy = self._legacy_hooks
         error: BaseException | None = None

@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from werkzeug.local import LocalProxy
 
 if t.TYPE_CHECKING:
+    from ._websocket import Websocket
     from .app import Flask
     from .ctx import _AppCtxGlobals
     from .ctx import AppContext
@@ -33,6 +34,16 @@ Working outside of request context.
 Something needed the active HTTP request ('request', 'session', ...) but no
 request is being handled. In tests, use 'with app.test_request_context():'
 or make a request through 'app.test_client()'.\
+"""
+
+_no_ws_msg = """\
+Working outside of WebSocket context.
+
+Something needed the active WebSocket connection ('websocket') but none is
+being handled: it is only available in a handler registered with
+'@app.websocket', in 'before_websocket'/'after_websocket'/'teardown_websocket'
+functions and in what they call. In tests, connect with
+'with app.test_client().websocket("/path") as ws:'.\
 """
 
 _cv_app: ContextVar[AppContext] = ContextVar("flask.app_ctx")
@@ -84,6 +95,18 @@ request: Request = _Proxy(  # type: ignore[assignment]
 session: SessionMixin = _Proxy(  # type: ignore[assignment]
     _cv_app, "_used_session", unbound_message=_no_req_msg
 )
+
+
+def _current_websocket() -> Websocket:
+    # Only a WebsocketContext has ``_websocket``.
+    ws: Websocket | None = getattr(_cv_app.get(None), "_websocket", None)
+    if ws is None:
+        raise RuntimeError(_no_ws_msg)
+    return ws
+
+
+#: The WebSocket connection being handled (see :class:`flask.wrappers.Websocket`).
+websocket: Websocket = LocalProxy(_current_websocket)  # type: ignore[assignment]
 
 
 def __getattr__(name: str) -> t.Any:

@@ -22,6 +22,10 @@ __all__ = [
     "request_started",
     "request_tearing_down",
     "template_rendered",
+    "got_websocket_exception",
+    "websocket_finished",
+    "websocket_started",
+    "websocket_tearing_down",
 ]
 
 _signals = Namespace()
@@ -39,3 +43,14 @@ message_flashed: NamedSignal = _signals.signal("message-flashed")
 #: Sent when a background task (:meth:`~flask.Flask.add_background_task`)
 #: raises, with the error as ``exception``.
 got_background_exception: NamedSignal = _signals.signal("got-background-exception")
+#: Sent when a WebSocket connection starts, before its ``before_websocket``
+#: functions run (:data:`~flask.websocket` is available).
+websocket_started: NamedSignal = _signals.signal("websocket-started")
+#: Sent when a WebSocket handler has returned and the ``after_websocket``
+#: functions ran, with ``response`` (the rejection response, or ``None``).
+websocket_finished: NamedSignal = _signals.signal("websocket-finished")
+#: Sent when a WebSocket connection's context is torn down, with ``exc``.
+websocket_tearing_down: NamedSignal = _signals.signal("websocket-tearing-down")
+#: Sent when a WebSocket handler or hook raises an unhandled exception, with
+#: ``exception``.
+got_websocket_exception: NamedSignal = _signals.signal("got-websocket-exception")

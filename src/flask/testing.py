@@ -25,6 +25,12 @@ if t.TYPE_CHECKING:
 
     from ._cli_runner import FlaskCliRunner as FlaskCliRunner
     from ._test_app import TestApp as TestApp
+    from ._websocket_testing import (
+        AsyncWebsocketTestSession as AsyncWebsocketTestSession,
+    )
+    from ._websocket_testing import WebsocketResponseError as WebsocketResponseError
+    from ._websocket_testing import WebsocketTestConnection as WebsocketTestConnection
+    from ._websocket_testing import WebsocketTestSession as WebsocketTestSession
     from .app import Flask
 
 
@@ -225,6 +231,24 @@ class FlaskClient(Client):
             self._context_stack.enter_context(cm)
         return response
 
+    def websocket(
+        self,
+        *args: t.Any,
+        subprotocols: t.Sequence[str] | None = None,
+        timeout: float = 10.0,
+        **kwargs: t.Any,
+    ) -> WebsocketTestConnection:
+        """Connect to a WebSocket route of the app: ``with
+        client.websocket("/ws") as ws:`` (blocking methods) or ``async
+        with`` (coroutine methods). Arguments describe the handshake
+        request as for :meth:`get` (path, ``query_string``, ``headers``,
+        ``base_url``, ...); ``subprotocols`` are offered in that order.
+        Each wait for the app gives up after ``timeout`` seconds. A
+        rejected handshake raises :class:`WebsocketResponseError`."""
+        from ._websocket_testing import WebsocketTestConnection
+
+        return WebsocketTestConnection(self, args, kwargs, subprotocols, timeout)
+
     def __enter__(self) -> FlaskClient:
         if self.preserve_context:
             raise RuntimeError("Cannot nest client invocations")
@@ -249,6 +273,10 @@ __getattr__, __dir__ = _lazy_names(
     {
         "FlaskCliRunner": "._cli_runner:FlaskCliRunner",
         "TestApp": "._test_app:TestApp",
+        "AsyncWebsocketTestSession": "._websocket_testing:AsyncWebsocketTestSession",
+        "WebsocketResponseError": "._websocket_testing:WebsocketResponseError",
+        "WebsocketTestConnection": "._websocket_testing:WebsocketTestConnection",
+        "WebsocketTestSession": "._websocket_testing:WebsocketTestSession",
         "CliRunner": "click.testing:CliRunner",
         "Result": "click.testing:Result",
         "ScriptInfo": ".cli:ScriptInfo",

@@ -82,3 +82,19 @@ RouteCallable = t.Union[
     t.Callable[..., ResponseReturnValue],
     t.Callable[..., t.Awaitable[ResponseReturnValue]],
 ]
+
+#: A WebSocket handler: returns nothing (the connection is closed), or a
+#: response that rejects the handshake if the connection was not accepted.
+WebsocketCallable = t.Union[
+    t.Callable[..., ResponseReturnValue | None],
+    t.Callable[..., t.Awaitable[ResponseReturnValue | None]],
+]
+#: A ``before_websocket`` function: a value other than ``None`` is the
+#: response that rejects the handshake (the handler does not run).
+BeforeWebsocketCallable = BeforeRequestCallable
+#: An ``after_websocket`` function: gets the rejection response (or
+#: ``None``) and returns it or another one.
+AfterWebsocketCallable = t.Union[
+    t.Callable[[ResponseClass | None], ResponseClass | None],
+    t.Callable[[ResponseClass | None], t.Awaitable[ResponseClass | None]],
+]

@@ -29,6 +29,8 @@ if t.TYPE_CHECKING:
     from werkzeug.formparser import t_parse_result
     from werkzeug.routing import Rule
 
+    from ._websocket import Websocket as Websocket
+
 # werkzeug's class-level defaults, used outside an app context.
 _WZ_MAX_CONTENT_LENGTH = RequestBase.max_content_length
 _WZ_MAX_FORM_MEMORY = RequestBase.max_form_memory_size
@@ -492,5 +494,8 @@ __getattr__: t.Callable[[str], t.Any]
 __dir__: t.Callable[[], list[str]]
 __getattr__, __dir__ = _lazy_names(
     __name__,
-    {"current_app": ".globals:current_app"},
+    {
+        "current_app": ".globals:current_app",
+        "Websocket": "._websocket:Websocket",
+    },
 )

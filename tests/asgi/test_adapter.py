@@ -495,17 +495,28 @@ def test_legacy_dispatch_override_honoured(app: Flask) -> None:
     assert run(legacy.asgi_app).body == b"[v]"
 
 
-def test_websocket_rejected(app: Flask) -> None:
+def test_websocket_to_app_without_websocket_routes_is_404(app: Flask) -> None:
+    """WebSocket scopes are served (see tests/websocket); one for a path
+    without a WebSocket route is rejected with the 404 response."""
     sent: list[dict[str, t.Any]] = []
+    inbox = [{"type": "websocket.connect"}]
 
     async def receive() -> dict[str, t.Any]:
-        return {"type": "websocket.connect"}
+        if inbox:
+            return inbox.pop()
+        await asyncio.sleep(3600)
+        raise AssertionError("not reached")
 
     async def send(message: dict[str, t.Any]) -> None:
         sent.append(message)
 
-    asyncio.run(app.asgi_app({"type": "websocket"}, receive, send))
-    assert sent == [{"type": "websocket.close", "code": 1000}]
+    scope = make_scope(path="/")
+    scope.update(type="websocket", scheme="ws", subprotocols=[])
+    del scope["method"]
+    scope["extensions"] = {"websocket.http.response": {}}
+    asyncio.run(app.asgi_app(scope, receive, send))
+    assert sent[0]["type"] == "websocket.http.response.start"
+    assert sent[0]["status"] == 404
 
 
 # -- lifespan ----------------------------------------------------------------------

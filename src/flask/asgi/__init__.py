@@ -22,11 +22,16 @@ coroutine, not a thread; large ones as sync code reads them, with
 backpressure and a timeout), and a client that disconnects is noticed while
 its response streams.
 
+``websocket`` scopes are served by :mod:`._websocket`: handlers registered
+with ``@app.websocket`` run with :data:`flask.websocket` on ASGI messages.
+
 The package is split by concern: :mod:`._environ` (scope to environ),
 :mod:`._body` (the request body), :mod:`._http` (one request),
 :mod:`._steps` (the pipeline's sync steps), :mod:`._bridge` (coroutines
 called from sync code), :mod:`._stream` (sending responses),
-:mod:`._lifespan` (startup and shutdown) and :mod:`._pool` (the threads).
+:mod:`._lifespan` (startup and shutdown), :mod:`._websocket` and
+:mod:`._websocket_connection` (WebSocket connections) and :mod:`._pool`
+(the threads).
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ __all__ = [
     "DEFAULT_MAX_THREADS",
     "DEFAULT_READ_AHEAD",
     "DEFAULT_SPILL_SIZE",
+    "DEFAULT_WEBSOCKET_THREADS",
 ]
 
 #: Worker threads for sync code, per :class:`ASGIApp` (Starlette's default).
@@ -62,6 +68,9 @@ DEFAULT_BODY_TIMEOUT = 60.0
 #: for it) when ``MAX_CONTENT_LENGTH`` is not set; past it, reading answers
 #: 413. Quart's default body size limit.
 DEFAULT_READ_AHEAD = 16 * 1024 * 1024
+#: Threads for sync WebSocket handlers, per :class:`ASGIApp`: each holds
+#: one for its whole connection (``async def`` handlers hold none).
+DEFAULT_WEBSOCKET_THREADS = 100
 
 
 class ASGIApp:
@@ -77,6 +86,9 @@ class ASGIApp:
     :param read_ahead: when ``MAX_CONTENT_LENGTH`` is not set, the most
         body bytes received ahead for async code, which cannot wait while
         it reads the body; reading past it raises a 413 error.
+    :param websocket_threads: the most sync WebSocket handlers running at
+        once (each holds a thread of its own pool while connected); more
+        connections wait for a thread before their handler starts.
 
     ``app.asgi_app`` is one of these with the defaults.
     """
@@ -88,9 +100,12 @@ class ASGIApp:
         spill_size: int = DEFAULT_SPILL_SIZE,
         body_timeout: float | None = DEFAULT_BODY_TIMEOUT,
         read_ahead: int = DEFAULT_READ_AHEAD,
+        websocket_threads: int = DEFAULT_WEBSOCKET_THREADS,
     ) -> None:
-        if max_threads < 1:
-            raise ValueError("'max_threads' must be at least 1.")
+        if max_threads < 1 or websocket_threads < 1:
+            raise ValueError(
+                "'max_threads' and 'websocket_threads' must be at least 1."
+            )
         if spill_size < 0 or read_ahead < 0:
             raise ValueError("'spill_size' and 'read_ahead' must not be negative.")
         if body_timeout is not None and body_timeout <= 0:
@@ -100,7 +115,9 @@ class ASGIApp:
         self.spill_size = spill_size
         self.body_timeout = body_timeout
         self.read_ahead = read_ahead
+        self.websocket_threads = websocket_threads
         self._pool: WorkerPool | None = None
+        self._websocket_pool: WorkerPool | None = None
         #: The ``while_serving`` generators started at startup.
         self.serving_generators: list[t.Any] = []
 
@@ -112,6 +129,16 @@ class ASGIApp:
             pool = self._pool = WorkerPool(self.max_threads)
         return pool
 
+    @property
+    def websocket_pool(self) -> WorkerPool:
+        """The threads running sync WebSocket handlers, started on demand."""
+        pool = self._websocket_pool
+        if pool is None or pool._closed:
+            pool = self._websocket_pool = WorkerPool(
+                self.websocket_threads, name="flask-websocket"
+            )
+        return pool
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
@@ -121,8 +148,8 @@ class ASGIApp:
 
             await serve_lifespan(self, receive, send)
         elif kind == "websocket":
-            # Not supported: close before accepting (the server answers 403).
-            await receive()
-            await send({"type": "websocket.close", "code": 1000})
+            from ._websocket import serve_websocket
+
+            await serve_websocket(self, scope, receive, send)
         else:
             raise ValueError(f"Unsupported ASGI scope type {kind!r}.")

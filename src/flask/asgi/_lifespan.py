@@ -56,6 +56,8 @@ async def serve_lifespan(asgi: ASGIApp, receive: Receive, send: Send) -> None:
         await send({"type": f"lifespan.{phase}.complete"})
         if phase == "shutdown":
             asgi.pool.shutdown()
+            if asgi._websocket_pool is not None:
+                asgi._websocket_pool.shutdown()
             return
 
 

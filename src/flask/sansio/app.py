@@ -31,6 +31,7 @@ from ..logging import create_logger
 from .scaffold import _endpoint_from_view_func
 from .scaffold import Scaffold
 from .scaffold import setupmethod
+from .scaffold import WEBSOCKET_HANDLER_OPTION
 
 if t.TYPE_CHECKING:
     from werkzeug.wrappers import Response as BaseResponse
@@ -71,6 +72,9 @@ _HOOK_SOURCES: dict[str, tuple[str, bool]] = {
     "url_defaults": ("url_default_functions", False),
     "after": ("after_request_funcs", True),
     "teardown": ("teardown_request_funcs", True),
+    "before_websocket": ("before_websocket_funcs", False),
+    "after_websocket": ("after_websocket_funcs", True),
+    "teardown_websocket": ("teardown_websocket_funcs", True),
 }
 
 
@@ -96,6 +100,8 @@ class App(Scaffold):
 
     default_config: dict[str, t.Any]
     response_class: type[Response]
+    #: Whether a WebSocket handler was registered (``add_websocket``).
+    _websocket_handlers: bool = False
 
     #: The ``TESTING`` config value: exceptions propagate to the test client.
     testing: ConfigAttribute[bool] = ConfigAttribute("TESTING")
@@ -160,6 +166,7 @@ class App(Scaffold):
         use_ascii_number_converters(self.url_map)
         self.subdomain_matching = subdomain_matching
         self._got_first_request = False
+        self._websocket_handlers = False
         self._dispatch_cache: dict[tuple[str, str | None], tuple[t.Any, ...]] = {}
         self._handler_cache: dict[
             tuple[type[BaseException], tuple[str, ...]],
@@ -257,6 +264,7 @@ class App(Scaffold):
         if endpoint is None:
             endpoint = _endpoint_from_view_func(view_func)
         options["endpoint"] = endpoint
+        websocket_handler = options.pop(WEBSOCKET_HANDLER_OPTION, False)
         methods = options.pop("methods", None)
         if methods is None:
             methods = getattr(view_func, "methods", None) or ("GET",)
@@ -285,6 +293,10 @@ class App(Scaffold):
             rule, methods=methods | required_methods, **options
         )
         rule_obj.provide_automatic_options = provide_automatic_options  # type: ignore[attr-defined]
+        if websocket_handler:
+            # Read by both doors: the view is a WebSocket handler.
+            rule_obj.websocket_handler = True  # type: ignore[attr-defined]
+            self._websocket_handlers = True
         self.url_map.add(rule_obj)
         if view_func is not None:
             old_func = self.view_functions.get(endpoint)

@@ -21,6 +21,9 @@ if t.TYPE_CHECKING:
 
 DeferredSetupFunction = t.Callable[["BlueprintSetupState"], None]
 T_after_request = t.TypeVar("T_after_request", bound="ft.AfterRequestCallable[t.Any]")
+T_after_websocket = t.TypeVar(
+    "T_after_websocket", bound="ft.AfterWebsocketCallable[t.Any]"
+)
 T_before_request = t.TypeVar("T_before_request", bound="ft.BeforeRequestCallable")
 T_error_handler = t.TypeVar("T_error_handler", bound="ft.ErrorHandlerCallable")
 T_teardown = t.TypeVar("T_teardown", bound="ft.TeardownCallable")
@@ -269,6 +272,9 @@ class Blueprint(Scaffold):
             "url_default_functions",
             "url_value_preprocessors",
             "template_context_processors",
+            "before_websocket_funcs",
+            "after_websocket_funcs",
+            "teardown_websocket_funcs",
         ):
             bp_dict = getattr(self, attr)
             app_dict = getattr(app, attr)
@@ -407,6 +413,24 @@ class Blueprint(Scaffold):
     def teardown_app_request(self, f: T_teardown) -> T_teardown:
         """Like ``teardown_request``, for every request of the app."""
         self._on_app("teardown_request_funcs", f)
+        return f
+
+    @setupmethod
+    def before_app_websocket(self, f: T_before_request) -> T_before_request:
+        """Like ``before_websocket``, for every WebSocket of the app."""
+        self._on_app("before_websocket_funcs", f)
+        return f
+
+    @setupmethod
+    def after_app_websocket(self, f: T_after_websocket) -> T_after_websocket:
+        """Like ``after_websocket``, for every WebSocket of the app."""
+        self._on_app("after_websocket_funcs", f)
+        return f
+
+    @setupmethod
+    def teardown_app_websocket(self, f: T_teardown) -> T_teardown:
+        """Like ``teardown_websocket``, for every WebSocket of the app."""
+        self._on_app("teardown_websocket_funcs", f)
         return f
 
     @setupmethod

@@ -37,8 +37,17 @@ T_url_value_preprocessor = t.TypeVar(
     "T_url_value_preprocessor", bound="ft.URLValuePreprocessorCallable"
 )
 T_route = t.TypeVar("T_route", bound="ft.RouteCallable")
+T_websocket = t.TypeVar("T_websocket", bound="ft.WebsocketCallable")
+T_before_websocket = t.TypeVar("T_before_websocket", bound="ft.BeforeWebsocketCallable")
+T_after_websocket = t.TypeVar(
+    "T_after_websocket", bound="ft.AfterWebsocketCallable[t.Any]"
+)
 
 _sentinel = object()
+
+#: The ``add_url_rule`` option that marks a rule added by ``add_websocket``
+#: (its view is a WebSocket handler, not a plain view that upgrades itself).
+WEBSOCKET_HANDLER_OPTION = "_websocket_handler"
 
 if t.TYPE_CHECKING:
     #: Error handlers: blueprint name -> status code (or None) -> class ->
@@ -124,6 +133,15 @@ class Scaffold:
         ] = _hooks_dict()
         self.url_default_functions: dict[
             ft.AppOrBlueprintKey, list[ft.URLDefaultCallable]
+        ] = _hooks_dict()
+        self.before_websocket_funcs: dict[
+            ft.AppOrBlueprintKey, list[ft.BeforeWebsocketCallable]
+        ] = _hooks_dict()
+        self.after_websocket_funcs: dict[
+            ft.AppOrBlueprintKey, list[ft.AfterWebsocketCallable[t.Any]]
+        ] = _hooks_dict()
+        self.teardown_websocket_funcs: dict[
+            ft.AppOrBlueprintKey, list[ft.TeardownCallable]
         ] = _hooks_dict()
 
     def __repr__(self) -> str:
@@ -251,6 +269,76 @@ class Scaffold:
             return f
 
         return decorator
+
+    # -- WebSockets ------------------------------------------------------------
+
+    @setupmethod
+    def websocket(
+        self, rule: str, **options: t.Any
+    ) -> t.Callable[[T_websocket], T_websocket]:
+        """Register the decorated function as the WebSocket handler for
+        ``rule``; see :meth:`add_websocket`."""
+
+        def decorator(f: T_websocket) -> T_websocket:
+            endpoint = options.pop("endpoint", None)
+            self.add_websocket(rule, endpoint, f, **options)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_websocket(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: ft.WebsocketCallable | None = None,
+        **options: t.Any,
+    ) -> None:
+        """Register a WebSocket handler for ``rule``: a werkzeug rule with
+        ``websocket=True``, so the same path may also have an HTTP route,
+        and plain HTTP requests to a WebSocket-only path get 400.
+
+        The handler talks to the client through :data:`flask.websocket`.
+        ``options`` go to :meth:`add_url_rule` (``defaults``,
+        ``strict_slashes``, ``subdomain``, ...); ``methods`` is not allowed.
+        """
+        if "methods" in options:
+            raise TypeError("WebSocket routes do not take 'methods'.")
+        options[WEBSOCKET_HANDLER_OPTION] = True
+        self.add_url_rule(
+            rule,
+            endpoint,
+            view_func,  # type: ignore[arg-type]
+            provide_automatic_options=False,
+            methods=("GET",),
+            websocket=True,
+            **options,
+        )
+
+    @setupmethod
+    def before_websocket(self, f: T_before_websocket) -> T_before_websocket:
+        """Run ``f()`` before each WebSocket handler; a value other than
+        ``None`` is the response that rejects the handshake, and the
+        handler does not run."""
+        self.before_websocket_funcs.setdefault(None, []).append(f)
+        return f
+
+    @setupmethod
+    def after_websocket(self, f: T_after_websocket) -> T_after_websocket:
+        """Run ``f(response)`` when a WebSocket handler has returned:
+        ``response`` is the response that will reject the handshake, or
+        ``None`` (the connection was accepted); ``f`` returns it, or
+        another one. Not called when an unhandled exception ends the
+        connection."""
+        self.after_websocket_funcs.setdefault(None, []).append(f)
+        return f
+
+    @setupmethod
+    def teardown_websocket(self, f: T_teardown) -> T_teardown:
+        """Run ``f(error)`` once when a WebSocket connection ends, however
+        it ends, with the unhandled exception or ``None``."""
+        self.teardown_websocket_funcs.setdefault(None, []).append(f)
+        return f
 
     # -- request hooks -------------------------------------------------------
 
