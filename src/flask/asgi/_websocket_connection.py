@@ -157,6 +157,13 @@ class ASGIConnection(WebsocketConnection):
                 self.on_lost = None
                 on_lost()
 
+    def client_left(self, code: int, reason: str = "") -> None:
+        """The client closed the connection or vanished (for a caller that
+        receives the server's messages itself, as :mod:`._websocket_plain`
+        does)."""
+        self.close_reason = reason
+        self._lost(code)
+
     async def going_away(self) -> None:
         """The server cancelled the connection (it shuts down): close with
         1001 if still open, then end it as if the client had left."""
@@ -245,14 +252,20 @@ class ASGIConnection(WebsocketConnection):
     async def reject(self, response: Response, body: bytes) -> None:
         """Reject the handshake with ``response`` (before accepting): sent
         as is where the server supports it, else the server answers 403."""
+        await self.reject_with(
+            response.status_code, list(response.headers.items()), body
+        )
+
+    async def reject_with(
+        self, status: int, headers: list[tuple[str, str]], body: bytes
+    ) -> None:
+        """Reject the handshake with this status, headers and body (a WSGI
+        response), as :meth:`reject` does."""
         if not self.can_respond:
             await self.close(NORMAL_CLOSURE, "")
             return
-        headers = [
-            (k.lower().encode("latin-1"), v.encode("latin-1"))
-            for k, v in response.headers.items()
-        ]
-        await self._respond(response.status_code, headers, body)
+        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+        await self._respond(status, raw, body)
 
     async def reject_status(self, status: int, body: bytes) -> None:
         if not self.can_respond:
