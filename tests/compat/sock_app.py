@@ -76,6 +76,7 @@ def wait(ws: t.Any, name: str) -> None:
             ws.receive()
     except ConnectionClosed as e:
         events.append(f"closed {name} {int(e.reason)}")
+        print(events[-1], flush=True)  # for a test that stops the server
         raise
 
 

@@ -16,6 +16,9 @@ A message over the maximum size closes the connection with 1009.
 
 The connection's teardown runs exactly once, whether the handler returns,
 raises, the client leaves or the server cancels the connection.
+
+A handshake to a plain view on a ``websocket=True`` route (flask-sock's,
+which upgrades a socket itself) goes to :mod:`._websocket_plain` instead.
 """
 
 from __future__ import annotations

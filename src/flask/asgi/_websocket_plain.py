@@ -156,7 +156,7 @@ def _parse_head(head: bytes) -> tuple[int, list[tuple[str, str]]]:
     parts = lines[0].split(" ", 2)
     if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
         raise ValueError(f"not an HTTP response: {lines[0]!r}")
-    headers = []
+    headers: list[tuple[str, str]] = []
     for line in lines[1:]:
         if line:
             name, sep, value = line.partition(":")
@@ -176,7 +176,7 @@ async def serve_plain_upgrade(
     """Serve a handshake to a plain ``websocket=True`` view (see the module
     docstring)."""
     try:
-        from wsproto.connection import Connection  # noqa: F401
+        import wsproto  # noqa: F401  # pyright: ignore[reportUnusedImport]
     except ImportError:
         asgi.app.logger.error(MISSING_WSPROTO)
         await conn.reject_status(500, b"Internal Server Error")
@@ -203,6 +203,8 @@ class PlainUpgrade:
         self.loop = conn.loop
         #: Whether the app's end was told the stream is over.
         self._eof_sent = False
+        #: The frames on the app's end, once it has upgraded.
+        self._proto: Connection | None = None
 
     async def run(self) -> None:
         ours, theirs = _pair()
@@ -227,8 +229,11 @@ class PlainUpgrade:
             raise
         finally:
             writer.close()
-            if not theirs.wrote:
-                theirs.close()  # never handed to simple-websocket's thread
+            if job.done():
+                # As a WSGI server closes the connection once the view has
+                # returned (simple-websocket has closed it already, after
+                # the end of the stream).
+                theirs.close()
 
     async def _serve(
         self,
@@ -257,7 +262,7 @@ class PlainUpgrade:
             await _settle(job)
             return
         subprotocol = None
-        extra = []
+        extra: list[tuple[str, str]] = []
         for name, value in headers:
             lower = name.lower()
             if lower == "sec-websocket-protocol":
@@ -304,7 +309,7 @@ class PlainUpgrade:
         from wsproto.connection import Connection
         from wsproto.connection import ConnectionType
 
-        proto = Connection(ConnectionType.CLIENT)
+        proto = self._proto = Connection(ConnectionType.CLIENT)
         to_client = self.loop.create_task(self._to_client(reader, writer, proto))
         to_app = self.loop.create_task(self._to_app(writer, proto))
         try:
@@ -319,6 +324,12 @@ class PlainUpgrade:
                 if not task.done():
                     task.cancel()
             await asyncio.wait((to_client, to_app))
+            for task in (to_client, to_app):
+                if not task.cancelled() and task.exception() is not None:
+                    self.asgi.app.logger.error(
+                        "Relaying a plain WebSocket view failed",
+                        exc_info=task.exception(),
+                    )
         conn = self.conn
         error = job.exception()
         if not conn.closed:
@@ -343,7 +354,10 @@ class PlainUpgrade:
         conn = self.conn
         parts: list[t.Any] = []
         while True:
-            data = await reader.read(READ_SIZE)
+            try:
+                data = await reader.read(READ_SIZE)
+            except OSError:  # reset: the app closed its end with data unread
+                return
             if not data:
                 return
             try:
@@ -362,10 +376,10 @@ class PlainUpgrade:
                             await conn.send(message)
                 elif isinstance(event, Ping):
                     if proto.state is ConnectionState.OPEN:
-                        writer.write(proto.send(event.response()))
+                        self._write(writer, proto.send(event.response()))
                 elif isinstance(event, CloseConnection):
                     if proto.state is ConnectionState.REMOTE_CLOSING:
-                        writer.write(proto.send(event.response()))
+                        self._write(writer, proto.send(event.response()))
                     if not conn.closed:
                         with contextlib.suppress(WebsocketDisconnect):
                             await conn.close(int(event.code), event.reason or "")
@@ -397,21 +411,23 @@ class PlainUpgrade:
                 code = int(message.get("code") or NO_STATUS)
                 reason = str(message.get("reason") or "")
                 self.conn.client_left(code, reason)
-                self._tell_app(writer, code, reason, proto)
+                self._tell_app(writer, code, reason)
                 return
 
+    def _write(self, writer: asyncio.StreamWriter, data: bytes) -> None:
+        """Write to the app's end unless its stream was ended."""
+        if not self._eof_sent and not writer.is_closing():
+            writer.write(data)
+
     def _tell_app(
-        self,
-        writer: asyncio.StreamWriter,
-        code: int | None,
-        reason: str = "",
-        proto: Connection | None = None,
+        self, writer: asyncio.StreamWriter, code: int | None, reason: str = ""
     ) -> None:
         """End the app's stream, after a close frame with ``code`` when the
         client sent one (so ``ws.receive()`` raises with that code)."""
         if self._eof_sent or writer.is_closing():
             return
         self._eof_sent = True
+        proto = self._proto
         with contextlib.suppress(Exception):
             if proto is not None and code is not None and _sendable(code):
                 from wsproto.connection import ConnectionState
