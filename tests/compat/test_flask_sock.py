@@ -221,6 +221,54 @@ def test_invalid_handshake_response_is_a_500(caplog: pytest.LogCaptureFixture) -
     assert "status 200, not 101" in caplog.text
 
 
+def test_http2_handshake_without_key_headers() -> None:
+    """An HTTP/2 WebSocket (RFC 8441, hypercorn) has no Upgrade or
+    Sec-WebSocket-Key headers, which simple-websocket parses: the door
+    fills them in. Driven with ASGI messages, as a server would."""
+    app, sock = make_app()
+
+    @sock.route("/echo")
+    def echo(ws: t.Any) -> None:
+        ws.send(ws.receive())
+
+    scope = {
+        "type": "websocket",
+        "asgi": {"version": "3.0"},
+        "http_version": "2",
+        "scheme": "wss",
+        "path": "/echo",
+        "raw_path": b"/echo",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"example.com")],  # as hypercorn gives it
+        "client": ("127.0.0.1", 1234),
+        "server": ("example.com", 443),
+        "subprotocols": [],
+        "extensions": {},
+    }
+
+    async def main() -> list[dict[str, t.Any]]:
+        inbox: asyncio.Queue[dict[str, t.Any]] = asyncio.Queue()
+        for message in (
+            {"type": "websocket.connect"},
+            {"type": "websocket.receive", "text": "over h2"},
+        ):
+            inbox.put_nowait(message)
+        sent: list[dict[str, t.Any]] = []
+
+        async def send(message: dict[str, t.Any]) -> None:
+            sent.append(message)
+            if message["type"] == "websocket.send":
+                inbox.put_nowait({"type": "websocket.disconnect", "code": 1000})
+
+        await asyncio.wait_for(app.asgi_app(scope, inbox.get, send), 10)
+        return sent
+
+    sent = asyncio.run(main())
+    assert [m["type"] for m in sent[:2]] == ["websocket.accept", "websocket.send"]
+    assert sent[1]["text"] == "over h2"
+
+
 def _simple_websocket_threads() -> int:
     return sum("simple_websocket" in th.name for th in threading.enumerate())
 
