@@ -347,22 +347,29 @@ def text_frame(payload: bytes) -> bytes:
     return head + b"\x00\x00\x00\x00" + payload
 
 
-async def read_frame(reader: asyncio.StreamReader) -> bytes:
-    b1, b2 = await reader.readexactly(2)
-    n = b2 & 0x7F
-    if n == 126:
-        (n,) = struct.unpack("!H", await reader.readexactly(2))
-    elif n == 127:
-        (n,) = struct.unpack("!Q", await reader.readexactly(8))
-    payload = await reader.readexactly(n)
-    if b1 & 0x0F == 8:
-        raise ConnectionError(f"closed by the server: {payload[:2]!r}")
-    return payload
-
-
 class Client(t.NamedTuple):
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
+
+
+async def read_frame(c: Client) -> bytes:
+    """The next message's payload; pings are answered on the way."""
+    reader = c.reader
+    while True:
+        b1, b2 = await reader.readexactly(2)
+        n = b2 & 0x7F
+        if n == 126:
+            (n,) = struct.unpack("!H", await reader.readexactly(2))
+        elif n == 127:
+            (n,) = struct.unpack("!Q", await reader.readexactly(8))
+        payload = await reader.readexactly(n)
+        opcode = b1 & 0x0F
+        if opcode == 9:  # the server's ping (uvicorn's, every 20 s)
+            c.writer.write(bytes([0x8A, 0x80 | n]) + b"\x00\x00\x00\x00" + payload)
+            continue
+        if opcode == 8:
+            raise ConnectionError(f"closed by the server: {payload[:2]!r}")
+        return payload
 
 
 async def open_ws(port: int, path: str) -> Client:
@@ -398,7 +405,7 @@ async def close_all(clients: list[Client]) -> None:
 
 async def echo_once(c: Client, payload: bytes) -> None:
     c.writer.write(text_frame(payload))
-    if await read_frame(c.reader) != payload:
+    if await read_frame(c) != payload:
         raise RuntimeError("wrong echo")
 
 
@@ -445,7 +452,7 @@ async def echo_load(server: Server, clients: int, seconds: float) -> dict[str, t
         while time.perf_counter() < until:
             started = time.perf_counter()
             c.writer.write(frame)
-            await read_frame(c.reader)
+            await read_frame(c)
             latencies.append(time.perf_counter() - started)
 
     start = time.perf_counter()
@@ -471,7 +478,7 @@ async def broadcast(server: Server, clients: int, rounds: int = 20) -> dict[str,
         conns[0].writer.write(text_frame(payload))
 
         async def got(c: Client) -> None:
-            if await read_frame(c.reader) != payload:
+            if await read_frame(c) != payload:
                 raise RuntimeError("wrong broadcast")
 
         await asyncio.wait_for(asyncio.gather(*(got(c) for c in conns)), 60)

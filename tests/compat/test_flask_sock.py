@@ -141,6 +141,16 @@ def test_a_view_that_does_not_upgrade_answers_with_its_response() -> None:
     with client.websocket("/private?t=s") as ws:
         assert ws.receive() == "welcome"
 
+    @app.before_request
+    def fail() -> None:
+        if flask.request.args.get("fail"):
+            raise KeyError("before the upgrade")
+
+    app.testing = True  # propagated: the test sees it
+    with pytest.raises(KeyError, match="before the upgrade"):
+        with client.websocket("/private?t=s&fail=1"):
+            pass
+
 
 def test_client_close_code_reaches_the_view() -> None:
     app, sock = make_app()

@@ -22,16 +22,29 @@ Send = t.Callable[[Message], t.Awaitable[None]]
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
+#: Environ keys of the header names seen so far (bounded: names come from
+#: clients), so that every request shares one string per key.
+_KEYS: dict[bytes, str | None] = {}
+_MAX_KEYS = 512
+
+
 def _header_key(name: bytes) -> str | None:
     """``content-type`` -> ``CONTENT_TYPE``, ``x-a`` -> ``HTTP_X_A``; ``None``
     for names with ``_``, which servers drop so that ``X_A`` cannot pose as
     ``X-A``."""
+    try:
+        return _KEYS[name]
+    except KeyError:
+        pass
     if b"_" in name:
-        return None
-    key = name.decode("latin-1").upper().replace("-", "_")
-    if key == "CONTENT_TYPE" or key == "CONTENT_LENGTH":
-        return key
-    return "HTTP_" + key
+        key = None
+    else:
+        key = name.decode("latin-1").upper().replace("-", "_")
+        if key != "CONTENT_TYPE" and key != "CONTENT_LENGTH":
+            key = "HTTP_" + key
+    if len(_KEYS) < _MAX_KEYS:
+        _KEYS[name] = key
+    return key
 
 
 def _target_path(raw: bytes) -> bytes:

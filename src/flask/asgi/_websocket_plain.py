@@ -246,8 +246,7 @@ class PlainUpgrade:
         try:
             head = await self._head(reader, job, theirs)
             if head is None:
-                status, headers, body = await job  # raises what the view raised
-                await conn.reject_with(status, headers, body)
+                await self._reject(job)
                 return
             status, headers = _parse_head(head)
             if status != 101:
@@ -257,7 +256,8 @@ class PlainUpgrade:
                 f"The plain WebSocket view answered the handshake with an"
                 f" invalid response ({e}); it is rejected with a 500."
             )
-            await conn.reject_status(500, b"Internal Server Error")
+            with contextlib.suppress(WebsocketDisconnect):
+                await conn.reject_status(500, b"Internal Server Error")
             self._tell_app(writer, ABNORMAL_CLOSURE)
             await _settle(job)
             return
@@ -269,8 +269,27 @@ class PlainUpgrade:
                 subprotocol = value
             elif lower not in _HANDSHAKE_HEADERS:
                 extra.append((name, value))
-        await conn.accept(extra, subprotocol)
+        try:
+            await conn.accept(extra, subprotocol)
+        except WebsocketDisconnect:  # the client left during the handshake
+            self._tell_app(writer, ABNORMAL_CLOSURE)
+            await _settle(job)
+            return
         await self._relay(reader, writer, job)
+
+    async def _reject(self, job: asyncio.Future[WSGIResult]) -> None:
+        """The view returned without upgrading: its response rejects the
+        handshake (an error it let propagate, debug or testing, is raised
+        after a 500)."""
+        conn = self.conn
+        try:
+            status, headers, body = await job
+        except Exception:
+            with contextlib.suppress(WebsocketDisconnect):
+                await conn.reject_status(500, b"Internal Server Error")
+            raise
+        with contextlib.suppress(WebsocketDisconnect):
+            await conn.reject_with(status, headers, body)
 
     async def _head(
         self,
