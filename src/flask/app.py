@@ -17,7 +17,6 @@ import typing as t
 import warnings
 import weakref
 from datetime import timedelta
-from inspect import iscoroutinefunction
 
 from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
@@ -30,10 +29,12 @@ from . import typing as ft
 from ._hooks import CTX_HOOKS
 from ._hooks import legacy_hooks_of_class
 from ._hooks import legacy_hooks_of_instance
+from ._inspect import iscoroutinefunction
 from ._lazy import lazy_names as _lazy_names
 from ._resources import FileAccessMixin
 from ._responses import make_response as _make_response
 from ._responses import serve
+from ._serving import PLAN_INPUTS
 from ._serving import ServingMixin
 from ._teardown import run_each
 from ._teardown import send_each
@@ -78,6 +79,8 @@ T_shell = t.TypeVar("T_shell")
 
 #: Default of arguments that the 3.1 calling form leaves out.
 _missing: t.Any = object()
+#: Attributes whose assignment changes what is derived from them.
+_WATCHED = CTX_HOOKS | PLAN_INPUTS
 
 
 class _JinjaEnvironmentClass:
@@ -451,13 +454,21 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
 
     def __setattr__(self, name: str, value: t.Any) -> None:
         super().__setattr__(name, value)
-        if name in CTX_HOOKS:
-            self.__dict__["_legacy_hooks"] = legacy_hooks_of_instance(self)
+        if name in _WATCHED:
+            self._attribute_changed(name)
 
     def __delattr__(self, name: str) -> None:
         super().__delattr__(name)
+        if name in _WATCHED:
+            self._attribute_changed(name)
+
+    def _attribute_changed(self, name: str) -> None:
+        """Decisions derived from this attribute are made again: the 3.1-style
+        hook detection, and the ASGI door's per-app plan."""
+        attrs = self.__dict__
         if name in CTX_HOOKS:
-            self.__dict__["_legacy_hooks"] = legacy_hooks_of_instance(self)
+            attrs["_legacy_hooks"] = legacy_hooks_of_instance(self)
+        attrs.pop("_asgi_plan", None)
 
     def wsgi_app(
         self, environ: WSGIEnvironment, start_response: StartResponse

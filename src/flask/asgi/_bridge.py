@@ -29,6 +29,7 @@ from .._async import _adopt
 from .._async import _await
 from .._async import run_sync
 from .._async import task_in
+from .._inspect import iscoroutinefunction
 from ..globals import _cv_app
 from ..signals import before_render_template
 from ..signals import got_request_exception
@@ -104,13 +105,18 @@ def calls_async_from_sync(app: Flask, blueprint: str | None) -> bool:
     functions from sync code: async context processors (called by
     ``render_template``) or async receivers of the signals sent while a view
     runs. Such a view must not run on the server's loop."""
-    for func in app._hooks("context", blueprint):
-        if inspect.iscoroutinefunction(func):
-            return True
+    cache = app._dispatch_cache
+    key = ("async context", blueprint)
+    found = cache.get(key)
+    if found is None:
+        funcs = app._hooks("context", blueprint)
+        found = cache[key] = tuple(f for f in funcs if iscoroutinefunction(f))
+    if found:
+        return True
     for signal in _VIEW_SIGNALS:
         if signal.receivers:
             for receiver in signal.receivers_for(app):
-                if inspect.iscoroutinefunction(receiver):
+                if iscoroutinefunction(receiver):
                     return True
     return False
 

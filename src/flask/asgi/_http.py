@@ -28,8 +28,8 @@ import typing as t
 
 from werkzeug.exceptions import BadRequest
 
+from .._async import InContext
 from .._async import server_loop
-from .._async import task_in
 from ._body import RequestBody
 from ._bridge import Binding
 from ._bridge import calls_async_from_sync
@@ -254,6 +254,8 @@ class Exchange:
                         outcome = await self.run(pipe.fail)
                     else:
                         outcome = await self.run(pipe.after_push)
+                elif type(outcome) is not Outcome:
+                    outcome = await self._await_view(pipe, outcome)
             else:
                 outcome = await self.run(pipe.start)
             while type(outcome) is Deferred:
@@ -265,6 +267,25 @@ class Exchange:
             self.run_always(pipe.abandon, e)
             raise
         return t.cast(Outcome, outcome)
+
+    async def _await_view(self, pipe: Pipeline, coro: t.Any) -> t.Any:
+        """Await the coroutine of an async view reached on the loop, then
+        finish the request on the loop (or in a worker)."""
+        if self.body is not None:
+            await self.before_loop_code()
+        try:
+            value = await InContext(coro, self.context)
+        except BaseException as e:
+            return await self.run(pipe.resume, None, e)
+        return await self._finished(pipe, value)
+
+    async def _finished(self, pipe: Pipeline, value: t.Any) -> t.Any:
+        outcome = self.context.run(pipe.finish_inline, value)
+        if outcome is HOP:
+            if pipe.pending_error is not None:
+                return await self.run(pipe.fail)
+            return await self.run(pipe.resume, value, None)
+        return outcome
 
     async def _await_step(self, pipe: Pipeline, deferred: Deferred) -> t.Any:
         """Await an async view, hook or handler the pipeline handed back,
@@ -278,14 +299,9 @@ class Exchange:
                 value = await self.run(deferred.run_here)
             else:
                 await self.before_loop_code()
-                value = await task_in(self.loop, deferred.run(), self.context)
+                value = await InContext(deferred.run(), self.context)
         except Gone:
             raise
         except BaseException as e:
             return await self.run(pipe.resume, None, e)
-        outcome = self.context.run(pipe.finish_inline, value)
-        if outcome is HOP:
-            if pipe.pending_error is not None:
-                return await self.run(pipe.fail)
-            return await self.run(pipe.resume, value, None)
-        return outcome
+        return await self._finished(pipe, value)

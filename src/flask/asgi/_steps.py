@@ -13,10 +13,9 @@ runs in them (:func:`plain`).
 
 from __future__ import annotations
 
-import inspect
 import typing as t
-from inspect import iscoroutinefunction
 
+from .._inspect import iscoroutinefunction
 from ..app import Flask
 from ..sessions import SecureCookieSessionInterface
 from ..signals import appcontext_popped
@@ -25,99 +24,38 @@ from ..signals import appcontext_tearing_down
 from ..signals import request_finished
 from ..signals import request_started
 from ..signals import request_tearing_down
-from ..wrappers import Request
 from ..wrappers import Response
 from ._bridge import Binding
+from ._bridge import calls_async_from_sync
 from ._bridge import Deferred
 from ._bridge import HANDLER
+from ._plan import plan_of
 
 #: Returned by a step tried on the loop that must continue in a worker.
 HOP = object()
 
-#: Methods whose overriding means user code may run in the steps around an
-#: async view, so those steps cannot be run on the loop.
-_INLINE_METHODS = (
-    "request_context",
-    "create_url_adapter",
-    "preprocess_request",
-    "dispatch_request",
-    "finalize_request",
-    "make_response",
-    "process_response",
-    "do_teardown_request",
-    "do_teardown_appcontext",
-    "handle_user_exception",
-    "handle_http_exception",
-    "should_ignore_error",
-    "ensure_sync",
-    "async_to_sync",
-)
-_SIGNALS = (
-    appcontext_pushed,
-    request_started,
-    request_finished,
-    request_tearing_down,
-    appcontext_tearing_down,
-    appcontext_popped,
-)
-
-
-def _own(app: Flask, name: str) -> bool:
-    """Whether ``app.<name>`` is Flask's own method (not overridden on the
-    class or assigned on the instance)."""
-    return name not in app.__dict__ and getattr(type(app), name) is getattr(Flask, name)
-
-
-def _own_async(app: Flask) -> bool:
-    """Whether async callbacks are wrapped by Flask's own ``ensure_sync``."""
-    return _own(app, "ensure_sync") and _own(app, "async_to_sync")
-
-
-def _split_before(app: Flask) -> bool:
-    """Whether the adapter may run ``preprocess_request`` step by step, so
-    async ``before_request`` hooks are awaited on the loop."""
-    return (
-        _own(app, "preprocess_request")
-        and "preprocess_request" not in app._legacy_hooks
-        and _own_async(app)
-    )
-
-
-def _split_after(app: Flask) -> bool:
-    """Whether the adapter may run ``finalize_request`` and
-    ``process_response`` step by step, so async ``after_request`` hooks and
-    ``after_this_request`` callbacks are awaited on the loop."""
-    return (
-        _own(app, "finalize_request")
-        and _own(app, "process_response")
-        and "finalize_request" not in app._legacy_hooks
-        and "process_response" not in app._legacy_hooks
-        and _own_async(app)
-    )
-
 
 def splittable(app: Flask) -> bool:
     """Whether the adapter can drive the request steps itself."""
-    return (
-        _own(app, "wsgi_app")
-        and _own(app, "__call__")
-        and _own(app, "full_dispatch_request")
-    )
+    return plan_of(app).splittable
 
 
 def plain(app: Flask) -> bool:
     """Whether the framework steps around an async view run no user code
-    (no overrides, custom classes or signal receivers), so they may run
-    on the loop; hooks are checked per request."""
+    (no overrides, custom classes, app teardown functions or signal
+    receivers), so they may run on the loop; hooks are checked per
+    request."""
     return (
-        app._got_first_request
-        and not app._legacy_hooks
-        and app.request_class is Request
-        and app.response_class is Response
-        and type(app.session_interface) is SecureCookieSessionInterface
+        plan_of(app).inline
         and not app.teardown_appcontext_funcs
-        and not any(sig.receivers for sig in _SIGNALS)
-        and all(_own(app, name) for name in _INLINE_METHODS)
+        and not (
+            appcontext_pushed.receivers
+            or request_started.receivers
+            or request_finished.receivers
+            or request_tearing_down.receivers
+            or appcontext_tearing_down.receivers
+            or appcontext_popped.receivers
+        )
     )
 
 
@@ -174,8 +112,9 @@ class Pipeline:
         self.error: BaseException | None = None
         self.phase = ""
         self.pending_error: Exception | None = None
-        self.split_before = _split_before(app)
-        self.split_after = _split_after(app)
+        self.plan = plan = plan_of(app)
+        self.split_before = plan.split_before
+        self.split_after = plan.split_after
         #: Position in the hooks being run step by step (phases "before"
         #: and "after"); ``after_app``: past ``after_this_request`` callbacks.
         self.hook_index = 0
@@ -191,31 +130,40 @@ class Pipeline:
     # On the loop, when no user code runs before or after an async view.
 
     def start_inline(self) -> t.Any:
-        """Push and reach the async view on the loop, or return ``HOP``
-        after the push (:meth:`after_push` continues in a worker)."""
-        self.ctx = self.app.request_context(self.environ)
-        return self._step(self._begin_inline, inline=True)
-
-    def _begin_inline(self) -> t.Any:
+        """On the loop: push the context and, if no code of the user's runs
+        before the view and the view is a coroutine function (that calls
+        no coroutines from sync code), return the view's coroutine (phase
+        "view"). Otherwise return ``HOP`` (:meth:`after_push`, or
+        :meth:`fail` for an error, continues in a worker)."""
         app = self.app
-        ctx = self.ctx
-        ctx.push()
+        ctx = self.ctx = app.request_context(self.environ)
+        try:
+            ctx.push()
+        except Exception as e:
+            # Error handling runs user code: in a worker (``fail``).
+            self.pending_error = e
+            return HOP
         req = ctx._request
         assert req is not None
         rule = req.url_rule
+        if rule is None or req.routing_exception is not None or req.method == "OPTIONS":
+            return HOP
+        blueprint = req.blueprint
+        view = app.view_functions.get(rule.endpoint)
         if (
-            req.routing_exception is not None
-            or rule is None
-            or req.method == "OPTIONS"
-            or app._hooks("before", req.blueprint)
-            or app._hooks("url_value", req.blueprint)
-            or not inspect.iscoroutinefunction(app.view_functions.get(rule.endpoint))
+            app._hooks("before", blueprint)
+            or app._hooks("url_value", blueprint)
+            or not iscoroutinefunction(view)
+            or calls_async_from_sync(app, blueprint)
         ):
             return HOP
-        rv = self._dispatch()
-        if type(rv) is Deferred:
-            self.phase = "view"
-        return rv
+        self.phase = "view"
+        # What Flask's own dispatch_request (the plan for this path) does
+        # for a matched rule and a method other than an automatic OPTIONS.
+        try:
+            return view(**req.view_args)  # type: ignore[arg-type, misc]
+        except Exception as e:  # called with arguments it does not take
+            return _raising(e)
 
     def after_push(self) -> Deferred | Outcome:
         return self._step(self._after_push)  # type: ignore[no-any-return]
@@ -226,12 +174,13 @@ class Pipeline:
         if self.phase != "view" and self.phase != "handler":
             return HOP
         app = self.app
-        req = self.ctx._request
+        ctx = self.ctx
+        req = ctx._request
         assert req is not None
         blueprint = req.blueprint
         if (
             not plain_value(value)
-            or self.ctx._after_request_functions
+            or ctx._after_request_functions
             or app._hooks("after", blueprint)
             or app._hooks("teardown", blueprint)
             or not plain(app)
@@ -442,7 +391,7 @@ class Pipeline:
     def _dispatch(self) -> t.Any:
         app = self.app
         binding = self.binding
-        if _own(app, "dispatch_request"):
+        if self.plan.own_dispatch:
             req = self.ctx._request
             rule = req.url_rule if req is not None else None
             if rule is not None and req.routing_exception is None:  # type: ignore[union-attr]
@@ -457,7 +406,7 @@ class Pipeline:
     def _user_error(self, e: Exception) -> t.Any:
         app = self.app
         binding = self.binding
-        if _own(app, "handle_user_exception") and _own(app, "handle_http_exception"):
+        if self.plan.own_handlers:
             binding.armed = HANDLER
         try:
             if "handle_user_exception" in app._legacy_hooks:
@@ -488,6 +437,10 @@ class Pipeline:
 
 
 def raise_(error: BaseException) -> t.NoReturn:
+    raise error
+
+
+async def _raising(error: BaseException) -> t.NoReturn:
     raise error
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import typing as t
 
-from .._async import _await
+from .._async import InContext
 from .._async import task_in
 from ._environ import Message
 from ._environ import Send
@@ -95,7 +95,7 @@ async def _stream_async(exchange: Exchange, body: t.AsyncIterable[t.Any]) -> Non
         exchange.on_disconnect = None
         aclose = getattr(it, "aclose", None)
         if aclose is not None:
-            await task_in(loop, _await(aclose()), context)
+            await InContext(aclose(), context)
 
 
 async def _pump(exchange: Exchange, it: t.AsyncIterator[t.Any]) -> None:
