@@ -841,3 +841,49 @@ def test_watch_drops_unread_body_past_limit_and_reads_answer_413(
     r = run(asgi, "POST", "/late", chunks)
     assert r.body == b"first done"
     assert seen == {"error": "RequestEntityTooLarge"}
+
+
+def test_plan_is_made_again_when_pipeline_attributes_change(app: Flask) -> None:
+    """What the door decides once per app is decided again when the app's
+    pipeline methods or classes are replaced on the instance."""
+    from flask.asgi._plan import plan_of
+
+    seen: list[str] = []
+
+    @app.route("/")
+    async def index() -> str:
+        return "view"
+
+    assert run(app.asgi_app).body == b"view"
+    assert run(app.asgi_app).body == b"view"
+    assert plan_of(app).inline and plan_of(app).splittable
+
+    inner = app.wsgi_app
+
+    def middleware(environ: t.Any, start_response: t.Any) -> t.Any:
+        seen.append("middleware")
+        return inner(environ, start_response)
+
+    app.wsgi_app = middleware  # type: ignore[method-assign]
+    assert not plan_of(app).splittable
+    assert run(app.asgi_app).body == b"view"
+    assert seen == ["middleware"]
+    del app.wsgi_app
+    assert plan_of(app).splittable
+
+    class Custom(flask.Request):
+        pass
+
+    app.request_class = Custom
+    assert not plan_of(app).inline
+    assert run(app.asgi_app).body == b"view"
+
+    def dispatch(ctx: t.Any = None) -> str:
+        seen.append("dispatch")
+        return "overridden"
+
+    app.request_class = flask.Request
+    app.dispatch_request = dispatch  # type: ignore[method-assign]
+    assert not plan_of(app).own_dispatch
+    assert run(app.asgi_app).body == b"overridden"
+    assert seen == ["middleware", "dispatch"]
