@@ -4,13 +4,14 @@ run.py calls this with ``--plot DIR`` in a venv of its own that has matplotlib
 (benchmarks/.envs/plot), so matplotlib stays a benchmark-only dependency.
 Writes PNG files into OUTDIR:
 
-ratios.png       ratio ours/real per in-process scenario, against 1.0 and the
-                 targets
+ratios.png       ratio ours/real per in-process scenario, against 1.0
 scaling.png      microseconds per request against route count and JSON payload
                  size, both implementations
 e2e_rps.png      end-to-end requests/s per TechEmpower test, bare WSGI app,
                  real Flask and ours, for each gunicorn worker class
 e2e_latency.png  p50 and p99 latency of the same runs
+tfb_<workload>.png  (a tfb.py result) requests/s of every framework, grouped by
+                 server, each bar labelled with its share of the bare app's
 """
 
 from __future__ import annotations
@@ -40,37 +41,31 @@ def _save(fig: t.Any, outdir: str, name: str) -> str:
 
 def ratios(result: dict[str, t.Any], outdir: str) -> str | None:
     """Horizontal bars of ours/real per scenario (in-process, TechEmpower,
-    cold starts, memory), each with its target marked, and a line at 1.0."""
-    limits = {key: limit for key, _label, limit, *_ in result.get("targets", [])}
-    worst = limits.get("max", 0.6)
-    rows: list[tuple[str, float, float | None, str]] = []
+    cold starts, memory), and a line at 1.0."""
+    rows: list[tuple[str, float, str]] = []
     for name, r in (result.get("core") or {}).items():
         if r.get("ratio") is not None:
-            limit = limits.get(name, worst) if name in ("template", "hello") else worst
-            rows.append((name, r["ratio"], limit, COLORS["ours"]))
+            rows.append((name, r["ratio"], COLORS["ours"]))
     for name, r in (result.get("tfb") or {}).items():
         if r.get("ratio") is not None:
-            rows.append((name, r["ratio"], None, "#5fa8d3"))
+            rows.append((name, r["ratio"], "#5fa8d3"))
     for key in ("cold_start", "cold_start_template", "memory"):
         ratio = (result.get(key) or {}).get("ratio")
         if ratio is not None:
-            rows.append((key, ratio, limits.get(key), "#7d5ba6"))
+            rows.append((key, ratio, "#7d5ba6"))
     if not rows:
         return None
     rows.reverse()
     fig, ax = plt.subplots(figsize=(7, 0.3 * len(rows) + 1.5))
-    for y, (_name, value, limit, color) in enumerate(rows):
-        missed = limit is not None and value > limit
-        ax.barh(y, value, color="#c0392b" if missed else color)
+    for y, (_name, value, color) in enumerate(rows):
+        ax.barh(y, value, color=color)
         ax.text(value + 0.01, y, f"{value:.2f}", va="center", fontsize=8)
-        if limit is not None:
-            ax.plot([limit, limit], [y - 0.45, y + 0.45], color="black", linewidth=2)
     ax.set_yticks(range(len(rows)), [row[0] for row in rows], fontsize=8)
     ax.axvline(1.0, color="black", linewidth=1, linestyle=":")
     geo = result.get("geomean")
-    title = "ours / Flask 3.1.3 (1.0 = same; black tick = target; red = missed)"
+    title = "ours / Flask 3.1.3 (1.0 = same, lower is better)"
     if geo is not None:
-        title += f"\ncore geomean {geo:.2f} (target {limits.get('geomean', '-')})"
+        title += f"\ncore geomean {geo:.2f}"
     ax.set_title(title, fontsize=9)
     ax.set_xlabel("ratio, lower is better (time, CPU time or memory)")
     ax.set_xlim(0, max(1.1, max(row[1] for row in rows) + 0.15))
@@ -137,11 +132,73 @@ def _e2e_bars(
     return _save(fig, outdir, name)
 
 
+TFB_COLORS = {
+    "bare": "#d9a440",
+    "ours": "#2a7ab0",
+    "flask": "#8c8c8c",
+    "quart": "#b3b3b3",
+    "starlette": "#5aa469",
+    "fastapi": "#2e8b7a",
+    "falcon": "#c0504d",
+    "bottle": "#7d5ba6",
+}
+
+
+def tfb_table(table: dict[str, t.Any], outdir: str) -> list[str]:
+    """One chart per workload: requests/s of each framework, grouped by
+    server, each bar labelled with its share of the bare app's throughput."""
+    rows = table["rows"]
+    frameworks = list(table["frameworks"])
+    servers = list(table["servers"])
+    written = []
+    for workload in table["workloads"]:
+        fig, ax = plt.subplots(figsize=(10, 3.8))
+        x = 0.0
+        ticks: list[tuple[float, str]] = []
+        seen: set[str] = set()
+        for server in servers:
+            present = [
+                fw for fw in frameworks if workload in rows.get(f"{server}/{fw}", {})
+            ]
+            if not present:
+                continue
+            start = x
+            for fw in present:
+                row = rows[f"{server}/{fw}"][workload]
+                label = table["frameworks"][fw] if fw not in seen else None
+                seen.add(fw)
+                ax.bar(x, row["rps"], 0.9, color=TFB_COLORS.get(fw, "#444444"),
+                       label=label, hatch="//" if fw == "bare" else "",
+                       edgecolor="white")  # fmt: skip
+                share = row.get("share")
+                if share is not None and fw != "bare":
+                    ax.text(x, row["rps"], f"{share:.2f}", ha="center",
+                            va="bottom", fontsize=6)  # fmt: skip
+                x += 1
+            ticks.append(((start + x - 1) / 2, server))
+            x += 1
+        ax.set_xticks([p for p, _ in ticks], [n for _, n in ticks], fontsize=8)
+        ax.set_ylabel("requests/s (higher is better)")
+        ax.set_title(
+            f"{workload}: one worker per server; bar label = share of the bare app",
+            fontsize=10,
+        )
+        ax.margins(y=0.15)
+        ax.legend(fontsize=7, ncol=4, loc="upper left")
+        ax.grid(True, axis="y", alpha=0.3)
+        written.append(_save(fig, outdir, f"tfb_{workload}.png"))
+    return written
+
+
 def main(argv: list[str]) -> int:
     source, outdir = argv
     with open(source) as f:
         result = json.load(f)
     os.makedirs(outdir, exist_ok=True)
+    if "tfb_table" in result:
+        for path in tfb_table(result["tfb_table"], outdir):
+            print(path)
+        return 0
     written = [
         ratios(result, outdir),
         scaling(result, outdir),

@@ -398,10 +398,11 @@ def build_route_scale(count: int) -> t.Callable[[], Flask]:
     return build
 
 
-def build_tfb() -> Flask:
-    """The TechEmpower-style endpoints on a fresh SQLite database (tfb.py)."""
+def build_tfb(db: tfb.Database | None = None) -> Flask:
+    """The TechEmpower-style endpoints on ``db`` (by default a fresh SQLite
+    database, see tfb.py)."""
     app = _new_app("bench_tfb")
-    db = tfb.Database()
+    db = db or tfb.Database()
 
     @app.route("/plaintext")
     def plaintext() -> tuple[str, dict[str, str]]:

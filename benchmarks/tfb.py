@@ -168,13 +168,21 @@ def query_count(raw: str | None) -> int:
 # -- expected responses (first request to a fresh app) -------------------------
 
 
-def _dumps(value: t.Any) -> bytes:
-    # Flask's default provider: sorted keys, compact, trailing newline.
+def dumps(value: t.Any) -> bytes:
+    """JSON as Flask's default provider writes it: sorted keys, compact,
+    trailing newline."""
     return json.dumps(value, separators=(",", ":"), sort_keys=True).encode() + b"\n"
 
 
 def expected(name: str) -> bytes:
     """The body of the first ``name`` request to a freshly built app."""
+    return expected_sequence([name])[name]
+
+
+def expected_sequence(names: list[str]) -> dict[str, bytes]:
+    """The bodies of requests to ``names``, in that order, to a freshly built
+    app (each request draws from the same seeded random source; an update
+    changes what later queries read)."""
     numbers = world_numbers()
     rng = random.Random(REQUEST_SEED)
 
@@ -182,24 +190,28 @@ def expected(name: str) -> bytes:
         row_id = rng.randint(1, WORLD_ROWS)
         return {"id": row_id, "randomNumber": numbers[row_id - 1]}
 
-    if name == "plaintext":
-        return b"Hello, World!"
-    if name == "json":
-        return _dumps({"message": "Hello, World!"})
-    if name == "db":
-        return _dumps(world())
-    if name == "queries":
-        return _dumps([world() for _ in range(QUERIES)])
-    if name == "updates":
-        worlds = [world() for _ in range(QUERIES)]
-        for w in worlds:
-            w["randomNumber"] = rng.randint(1, WORLD_ROWS)
-        return _dumps(worlds)
-    if name == "fortunes":
-        return render_fortunes(
-            sorted([*enumerate(FORTUNES, start=1), (0, EXTRA_FORTUNE)], key=_msg)
-        ).encode()
-    raise KeyError(name)
+    out: dict[str, bytes] = {}
+    for name in names:
+        if name == "plaintext":
+            out[name] = b"Hello, World!"
+        elif name == "json":
+            out[name] = dumps({"message": "Hello, World!"})
+        elif name == "db":
+            out[name] = dumps(world())
+        elif name == "queries":
+            out[name] = dumps([world() for _ in range(QUERIES)])
+        elif name == "updates":
+            worlds = [world() for _ in range(QUERIES)]
+            for w in worlds:
+                w["randomNumber"] = rng.randint(1, WORLD_ROWS)
+                numbers[w["id"] - 1] = w["randomNumber"]
+            out[name] = dumps(worlds)
+        elif name == "fortunes":
+            rows = sorted([*enumerate(FORTUNES, start=1), (0, EXTRA_FORTUNE)], key=_msg)
+            out[name] = render_fortunes(rows).encode()
+        else:
+            raise KeyError(name)
+    return out
 
 
 def _msg(row: tuple[int, str]) -> str:
@@ -222,12 +234,14 @@ def render_fortunes(rows: list[tuple[int, str]]) -> str:
 _Start = t.Callable[[str, list[tuple[str, str]]], t.Any]
 
 
-def make_bare_app() -> t.Callable[[dict[str, t.Any], _Start], list[bytes]]:
+def make_bare_app(
+    db: Database | None = None,
+) -> t.Callable[[dict[str, t.Any], _Start], list[bytes]]:
     """The six endpoints as one plain WSGI callable: the same database and
     template work as the Flask app, no framework."""
     import jinja2
 
-    db = Database()
+    db = db or Database()
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(os.path.join(HERE, "templates")),
         autoescape=True,
@@ -243,16 +257,16 @@ def make_bare_app() -> t.Callable[[dict[str, t.Any], _Start], list[bytes]]:
         if path == "/plaintext":
             return respond(start, b"Hello, World!", "text/plain; charset=utf-8")
         if path == "/json":
-            return respond(start, _dumps({"message": "Hello, World!"}), _JSON)
+            return respond(start, dumps({"message": "Hello, World!"}), _JSON)
         if path == "/db":
-            return respond(start, _dumps(db.world(db.random_id())), _JSON)
+            return respond(start, dumps(db.world(db.random_id())), _JSON)
         count = query_count(
             (parse_qs(environ.get("QUERY_STRING", "")).get("queries") or [None])[0]
         )
         if path == "/queries":
-            return respond(start, _dumps(db.random_worlds(count)), _JSON)
+            return respond(start, dumps(db.random_worlds(count)), _JSON)
         if path == "/updates":
-            return respond(start, _dumps(db.update_worlds(count)), _JSON)
+            return respond(start, dumps(db.update_worlds(count)), _JSON)
         if path == "/fortunes":
             html = fortunes_template.render(fortunes=db.fortunes())
             return respond(start, html.encode(), "text/html; charset=utf-8")
@@ -265,3 +279,11 @@ def make_bare_app() -> t.Callable[[dict[str, t.Any], _Start], list[bytes]]:
 
 
 _JSON = "application/json"
+
+
+if __name__ == "__main__":
+    import sys
+
+    import tfb_runner
+
+    sys.exit(tfb_runner.main())

@@ -519,14 +519,14 @@ def test_teardown_errors_are_grouped(app: flask.Flask) -> None:
         return
     outer = info.value
     assert isinstance(outer, ExceptionGroup)  # noqa: F821
-    assert "context teardown" in str(outer)
+    assert outer.message == "Errors during context teardown"
     request_group, app_group = outer.exceptions
-    assert "request teardown" in str(request_group)
+    assert request_group.message == "Errors during request teardown"  # type: ignore[attr-defined]
     assert [str(e) for e in request_group.exceptions] == [  # type: ignore[attr-defined]
         "req callback",
         "req receiver",
     ]
-    assert "app teardown" in str(app_group)
+    assert app_group.message == "Errors during app teardown"  # type: ignore[attr-defined]
     assert [str(e) for e in app_group.exceptions] == [  # type: ignore[attr-defined]
         "'app callback'",
         "app receiver",
@@ -545,8 +545,69 @@ def test_only_app_teardown_fails(app: flask.Flask) -> None:
     assert [str(e) for e in _leaves(info.value)] == ["only this"]
     assert not flask.has_app_context()
     if sys.version_info >= (3, 11):
-        assert "context teardown" in str(info.value)
-        assert "app teardown" in str(info.value.exceptions[0])  # type: ignore[attr-defined]
+        group = info.value
+        assert isinstance(group, ExceptionGroup)  # noqa: F821
+        assert group.message == "Errors during context teardown"
+        inner = group.exceptions[0]
+        assert inner.message == "Errors during app teardown"  # type: ignore[attr-defined]
+
+
+def test_request_close_error_is_collected_with_teardown_errors(
+    app: flask.Flask,
+) -> None:
+    """An error closing the request (a file upload's stream, say) joins the
+    teardown errors: app teardown still runs and the context is popped."""
+    calls: list[str] = []
+
+    class ClosingRequest(flask.Request):
+        def close(self) -> None:
+            calls.append("close")
+            raise OSError("close failed")
+
+    app.request_class = ClosingRequest
+
+    @app.teardown_appcontext
+    def app_teardown(e: BaseException | None) -> None:
+        calls.append("app")
+
+    ctx = app.test_request_context("/")
+    ctx.push()
+    with pytest.raises(Exception) as info:
+        ctx.pop()
+    assert calls == ["close", "app"]
+    assert [str(e) for e in _leaves(info.value)] == ["close failed"]
+    assert not flask.has_app_context()
+    if sys.version_info >= (3, 11):
+        assert isinstance(info.value, ExceptionGroup)  # noqa: F821
+        assert info.value.message == "Errors during context teardown"
+
+
+def test_appcontext_popped_receiver_error_joins_teardown_errors(
+    app: flask.Flask,
+) -> None:
+    """An ``appcontext_popped`` receiver that raises is reported with the
+    teardown errors, after the context is gone."""
+
+    @app.teardown_appcontext
+    def fail(e: BaseException | None) -> None:
+        raise ValueError("teardown")
+
+    seen: list[bool] = []
+
+    def popped(sender: flask.Flask, **kw: t.Any) -> None:
+        seen.append(flask.has_app_context())
+        raise RuntimeError("popped receiver")
+
+    with flask.appcontext_popped.connected_to(popped, app):
+        ctx = app.app_context()
+        ctx.push()
+        with pytest.raises(Exception) as info:
+            ctx.pop()
+    assert seen == [False]
+    assert [str(e) for e in _leaves(info.value)] == ["teardown", "popped receiver"]
+    if sys.version_info >= (3, 11):
+        assert isinstance(info.value, ExceptionGroup)  # noqa: F821
+        assert info.value.message == "Errors during context teardown"
 
 
 def test_teardown_first_error_without_exception_groups(

@@ -7,6 +7,7 @@ the benchmark never times an error page.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import types
 import typing as t
@@ -129,6 +130,54 @@ def test_linearity_and_geomean_helpers(bench: t.Any) -> None:
     assert verdict["ours"]["linear"] is False
     assert run.geomean([0.5, 2.0]) == pytest.approx(1.0)
     assert run.geomean([]) is None
+
+
+def _row(real: float, ours: float) -> dict[str, t.Any]:
+    return {"real": real, "ours": ours, "ratio": ours / real, "ok": True,
+            "problems": []}  # fmt: skip
+
+
+def test_report_ends_in_a_readable_summary(bench: t.Any) -> None:
+    """The report closes with the ratios that sum a run up, in words, not
+    with pass/fail verdicts against targets (those are in the docs)."""
+    run = bench.run
+    core = {"hello": _row(20.0, 5.0), "json": _row(20.0, 8.0),
+            "template": _row(40.0, 30.0)}  # fmt: skip
+    tfb = {"tfb_json": _row(30.0, 15.0)}
+    result = {
+        "core": core,
+        "geomean_of": list(core),
+        "geomean": run.geomean([r["ratio"] for r in core.values()]),
+        "tfb": tfb,
+        "tfb_geomean": 0.5,
+        "scaling": {},
+        "scaling_growth": {"real": None, "ours": None},
+        "payload": {},
+        "payload_linear": {},
+        "floor": {},
+        "cold_start": {"real_ms": 100.0, "ours_ms": 80.0, "bare_ms": 20.0,
+                       "ratio": 0.8, "net_ratio": 0.75},  # fmt: skip
+        "memory": {"real_kb": 30000, "ours_kb": 28500, "ratio": 0.95},
+        "e2e": {"tool": "wrk", "connections": 8, "rows": {
+            "gthread/json": {"ratio": 0.5}, "gthread/db": {"ratio": 0.8}}},
+    }  # fmt: skip
+    # (the e2e table itself is not under test: print only the summary part)
+    text = "\n".join(run.summary(result))
+    assert text.splitlines() == [
+        "in-process, 3 scenarios: geomean 0.42 (2.4x faster)",
+        "  best hello 0.25, worst template 0.75",
+        "TechEmpower-style, in-process: geomean 0.50 (2.0x faster)",
+        "cold start, JSON-only app (CPU time): 0.80",
+        "peak memory: 0.95",
+        "behind gunicorn: 1.2 to 2.0 times Flask's requests per second",
+    ]
+    result["e2e"] = {}
+    report, all_ok = run.report(result)
+    assert all_ok
+    tail = report.splitlines()[-6:]
+    assert tail[0].startswith("summary: time (or memory) of this package")
+    assert tail[1:] == [f"  {line}" for line in run.summary(result)]
+    assert not re.search(r"\b(PASS|MISS)\b|<=", report)
 
 
 def test_runner_lists_tfb(bench: t.Any) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import types
 
@@ -422,3 +423,54 @@ def test_open_instance_resource_write_and_read(resource_app):
 def test_open_instance_resource_missing(resource_app):
     with pytest.raises(FileNotFoundError):
         resource_app.open_instance_resource("missing.cfg")
+
+
+_READ_UNDER_ASCII_LOCALE = """
+import locale, sys
+import flask
+
+assert locale.getpreferredencoding(False).lower() != "utf-8", "locale is UTF-8"
+root, instance = sys.argv[1], sys.argv[2]
+app = flask.Flask("loc_app", root_path=root, instance_path=instance)
+bp = flask.Blueprint("loc_bp", "loc_bp", root_path=root)
+for owner in (app, bp):
+    for mode in ("r", "rt"):
+        with owner.open_resource("data.txt", mode) as f:
+            assert f.read() == "h\\u00e9llo\\n", (owner, mode)
+with app.open_instance_resource("out.txt", "w") as f:
+    f.write("\\u00e9")
+with app.open_instance_resource("out.txt", "r") as f:
+    assert f.read() == "\\u00e9"
+print("ok")
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX C locale")
+def test_text_resources_are_utf8_under_an_ascii_locale(resource_app):
+    """Text modes default to UTF-8, not the locale's encoding: under the C
+    locale (without UTF-8 coercion) a UTF-8 file still reads."""
+    env = {
+        **os.environ,
+        "LC_ALL": "C",
+        "LANG": "C",
+        "PYTHONCOERCECLOCALE": "0",
+        "PYTHONUTF8": "0",
+    }
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _READ_UNDER_ASCII_LOCALE,
+            resource_app.root_path,
+            resource_app.instance_path,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
+    assert (proc.returncode, proc.stdout) == (0, "ok\n"), proc.stderr
+    path = os.path.join(resource_app.instance_path, "out.txt")
+    with open(path, "rb") as f:
+        assert f.read() == "é".encode()

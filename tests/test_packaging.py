@@ -278,6 +278,139 @@ def test_flask_command_of_the_installed_app(fresh_env: Path) -> None:
         assert endpoint in out
 
 
+#: The oldest pip the docs support (docs/installation.rst); Python 3.12
+#: removed what pip before 23.2 needs, so there the venv's own pip (the
+#: oldest that Python ships) is used.
+OLDEST_PIP = "23.0.1" if sys.version_info < (3, 12) else None
+
+EXTRAS_APP = """\
+[build-system]
+requires = ["flit_core>=3.12,<5"]
+build-backend = "flit_core.buildapi"
+
+[project]
+name = "extrasapp"
+version = "1.0"
+description = "An app that needs flask with an extra."
+dependencies = ["flask[async]>=3"]
+"""
+
+EXTRAS_CHECK = """
+import asyncio, importlib.metadata as m, json, flask, extrasapp
+
+app = flask.Flask("x")
+
+@app.get("/")
+async def index():
+    await asyncio.sleep(0)
+    return "async ok"
+
+print(json.dumps({
+    "pip": m.version("pip"),
+    "flask": [d.version for d in m.distributions() if d.metadata["Name"] == "flask"],
+    "summary": m.metadata("flask")["Summary"],
+    "flask_file": flask.__file__,
+    "extras": sorted(
+        n for n in ("asgiref", "python-dotenv", "flask-login", "flaskr")
+        if any(d.metadata["Name"].lower() == n for d in m.distributions())
+    ),
+    "body": app.test_client().get("/").text,
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def extras_app_wheel(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel of an app whose dependency on ``flask`` has an extra."""
+    project = tmp_path_factory.mktemp("extrasapp")
+    (project / "pyproject.toml").write_text(EXTRAS_APP)
+    (project / "extrasapp.py").write_text('"""Needs flask[async]."""\n')
+    out = tmp_path_factory.mktemp("extrasapp-dist")
+    _build(project, out, "--wheel")
+    (wheel,) = out.glob("extrasapp-1.0-*.whl")
+    return wheel
+
+
+def _venv_with_pip(where: Path, pip: str | None) -> Path:
+    env_dir = where / "env"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    if pip is not None:
+        _run([str(python), "-m", "pip", "install", "-q", pip], cwd=where)
+    return python
+
+
+def _check_extras_env(python: Path, pip_version: str | None) -> None:
+    info = json.loads(_run([str(python), "-c", EXTRAS_CHECK], cwd=python.parent))
+    if pip_version is not None:
+        assert info["pip"] == pip_version
+    # ours, from the wheel, with the extras' packages and the other projects
+    assert info["flask"] == [VERSION]
+    assert info["summary"].startswith("An independent, drop-in reimplementation")
+    assert Path(info["flask_file"]).resolve().is_relative_to(python.parent.parent)
+    assert info["extras"] == ["asgiref", "flask-login", "flaskr", "python-dotenv"]
+    assert info["body"] == "async ok"
+
+
+def test_wheel_named_with_extras_installs_on_the_oldest_pip(
+    built: Built, extras_app_wheel: Path, tmp_path: Path
+) -> None:
+    """The recipe of docs/installation.rst for every pip: the wheel, with its
+    extras, on the command line next to an app that needs ``flask[async]``
+    (a ``flask @`` constraint fails there on pip before 26.1)."""
+    python = _venv_with_pip(tmp_path, OLDEST_PIP and f"pip=={OLDEST_PIP}")
+    _run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "-c",
+            str(REQUIREMENTS / "tests.txt"),
+            "-c",
+            str(REQUIREMENTS / "compat.txt"),
+            f"{built.wheel}[async,dotenv]",
+            str(built.app_wheel),
+            str(extras_app_wheel),
+            "Flask-Login",
+        ],
+        cwd=tmp_path,
+    )
+    _check_extras_env(python, OLDEST_PIP)
+
+
+def test_constraint_with_extras_on_a_current_pip(
+    built: Built, extras_app_wheel: Path, tmp_path: Path
+) -> None:
+    """The constraints recipe with extras, after upgrading pip as the docs
+    say."""
+    python = _venv_with_pip(tmp_path, "pip>=26.1")
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text(f"flask @ {built.wheel.as_uri()}\n")
+    _run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "-c",
+            str(constraints),
+            "-c",
+            str(REQUIREMENTS / "tests.txt"),
+            "-c",
+            str(REQUIREMENTS / "compat.txt"),
+            "flask[async,dotenv]",
+            str(built.app_wheel),
+            str(extras_app_wheel),
+            "Flask-Login",
+        ],
+        cwd=tmp_path,
+    )
+    _check_extras_env(python, None)
+
+
 def test_ci_runs_exactly_the_readme_test_command() -> None:
     readme = (ROOT / "README.md").read_text()
     commands = re.findall(r"```sh\n(python3 -m venv .*?)\n```", readme)

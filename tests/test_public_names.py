@@ -212,6 +212,27 @@ def test_deprecated_names_still_warn_every_time() -> None:
             assert flask.app.RequestContext is flask.ctx.AppContext
 
 
+def test_names_flask_32_removed_are_kept_deprecated_and_documented() -> None:
+    """``flask.__version__`` and ``flask.globals._cv_request`` (removed by
+    Flask 3.2) still work with a warning, and the differences page says so."""
+    import importlib.metadata
+    from pathlib import Path
+
+    from flask import globals as flask_globals
+
+    with pytest.warns(DeprecationWarning, match="__version__"):
+        version = flask.__version__
+    assert version == importlib.metadata.version("flask")
+    with pytest.warns(DeprecationWarning, match="_cv_request"):
+        assert flask_globals._cv_request is flask_globals._cv_app
+    with pytest.warns(DeprecationWarning, match="request_ctx"):
+        assert flask_globals.request_ctx is flask_globals.app_ctx
+    page = Path(__file__).parent.parent / "docs" / "differences.rst"
+    text = page.read_text(encoding="utf-8")
+    for name in ("``flask.__version__``", "``flask.globals._cv_request``"):
+        assert f"\n{name}\n    Flask 3.2 " in text, name
+
+
 def test_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         flask.app.nope  # noqa: B018

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import Rule
@@ -289,6 +291,26 @@ def test_subdomain_matching(client) -> None:
     c = app.test_client()
     assert c.get("/", "http://alice.example.test/").data == b"alice"
     assert c.get("/", "http://example.test/").data == b"index"
+
+
+def test_server_name_mismatch_warning_is_attributed_to_flask_app() -> None:
+    """Werkzeug warns when the request's host does not end with
+    ``SERVER_NAME``; as in Flask the warning comes from ``flask.app``, so a
+    filter naming that module (as Flask's own tests use) silences it."""
+    app = flask.Flask(__name__, subdomain_matching=True)
+    app.config["SERVER_NAME"] = "localhost.localdomain:3000"
+    app.add_url_rule("/", "index", lambda: ("", 204))
+    client = app.test_client()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings(
+            "ignore", "Current server name", UserWarning, "flask.app"
+        )
+        assert client.get("/", "http://127.0.0.1:3000/").status_code == 404
+    with pytest.warns(UserWarning, match="Current server name") as record:
+        client.get("/", "http://127.0.0.1:3000/")
+    assert record[0].filename.replace("\\", "/").endswith("/flask/app.py")
+    assert client.get("/", "http://localhost.localdomain:3000/").status_code == 204
 
 
 def test_host_matching() -> None:

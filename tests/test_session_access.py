@@ -137,3 +137,42 @@ def test_session_proxy_outside_request() -> None:
     with app.app_context():
         with pytest.raises(RuntimeError, match="outside of request context"):
             len(flask.session)
+
+
+@pytest.mark.parametrize("permanent", [False, True], ids=["browser", "permanent"])
+def test_saving_a_cookie_session_does_not_mark_it_accessed(permanent: bool) -> None:
+    """A request that carries a session cookie but never touches the
+    session ends with ``accessed`` false: the interface's own reads while
+    saving (its length, ``permanent``, the data it signs) are not uses."""
+    from flask.globals import app_ctx
+
+    app = _app(custom=False)
+
+    @app.post("/set")
+    def set_value() -> str:
+        flask.session["user"] = "alice"
+        flask.session.permanent = permanent
+        return "set"
+
+    client = app.test_client()
+    assert client.post("/set").headers["Vary"] == "Cookie"
+    with client:
+        rv = client.get("/unused")
+        assert (rv.status_code, rv.data) == (200, b"done")
+        session = app_ctx._session
+        assert session is not None
+        assert dict.__getitem__(session, "user") == "alice"  # type: ignore[index]
+        assert session.accessed is False
+        assert session.modified is False
+        # A permanent session is refreshed (SESSION_REFRESH_EACH_REQUEST):
+        # the new cookie varies the response on Cookie; otherwise nothing.
+        if permanent:
+            assert "session=" in rv.headers["Set-Cookie"]
+            assert rv.headers["Vary"] == "Cookie"
+        else:
+            assert "Set-Cookie" not in rv.headers
+            assert "Vary" not in rv.headers
+    with client:
+        rv = client.get("/get")
+        assert app_ctx._session.accessed is True
+        assert rv.headers["Vary"] == "Cookie"

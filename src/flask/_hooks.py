@@ -87,6 +87,17 @@ def _inspect(func: t.Any, skip_self: bool) -> bool:
     return first.kind in _POSITIONAL and _is_ctx_param(first)
 
 
+#: Flask's own dispatch methods (see :func:`own_methods`): they take the
+#: context first, which need not be found out by reading their signatures.
+_own: set[t.Any] = set()
+
+
+def own_methods(cls: type) -> None:
+    """Record the dispatch methods ``cls`` defines as taking the context
+    first (called for Flask itself, whose methods accept both forms)."""
+    _own.update(cls.__dict__[name] for name in CTX_HOOKS if name in cls.__dict__)
+
+
 def takes_ctx(func: t.Any, *, unbound: bool = False) -> bool:
     """Whether ``func`` expects the context as its first argument.
 
@@ -97,6 +108,8 @@ def takes_ctx(func: t.Any, *, unbound: bool = False) -> bool:
     skip_self = unbound
     if inspect.ismethod(func):
         func, skip_self = func.__func__, True
+    if skip_self and func in _own:
+        return True
     cache = _caches[skip_self]
     try:
         return cache[func]

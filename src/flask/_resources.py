@@ -40,10 +40,24 @@ class FileAccessMixin:
         max_age = self.get_send_file_max_age(filename)
         return send_from_directory(self.static_folder, filename, max_age=max_age)
 
+    @t.overload
     def open_resource(
-        self, resource: str, mode: str = "rb", encoding: str | None = None
+        self, resource: str, mode: t.Literal["rb"] = "rb", encoding: str | None = ...
+    ) -> t.IO[bytes]: ...
+    @t.overload
+    def open_resource(
+        self, resource: str, mode: t.Literal["r", "rt"], encoding: str | None = ...
+    ) -> t.IO[str]: ...
+    @t.overload
+    def open_resource(
+        self, resource: str, mode: str, encoding: str | None = ...
+    ) -> t.IO[t.Any]: ...
+    def open_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
     ) -> t.IO[t.Any]:
-        """Open a file relative to ``root_path`` for reading."""
+        """Open a file relative to ``root_path`` for reading: ``"rb"``
+        (the default) gives bytes, ``"r"`` or ``"rt"`` text decoded with
+        ``encoding`` (UTF-8 unless given, whatever the locale)."""
         if mode not in {"r", "rt", "rb"}:
             raise ValueError("Resources can only be opened for reading.")
         path = os.path.join(self.root_path, resource)

@@ -11,13 +11,13 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Response as BaseResponse
 
-from . import typing as ft
 from .globals import _cv_app
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
     from _typeshed.wsgi import WSGIEnvironment
 
+    from . import typing as ft
     from .app import Flask
     from .wrappers import Response
 
@@ -34,12 +34,13 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
     if rv_type is response_class:
         return rv  # type: ignore[return-value]
     if rv_type is str:
+        text: str = rv  # type: ignore[assignment]  # no t.cast call per request
         content_type = _default_content_type(response_class)
         if content_type is not None:
             if _fast_text(response_class, content_type):
-                return _text_response(response_class, t.cast(str, rv), content_type)
-            return response_class(t.cast(str, rv), content_type=content_type)
-        return response_class(t.cast(str, rv))
+                return _text_response(response_class, text, content_type)
+            return response_class(text, content_type=content_type)
+        return response_class(text)
     if rv_type is dict:
         return app.json.response(rv)  # type: ignore[return-value]
 
@@ -69,6 +70,11 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
             " return statement."
         )
 
+    if type(rv) is str and status is None and type(headers) is dict:  # pyright: ignore[reportUnknownArgumentType]
+        given: dict[t.Any, t.Any] = headers  # pyright: ignore[reportUnknownVariableType]
+        fast = _text_with_headers(response_class, rv, given)  # pyright: ignore[reportArgumentType]
+        if fast is not None:
+            return fast
     if not isinstance(rv, response_class):
         if isinstance(rv, (*_BODY_TYPES, Iterator, AsyncIterator)):
             # Status and headers go straight into the constructor.
@@ -126,17 +132,30 @@ def _from_http_exception(
     """
     if type(e).__call__ is not HTTPException.__call__ or environ is None:
         return None
-    base = e.get_response(environ)
-    if type(base) is not BaseResponse:
-        return None
-    response: object = base.response
-    if base.direct_passthrough or base._on_close or type(response) is not list:
-        return None
-    body = t.cast("list[bytes]", response)  # checked chunk by chunk below
-    for chunk in body:
-        if type(chunk) is not bytes:
+    key = _error_page_key(e)
+    page = _error_pages.get(key) if key is not None else None
+    if page is None:
+        base = e.get_response(environ)
+        if type(base) is not BaseResponse:
             return None
-    code = base.status_code
+        response: object = base.response
+        if base.direct_passthrough or base._on_close or type(response) is not list:
+            return None
+        for chunk in response:  # pyright: ignore[reportUnknownVariableType]
+            if type(chunk) is not bytes:  # pyright: ignore[reportUnknownArgumentType]
+                return None
+        page = (
+            base.status,
+            base.status_code,
+            list(base.get_wsgi_headers(environ).items()),
+            b"".join(response),  # pyright: ignore[reportUnknownArgumentType]
+        )
+        if key is not None:
+            if len(_error_pages) >= _ERROR_PAGES_SIZE:
+                _error_pages.clear()
+            _error_pages[key] = page
+    status, code, headers, data = page
+    body = [data] if data else []
     if (
         environ.get("REQUEST_METHOD") == "HEAD"
         or code in _BODILESS
@@ -145,9 +164,50 @@ def _from_http_exception(
         body = []
     # As force_type does: a werkzeug response whose class is then switched,
     # so a response_class with its own __init__ is not called either.
-    rv = BaseResponse(list(body), base.status, base.get_wsgi_headers(environ))
+    rv = BaseResponse(body, status, list(headers))
     rv.__class__ = cls
     return t.cast("Response", rv)
+
+
+#: Error pages by (class, code, description): the status, WSGI headers and
+#: body werkzeug renders for them, which depend on nothing else for its own
+#: exception classes (see :func:`_error_page_key`).
+_error_pages: dict[t.Any, tuple[str, int, list[tuple[str, str]], bytes]] = {}
+_ERROR_PAGES_SIZE = 256
+_ERROR_PAGE_METHODS = (
+    "get_response",
+    "get_body",
+    "get_headers",
+    "get_description",
+    "name",
+)
+_pure_error_classes: dict[type, bool] = {}
+
+
+def _error_page_key(e: HTTPException) -> tuple[t.Any, ...] | None:
+    """The key of ``e``'s page in ``_error_pages``, or ``None`` when its
+    page may depend on more than its class, code and description (a class
+    that renders its page or headers itself, a set response, a description
+    that is not a plain string)."""
+    cls = type(e)
+    pure = _pure_error_classes.get(cls)
+    if pure is None:
+        pure = all(
+            getattr(cls, name) is getattr(HTTPException, name)
+            for name in _ERROR_PAGE_METHODS
+        )
+        _pure_error_classes[cls] = pure
+    if not pure or e.response is not None or vars(e).keys() - _PLAIN_ERROR_ATTRS:
+        return None
+    description = e.description
+    if description is not None and type(description) is not str:
+        return None
+    return (cls, e.code, description)
+
+
+#: Instance attributes a plain ``abort(code)`` or ``abort(code, text)``
+#: error has (others, set by a subclass or the caller, may change its page).
+_PLAIN_ERROR_ATTRS = frozenset({"description", "response"})
 
 
 _fast_text_classes: dict[type, bool] = {}
@@ -175,12 +235,58 @@ def mimetype_response(cls: type[t.Any], text: str, mimetype: str) -> t.Any:
     return _text_response(cls, text, content_type)
 
 
-def _text_response(cls: type[Response], text: str, content_type: str) -> Response:
+def _text_with_headers(
+    cls: type[Response], text: str, given: dict[t.Any, t.Any]
+) -> Response | None:
+    """``cls(text, headers=given)`` (a view's ``(text, headers_dict)``),
+    built directly when every header is a ``str`` name and a ``str`` value
+    without a line break and none is ``Content-Length``; ``None`` otherwise.
+
+    The constructor keeps the given headers in order, adds the default
+    ``Content-Type`` after them unless one is given, then the length.
+    """
+    content_type = _default_content_type(cls)
+    if content_type is None or not _fast_text(cls, content_type):
+        return None
+    items: list[tuple[str, str]] = []
+    for key, value in given.items():
+        if (
+            type(key) is not str
+            or type(value) is not str
+            or "\n" in value
+            or "\r" in value
+        ):
+            return None
+        lower = key.lower()
+        if lower == "content-length":
+            return None
+        if lower == "content-type":
+            content_type = None
+        items.append((key, value))
+    return _text_response(cls, text, content_type, items)
+
+
+def _text_response(
+    cls: type[Response],
+    text: str,
+    content_type: str | None,
+    given: list[tuple[str, str]] | None = None,
+) -> Response:
     """``cls(text, content_type=content_type)`` without the constructor's
-    header validation: the attributes it would set, set directly."""
+    header validation: the attributes it would set, set directly (after
+    the ``given`` headers, checked by the caller)."""
     data = text.encode()
     headers = Headers()
-    headers._list = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
+    if given is None:
+        headers._list = [
+            ("Content-Type", content_type),  # type: ignore[list-item]
+            ("Content-Length", str(len(data))),
+        ]
+    else:
+        if content_type is not None:
+            given.append(("Content-Type", content_type))
+        given.append(("Content-Length", str(len(data))))
+        headers._list = given
     rv = object.__new__(cls)
     rv.__dict__.update(
         headers=headers,

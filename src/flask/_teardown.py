@@ -25,7 +25,7 @@ USE_GROUPS = sys.version_info >= (3, 11)
 def teardown_error(where: str, errors: list[Exception]) -> Exception:
     """The exception to raise for ``errors`` collected during ``where``."""
     if sys.version_info >= (3, 11) and USE_GROUPS:
-        return ExceptionGroup(f"errors during {where}", errors)  # noqa: F821
+        return ExceptionGroup(f"Errors during {where}", errors)  # noqa: F821
     return errors[0]
 
 

@@ -8,6 +8,7 @@ from functools import lru_cache
 from urllib.parse import quote as _url_quote
 
 from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import BuildError
 from werkzeug.routing import Map
 from werkzeug.routing import MapAdapter
@@ -24,12 +25,18 @@ if t.TYPE_CHECKING:
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
 
-def create_url_adapter(app: Flask, request: Request | None) -> MapAdapter | None:
+def create_url_adapter(
+    app: Flask,
+    request: Request | None,
+    bind_to_environ: t.Callable[..., MapAdapter] = Map.bind_to_environ,
+) -> MapAdapter | None:
     """Bind the URL map to a request, or to ``SERVER_NAME`` outside one.
 
     For a request, the Host header is checked against ``TRUSTED_HOSTS``
     (raising a 400 ``SecurityError`` for others). ``SERVER_NAME`` only limits
-    matching when subdomain or host matching is on.
+    matching when subdomain or host matching is on. ``bind_to_environ`` is
+    ``Map.bind_to_environ`` or a function calling it, whose module werkzeug's
+    warnings are then attributed to.
     """
     config = app.config
     if request is not None:
@@ -55,8 +62,8 @@ def create_url_adapter(app: Flask, request: Request | None) -> MapAdapter | None
             server_name = None
         elif not app.subdomain_matching:
             subdomain = url_map.default_subdomain or ""
-        return url_map.bind_to_environ(
-            request.environ, server_name=server_name, subdomain=subdomain
+        return bind_to_environ(
+            url_map, request.environ, server_name=server_name, subdomain=subdomain
         )
 
     server_name = config["SERVER_NAME"]
@@ -154,17 +161,30 @@ def _bind(
 ) -> MapAdapter:
     """A ``MapAdapter`` for the request in ``environ``, with the given host
     (``Map.bind_to_environ`` without re-deriving the host)."""
-    script_name = _wsgi_str(environ, "SCRIPT_NAME")
-    path_info = _wsgi_str(environ, "PATH_INFO")
+    get = environ.get
+    # _wsgi_str inline (ASCII, the usual case, needs no decoding).
+    script_name: str | None = get("SCRIPT_NAME")
+    if script_name is None:
+        script_name = "/"
+    elif not script_name.isascii():
+        script_name = _wsgi_str(environ, "SCRIPT_NAME")
+    path_info: str | None = get("PATH_INFO")
+    if path_info is None:
+        path_info = "/"
+    elif not path_info.isascii():
+        path_info = _wsgi_str(environ, "PATH_INFO")
+    query: str | None = get("QUERY_STRING")
+    if query is not None and not query.isascii():
+        query = _wsgi_str(environ, "QUERY_STRING")
     return MapAdapter(
         url_map,
         server_name,
-        "/" if script_name is None else script_name,
+        script_name,  # type: ignore[arg-type]
         subdomain,
         environ["wsgi.url_scheme"],
-        "/" if path_info is None else path_info,
+        path_info,  # type: ignore[arg-type]
         environ["REQUEST_METHOD"],
-        _wsgi_str(environ, "QUERY_STRING"),
+        query,
     )
 
 
@@ -360,7 +380,31 @@ def match_rule(adapter: MapAdapter) -> tuple[t.Any, dict[str, t.Any]]:
     hit = cache.get(key)
     if hit is not None:
         return hit[0], dict(hit[1])
-    rule, args = adapter.match(return_rule=True)
+    missing: dict[tuple[t.Any, ...], bool] | None = url_map.__dict__.get(
+        "_flask_404_cache"
+    )
+    if missing is not None and key in missing:
+        raise NotFound() from None
+    try:
+        rule, args = adapter.match(return_rule=True)
+    except NotFound as e:
+        # Remembered like a match when no rule could have matched for
+        # another reason than its pattern (every converter built in).
+        if (
+            type(e) is NotFound
+            and e.response is None
+            and e.description == NotFound.description
+            and _pure_map(url_map, key[-1])
+        ):
+            store: dict[tuple[t.Any, ...], bool] = (
+                missing
+                if missing is not None
+                else url_map.__dict__.setdefault("_flask_404_cache", {})
+            )
+            if len(store) >= _MATCH_CACHE_SIZE:
+                store.clear()
+            store[key] = True
+        raise
     for converter in rule._converters.values():
         if type(converter).__module__ not in _PURE_CONVERTER_MODULES:
             break
@@ -369,6 +413,22 @@ def match_rule(adapter: MapAdapter) -> tuple[t.Any, dict[str, t.Any]]:
             cache.clear()
         cache[key] = (rule, dict(args))
     return rule, t.cast("dict[str, t.Any]", args)
+
+
+def _pure_map(url_map: t.Any, generation: int) -> bool:
+    """Whether every rule of ``url_map`` uses only built-in converters (so
+    that a URL no rule matches is not matched later either), remembered per
+    generation of the map."""
+    known = url_map.__dict__.get("_flask_pure_map")
+    if known is not None and known[0] == generation:
+        return known[1]  # type: ignore[no-any-return]
+    pure = all(
+        type(converter).__module__ in _PURE_CONVERTER_MODULES
+        for rule in url_map.iter_rules()
+        for converter in rule._converters.values()
+    )
+    url_map.__dict__["_flask_pure_map"] = (generation, pure)
+    return pure
 
 
 def _generation(url_map: t.Any) -> int:
@@ -383,7 +443,7 @@ def _generation(url_map: t.Any) -> int:
     add = url_map.__dict__.get("add")
     if type(add) is not _CountingAdd or add.url_map is not url_map:
         add = url_map.__dict__["add"] = _CountingAdd(url_map)
-        for name in ("_flask_build_cache", "_flask_match_cache"):
+        for name in ("_flask_build_cache", "_flask_match_cache", "_flask_404_cache"):
             url_map.__dict__.pop(name, None)
     return add.count
 

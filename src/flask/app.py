@@ -17,6 +17,9 @@ import typing as t
 import warnings
 import weakref
 from datetime import timedelta
+from inspect import CO_COROUTINE
+from inspect import iscoroutinefunction
+from types import FunctionType
 
 from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
@@ -25,12 +28,15 @@ from werkzeug.routing import RequestRedirect
 from werkzeug.routing import RoutingException
 from werkzeug.utils import cached_property
 
-from . import typing as ft
 from ._hooks import CTX_HOOKS
 from ._hooks import legacy_hooks_of_class
 from ._hooks import legacy_hooks_of_instance
-from ._inspect import iscoroutinefunction
+from ._hooks import own_methods
 from ._lazy import lazy_names as _lazy_names
+from ._plain import full_dispatch as _plain_full_dispatch
+from ._plain import is_plain as _is_plain
+from ._plain import PLAIN_METHODS
+from ._plain import remember as _remember_plain
 from ._resources import FileAccessMixin
 from ._responses import make_response as _make_response
 from ._responses import serve
@@ -67,8 +73,10 @@ from .wrappers import Response
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
     from _typeshed.wsgi import WSGIEnvironment
+    from werkzeug.routing import Map
     from werkzeug.routing import MapAdapter
 
+    from . import typing as ft
     from ._cli_runner import FlaskCliRunner
     from .cli import AppGroup
     from .templating import DispatchingJinjaLoader
@@ -80,7 +88,7 @@ T_shell = t.TypeVar("T_shell")
 #: Default of arguments that the 3.1 calling form leaves out.
 _missing: t.Any = object()
 #: Attributes whose assignment changes what is derived from them.
-_WATCHED = CTX_HOOKS | PLAN_INPUTS
+_WATCHED = CTX_HOOKS | PLAN_INPUTS | frozenset(PLAIN_METHODS)
 
 
 class _JinjaEnvironmentClass:
@@ -170,6 +178,7 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
         # patched on the class after it was created (assignments on the app
         # update it in __setattr__).
         self.__dict__["_legacy_hooks"] = legacy_hooks_of_instance(self)
+        self.__dict__["_plain_pipeline"] = _is_plain(self, Flask)
 
         self.template_context_processors[None].append(default_template_ctx_processor)
 
@@ -276,10 +285,32 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
             rv.update(processor())
         return rv
 
+    @t.overload
+    def open_instance_resource(
+        self,
+        resource: str,
+        mode: t.Literal[
+            "rb", "wb", "ab", "xb", "r+b", "rb+", "w+b", "wb+", "a+b", "ab+"
+        ] = "rb",
+        encoding: str | None = ...,
+    ) -> t.IO[bytes]: ...
+    @t.overload
+    def open_instance_resource(
+        self,
+        resource: str,
+        mode: t.Literal["r", "rt", "w", "wt", "a", "at", "x", "xt", "r+", "w+", "a+"],
+        encoding: str | None = ...,
+    ) -> t.IO[str]: ...
+    @t.overload
+    def open_instance_resource(
+        self, resource: str, mode: str, encoding: str | None = ...
+    ) -> t.IO[t.Any]: ...
     def open_instance_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
     ) -> t.IO[t.Any]:
-        """Open a file relative to the instance folder (writing allowed)."""
+        """Open a file relative to the instance folder (writing allowed):
+        bytes in binary modes, else text in ``encoding`` (UTF-8 unless
+        given, whatever the locale)."""
         path = os.path.join(self.instance_path, resource)
         if "b" in mode:
             return open(path, mode)
@@ -394,6 +425,14 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
     def ensure_sync(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
         """Return ``func`` callable from sync code: coroutine functions are
         wrapped with :meth:`async_to_sync`."""
+        if (
+            type(func) is FunctionType
+            and not func.__code__.co_flags & CO_COROUTINE
+            and "_is_coroutine_marker" not in func.__dict__
+        ):
+            # What ``iscoroutinefunction`` decides for a plain function,
+            # without its unwrapping calls: not a coroutine function.
+            return func
         if iscoroutinefunction(func):
             return self.async_to_sync(func)
         return func
@@ -413,7 +452,7 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
 
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
         """Bind the URL map for a request, or for ``SERVER_NAME`` without one."""
-        return _create_url_adapter(self, request)
+        return _create_url_adapter(self, request, _bind_to_environ)
 
     def url_for(
         self,
@@ -452,6 +491,10 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
                 stacklevel=2,
             )
 
+    #: Whether the pipeline methods are Flask's own (see ``_plain``); set
+    #: per app when it is created and when one is assigned on it.
+    _plain_pipeline = False
+
     def __setattr__(self, name: str, value: t.Any) -> None:
         super().__setattr__(name, value)
         if name in _WATCHED:
@@ -466,8 +509,9 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
         """Decisions derived from this attribute are made again: the 3.1-style
         hook detection, and the ASGI door's per-app plan."""
         attrs = self.__dict__
-        if name in CTX_HOOKS:
+        if name in CTX_HOOKS or name in PLAIN_METHODS:
             attrs["_legacy_hooks"] = legacy_hooks_of_instance(self)
+            attrs["_plain_pipeline"] = _is_plain(self, Flask)
         attrs.pop("_asgi_plan", None)
 
     def wsgi_app(
@@ -483,6 +527,8 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
                 ctx.push()
                 if "full_dispatch_request" in legacy:
                     response = self.full_dispatch_request()
+                elif self._plain_pipeline:
+                    response = _plain_full_dispatch(self, ctx)
                 else:
                     response = self.full_dispatch_request(ctx)
             except Exception as e:
@@ -846,12 +892,25 @@ class Flask(FileAccessMixin, ServingMixin, App):  # pyright: ignore[reportIncomp
             raise teardown_error("app teardown", errors)
 
 
+def _bind_to_environ(
+    url_map: Map, environ: WSGIEnvironment, **kwargs: t.Any
+) -> MapAdapter:
+    """``url_map.bind_to_environ``, called from this module so werkzeug's
+    "Current server name ... doesn't match" warning comes from ``flask.app``,
+    as in Flask: warning filters name that module."""
+    return url_map.bind_to_environ(environ, **kwargs)
+
+
+own_methods(Flask)
+_remember_plain(Flask)
+
 # Names Flask's module of the same name also exposes, resolved on first use.
 __getattr__: t.Callable[[str], t.Any]
 __dir__: t.Callable[[], list[str]]
 __getattr__, __dir__ = _lazy_names(
     __name__,
     {
+        "ft": ".typing",
         "BaseResponse": "werkzeug.wrappers:Response",
         "DispatchingJinjaLoader": ".templating:DispatchingJinjaLoader",
         "Environment": ".templating:Environment",

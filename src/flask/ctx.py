@@ -15,7 +15,7 @@ from types import TracebackType
 
 from werkzeug.exceptions import HTTPException
 
-from . import typing as ft
+from ._plain import teardown as _plain_teardown
 from ._teardown import teardown_error as _teardown_error
 from ._urls import hostless_adapter as _hostless_adapter
 from ._urls import match_rule as _match_rule
@@ -27,13 +27,14 @@ if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
     from werkzeug.routing import MapAdapter
 
+    from . import typing as ft
     from .app import Flask
     from .sessions import SessionMixin
     from .wrappers import Request
 
 _sentinel = object()
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
-T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
+T_after_request = t.TypeVar("T_after_request", bound="ft.AfterRequestCallable[t.Any]")
 
 
 class _AppCtxGlobals:
@@ -201,7 +202,9 @@ class AppContext:
     def match_request(self) -> None:
         """Match the request URL, setting ``url_rule`` and ``view_args`` on the
         request, or ``routing_exception`` if nothing matched."""
-        request = self.request
+        request = self._request
+        if request is None:
+            request = self.request  # raises: no request to match
         adapter = self.url_adapter
         if adapter is None:
             return
@@ -240,11 +243,12 @@ class AppContext:
         """
         if not self._cv_tokens:
             raise RuntimeError("Popped an app context that was not pushed.")
+        errors: list[Exception] = []
         try:
             if len(self._cv_tokens) == 1:
                 if exc is _sentinel:
                     exc = sys.exc_info()[1]
-                self._teardown(exc)
+                self._teardown(exc, errors)
         finally:
             token = self._cv_tokens.pop()
             current = _cv_app.get(None)
@@ -258,14 +262,23 @@ class AppContext:
                     f"Popped the wrong app context ({current!r} instead of {self!r})."
                 )
             if not self._cv_tokens and appcontext_popped.receivers:
-                appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
+                try:
+                    appcontext_popped.send(
+                        self.app, _async_wrapper=self.app.ensure_sync
+                    )
+                except Exception as e:
+                    errors.append(e)
+        if errors:
+            raise _teardown_error("context teardown", errors)
 
-    def _teardown(self, exc: BaseException | None) -> None:
+    def _teardown(self, exc: BaseException | None, errors: list[Exception]) -> None:
         """Request teardown, close the request, app teardown: each step runs
-        even if an earlier one raised; their errors are raised together."""
+        even if an earlier one raised; their errors are added to ``errors``,
+        raised together by :meth:`pop`."""
+        if _plain_teardown(self, errors):
+            return
         app = self.app
         legacy = app._legacy_hooks
-        errors: list[Exception] = []
         try:
             if self._request is not None:
                 try:
@@ -276,7 +289,10 @@ class AppContext:
                 except Exception as e:
                     errors.append(e)
                 finally:
-                    self._request.close()
+                    try:
+                        self._request.close()
+                    except Exception as e:
+                        errors.append(e)
         finally:
             try:
                 if "do_teardown_appcontext" in legacy:
@@ -285,8 +301,6 @@ class AppContext:
                     app.do_teardown_appcontext(self, exc)
             except Exception as e:
                 errors.append(e)
-        if errors:
-            raise _teardown_error("context teardown", errors)
 
     def __enter__(self) -> AppContext:
         self.push()
@@ -350,6 +364,10 @@ def copy_current_request_context(f: F) -> F:
 
 
 def __getattr__(name: str) -> t.Any:
+    if name == "ft":  # as in Flask's module; not imported at run time here
+        import importlib
+
+        return importlib.import_module("flask.typing")
     if name == "RequestContext":
         import warnings
 
@@ -364,4 +382,4 @@ def __getattr__(name: str) -> t.Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), "RequestContext"})
+    return sorted({*globals(), "RequestContext", "ft"})

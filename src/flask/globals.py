@@ -37,21 +37,46 @@ or make a request through 'app.test_client()'.\
 
 _cv_app: ContextVar[AppContext] = ContextVar("flask.app_ctx")
 
-app_ctx: AppContext = LocalProxy(  # type: ignore[assignment]
+
+class _Proxy(LocalProxy[t.Any]):
+    """werkzeug's ``LocalProxy`` with the most used operations (attribute
+    get and set, item get and set, ``in``) as plain methods: werkzeug looks
+    each one up through a descriptor that builds a bound callable per use.
+    Each does what werkzeug's does: the operation on the current object."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> t.Any:
+        return getattr(self._get_current_object(), name)
+
+    def __setattr__(self, name: str, value: t.Any) -> None:
+        setattr(self._get_current_object(), name, value)
+
+    def __getitem__(self, key: t.Any) -> t.Any:
+        return self._get_current_object()[key]
+
+    def __setitem__(self, key: t.Any, value: t.Any) -> None:
+        self._get_current_object()[key] = value
+
+    def __contains__(self, item: t.Any) -> bool:
+        return item in self._get_current_object()
+
+
+app_ctx: AppContext = _Proxy(  # type: ignore[assignment]
     _cv_app, unbound_message=_no_app_msg
 )
-current_app: Flask = LocalProxy(  # type: ignore[assignment]
+current_app: Flask = _Proxy(  # type: ignore[assignment]
     _cv_app, "app", unbound_message=_no_app_msg
 )
-g: _AppCtxGlobals = LocalProxy(  # type: ignore[assignment]
+g: _AppCtxGlobals = _Proxy(  # type: ignore[assignment]
     _cv_app, "g", unbound_message=_no_app_msg
 )
-request: Request = LocalProxy(  # type: ignore[assignment]
+request: Request = _Proxy(  # type: ignore[assignment]
     _cv_app, "request", unbound_message=_no_req_msg
 )
 
 # Through ``_used_session``: every use marks the session as accessed.
-session: SessionMixin = LocalProxy(  # type: ignore[assignment]
+session: SessionMixin = _Proxy(  # type: ignore[assignment]
     _cv_app, "_used_session", unbound_message=_no_req_msg
 )
 

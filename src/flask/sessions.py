@@ -475,7 +475,25 @@ class SecureCookieSessionInterface(SessionInterface):
     ) -> None:
         """Set the cookie if the session changed (or is refreshed), delete it
         if the session was emptied, and add ``Vary: Cookie`` when the
-        response depends on it."""
+        response depends on it.
+
+        Reading the session here (its length, ``permanent``, the data to
+        sign) is not a use by the app: ``accessed`` is left as it was.
+        """
+        accessed = session.accessed
+        try:
+            self._save_cookie(app, session, response)
+        finally:
+            if not accessed:
+                try:
+                    session.accessed = False
+                except AttributeError:  # a class whose flag cannot be set
+                    pass
+
+    def _save_cookie(
+        self, app: Flask, session: SessionMixin, response: SansioResponse
+    ) -> None:
+        """The work of :meth:`save_session`."""
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)

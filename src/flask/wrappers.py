@@ -276,8 +276,15 @@ class Request(RequestBase):
         self.method: str = get("REQUEST_METHOD", "GET").upper()
         self.scheme: str = get("wsgi.url_scheme", "http")
         self.server: tuple[str, int | None] | None = _get_server(environ)
-        self.root_path: str = _decode_wsgi(get("SCRIPT_NAME") or "").rstrip("/")
-        self.path: str = "/" + _decode_wsgi(get("PATH_INFO") or "").lstrip("/")
+        # ASCII (the usual case) reads the same as latin-1 or UTF-8.
+        script: str = get("SCRIPT_NAME") or ""
+        if not script.isascii():
+            script = _decode_wsgi(script)
+        path: str = get("PATH_INFO") or ""
+        if not path.isascii():
+            path = _decode_wsgi(path)
+        self.root_path: str = script.rstrip("/")
+        self.path: str = "/" + path.lstrip("/")
         self.query_string: bytes = get("QUERY_STRING", "").encode("latin1")
         self.headers: EnvironHeaders = EnvironHeaders(environ)
         self.remote_addr: str | None = get("REMOTE_ADDR")
@@ -378,6 +385,12 @@ class Request(RequestBase):
     @max_form_parts.setter
     def max_form_parts(self, value: int | None) -> None:
         self._max_form_parts = value
+
+    def close(self) -> None:
+        """Close the uploaded files, if the form was parsed and has any."""
+        # werkzeug's close iterates the files even when there are none.
+        if self.__dict__.get("files"):
+            super().close()
 
     @property
     def endpoint(self) -> str | None:

@@ -78,6 +78,43 @@ def test_path_without_raw_path_is_utf8_as_latin1() -> None:
     assert env["PATH_INFO"] == "/\xc3\xa9"
 
 
+def test_absolute_form_target_gives_its_path() -> None:
+    """``GET http://host/p?q HTTP/1.1``: servers must accept it (RFC 9112,
+    3.2.2) and uvicorn passes the whole target on as the path; gunicorn
+    and werkzeug take its path (found by tests/differential_asgi)."""
+    for target, path in [
+        (b"http://localhost/items", "/items"),
+        (b"https://example.com:8443/a%20b/", "/a b/"),
+        (b"http://localhost", "/"),
+    ]:
+        env = environ_from_scope(
+            scope(path=target.decode(), raw_path=target, query_string=b"x=1"), None
+        )
+        assert env["PATH_INFO"] == path
+        assert env["QUERY_STRING"] == "x=1"
+        assert env["RAW_URI"] == target.decode() + "?x=1"
+    # Not a scheme: an ordinary (if odd) path.
+    env = environ_from_scope(scope(path="a://b", raw_path=b"a-b://c/d"), None)
+    assert env["PATH_INFO"] == "a-b://c/d"
+
+
+def test_fragment_is_not_part_of_path_or_query() -> None:
+    """A request target has no fragment, but h11 lets ``#`` through and
+    uvicorn keeps it in the path or the query; WSGI servers drop it."""
+    cases = [
+        (b"/slash#frag", b"", "/slash", ""),
+        (b"/args", b"x=1#frag", "/args", "x=1"),
+        (b"/p#f", b"q=1", "/p", ""),  # "/p#f?q=1": the "?" is in the fragment
+        (b"/a%23b", b"c=%23", "/a#b", "c=%23"),  # encoded: part of the path
+    ]
+    for raw, query, path, query_string in cases:
+        env = environ_from_scope(scope(raw_path=raw, query_string=query), None)
+        assert (env["PATH_INFO"], env["QUERY_STRING"]) == (path, query_string)
+    # Without raw_path, "path" is already decoded: a "#" in it is a "%23".
+    env = environ_from_scope(scope(path="/a#b", raw_path=None, query_string=b"q"), None)
+    assert (env["PATH_INFO"], env["QUERY_STRING"]) == ("/a#b", "q")
+
+
 def test_root_path_becomes_script_name() -> None:
     s = scope(path="/app/x", raw_path=b"/app/x", root_path="/app")
     env = environ_from_scope(s, io.BytesIO())

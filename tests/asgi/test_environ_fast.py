@@ -20,19 +20,23 @@ def reference(scope: dict[str, t.Any], body: t.Any) -> dict[str, t.Any]:
     """The translation done the long way: every step, every time."""
     scheme = scope.get("scheme") or "http"
     scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
+    query_bytes = scope.get("query_string", b"")
     raw_path = scope.get("raw_path")
     if raw_path is None:
         raw_path = scope["path"].encode("utf-8")
         path_bytes = raw_path
     else:
-        path_bytes = unquote_to_bytes(raw_path)
+        path_bytes = unquote_to_bytes(_environ._target_path(raw_path))
+        if b"#" in raw_path:
+            query_bytes = b""
     root_bytes = scope.get("root_path", "").encode("utf-8")
     if root_bytes and (
         path_bytes == root_bytes or path_bytes.startswith(root_bytes + b"/")
     ):
         path_bytes = path_bytes[len(root_bytes) :]
-    query = scope.get("query_string", b"").decode("latin-1")
-    uri = raw_path.decode("latin-1") + ("?" + query if query else "")
+    sent_query = scope.get("query_string", b"").decode("latin-1")
+    uri = raw_path.decode("latin-1") + ("?" + sent_query if sent_query else "")
+    query = query_bytes.partition(b"#")[0].decode("latin-1")
     environ: dict[str, t.Any] = {
         "REQUEST_METHOD": scope["method"],
         "SCRIPT_NAME": root_bytes.decode("latin-1"),
@@ -106,13 +110,27 @@ _scopes = st.fixed_dictionaries(
         "type": st.just("http"),
         "method": st.sampled_from(["GET", "POST", "HEAD", "PUT"]),
         "path": st.text(max_size=20).map(lambda s: "/" + s),
-        "query_string": st.binary(max_size=20),
+        "query_string": st.binary(max_size=20)
+        | st.sampled_from([b"a=1#frag", b"#", b"x=%20"]),
         "headers": st.lists(st.tuples(_name, st.binary(max_size=20)), max_size=8),
     },
     optional={
         "scheme": st.sampled_from(["http", "https", "ws", "wss", ""]),
         "raw_path": _path
-        | st.sampled_from([b"/a%20b", b"/r%2Fx", b"/root/x", b"/root", b"/rooty"]),
+        | st.sampled_from(
+            [
+                b"/a%20b",
+                b"/r%2Fx",
+                b"/root/x",
+                b"/root",
+                b"/rooty",
+                b"/p#frag",
+                b"/p%20#f?q",
+                b"http://host/p%41",
+                b"https://h",
+                b"*",
+            ]
+        ),
         "root_path": st.sampled_from(["", "/root", "/r%", "/\xe9"]),
         "http_version": st.sampled_from(["1.0", "1.1", "2"]),
         "server": st.none()

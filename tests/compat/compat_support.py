@@ -78,6 +78,11 @@ EXTENSIONS = (
     "flask_session",
     "flask_restx",
     "flask_smorest",
+    # monitoring libraries, for tests/asgi/test_observability.py
+    "sentry_sdk",
+    "opentelemetry.instrumentation.flask",
+    "opentelemetry.instrumentation.asgi",
+    "prometheus_flask_exporter",
 )
 
 #: why installing failed (shown in the skip reasons), by part

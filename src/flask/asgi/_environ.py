@@ -3,7 +3,9 @@
 Header names with ``_`` are dropped (servers do it so that ``X_A`` cannot
 pose as ``X-A``); repeated headers are joined with ``, `` (cookies with
 ``; ``). Without a ``Content-Length`` the body ends when the client says so
-(``wsgi.input_terminated``).
+(``wsgi.input_terminated``). The path comes from the raw request target as
+a WSGI server reads it: an absolute-form target (``http://host/path``)
+gives its path, and a fragment (``#...``) is not part of path or query.
 """
 
 from __future__ import annotations
@@ -37,6 +39,20 @@ def _header_key(name: bytes) -> str | None:
     return "HTTP_" + key
 
 
+def _target_path(raw: bytes) -> bytes:
+    """The path of a raw request target, as WSGI servers (gunicorn,
+    werkzeug) take it: a fragment is cut off (a request target has none,
+    but servers such as uvicorn pass one on), and an absolute-form target
+    (``http://host/p``, which servers must accept) gives its path."""
+    raw = raw.partition(b"#")[0]
+    if raw[:1] != b"/":
+        scheme, sep, rest = raw.partition(b"://")
+        if sep and scheme.isalpha():
+            slash = rest.find(b"/")
+            raw = rest[slash:] if slash >= 0 else b"/"
+    return raw
+
+
 def environ_from_scope(scope: Scope, body: t.Any) -> dict[str, t.Any]:
     """Build the WSGI environ for an ASGI ``http`` scope, with ``body`` as
     ``wsgi.input`` and the scope itself as ``asgi.scope``."""
@@ -46,12 +62,18 @@ def environ_from_scope(scope: Scope, body: t.Any) -> dict[str, t.Any]:
     elif scheme == "wss":
         scheme = "https"
     raw_path: bytes | None = scope.get("raw_path")
+    query_string: bytes = scope.get("query_string", b"")
+    query = query_string
     if raw_path is None:
         raw_path = path_bytes = scope["path"].encode("utf-8")
-    elif b"%" in raw_path:
-        path_bytes = unquote_to_bytes(raw_path)
     else:
-        path_bytes = raw_path
+        target = raw_path
+        if b"#" in raw_path:
+            query = b""  # "/p#f?q": the "?" is part of the fragment
+            target = _target_path(raw_path)
+        elif raw_path[:1] != b"/":
+            target = _target_path(raw_path)
+        path_bytes = unquote_to_bytes(target) if b"%" in target else target
     root_path: str = scope.get("root_path", "")
     if root_path:
         root_bytes = root_path.encode("utf-8")
@@ -61,13 +83,12 @@ def environ_from_scope(scope: Scope, body: t.Any) -> dict[str, t.Any]:
         script_name = root_bytes.decode("latin-1")
     else:
         script_name = ""
-    query: bytes = scope.get("query_string", b"")
     request_uri = raw_path.decode("latin-1")
-    if query:
-        query_str = query.decode("latin-1")
-        request_uri += "?" + query_str
-    else:
-        query_str = ""
+    if query_string:
+        request_uri += "?" + query_string.decode("latin-1")
+    if b"#" in query:
+        query = query.partition(b"#")[0]
+    query_str = query.decode("latin-1")
     environ: dict[str, t.Any] = {
         "REQUEST_METHOD": scope["method"],
         "SCRIPT_NAME": script_name,

@@ -5,9 +5,9 @@
 1. the framing is checked (``Content-Length`` with ``Transfer-Encoding``
    is refused with 400, as gunicorn does) and the scope becomes an environ;
 2. the body is received on the loop up to ``spill_size`` bytes, so a slow
-   client costs a coroutine, not a thread; a client that expects
-   ``100 Continue`` for a body over ``MAX_CONTENT_LENGTH`` is not invited
-   to send it; a client that leaves meanwhile gets nothing run for it;
+   client costs a coroutine, not a thread; a body announced over
+   ``MAX_CONTENT_LENGTH`` is not waited for (nor invited with ``100
+   Continue``); a client that leaves meanwhile gets nothing run for it;
 3. :class:`Exchange` drives the pipeline's steps (:mod:`._steps`): sync
    steps in the worker pool, async views, hooks and handlers on the loop
    (or in a worker when they would call coroutines from sync code); the
@@ -89,9 +89,9 @@ async def _receive_body(
     length = _content_length(environ)
     limit = asgi.app.config["MAX_CONTENT_LENGTH"]
     too_large = length is not None and limit is not None and length > limit
-    if too_large and environ.get("HTTP_EXPECT", "").lower() == "100-continue":
-        # Receiving would invite the client to send a body that will only
-        # be refused (werkzeug answers 413 without reading it).
+    if too_large:
+        # Werkzeug answers 413 without reading such a body: do not wait for
+        # it (nor invite it with "100 Continue") before the app runs.
         return RequestBody(
             receive, loop, spill_size=asgi.spill_size, timeout=asgi.body_timeout
         )

@@ -108,15 +108,24 @@ class WorkerPool:
             job = jobs.get()
             if job is None:
                 return
-            try:
-                _run(*job)
-            finally:
-                del job
-                with self._lock:
-                    if self._backlog:
-                        self._backlog -= 1  # takes a waiting job next
-                    else:
-                        self._idle += 1
+            outcome = _outcome(*job)
+            # Let go of the job (its context refers to the request and the
+            # app) before the loop learns it is done, so nothing of the
+            # request outlives its response in this thread.
+            del job
+            if outcome is not None:
+                callback, future, value = outcome
+                del outcome
+                try:
+                    future.get_loop().call_soon_threadsafe(callback, future, value)
+                except RuntimeError:
+                    pass  # the loop was closed: nobody waits for the outcome
+                del future, value
+            with self._lock:
+                if self._backlog:
+                    self._backlog -= 1  # takes a waiting job next
+                else:
+                    self._idle += 1
 
     def shutdown(self) -> None:
         """Let the threads end once the queued jobs are done (not waiting)."""
@@ -126,26 +135,20 @@ class WorkerPool:
                 self._jobs.put(None)
 
 
-def _run(
+def _outcome(
     future: asyncio.Future[t.Any],
     context: contextvars.Context,
     func: t.Callable[..., t.Any],
     args: tuple[t.Any, ...],
     client: ClientState | None,
-) -> None:
-    """Run one job in this worker thread and hand its outcome to the loop."""
-    loop = future.get_loop()
+) -> tuple[t.Callable[..., None], asyncio.Future[t.Any], t.Any] | None:
+    """Run one job; what to call on the loop with its result or error
+    (``None`` if nobody waits for it any more)."""
+    if future.cancelled():
+        return None
+    if client is not None and client.disconnected:
+        return _set_exception, future, Gone()
     try:
-        if future.cancelled():
-            return
-        if client is not None and client.disconnected:
-            loop.call_soon_threadsafe(_set_exception, future, Gone())
-            return
-        try:
-            result = context.run(func, *args)
-        except BaseException as e:
-            loop.call_soon_threadsafe(_set_exception, future, e)
-        else:
-            loop.call_soon_threadsafe(_set_result, future, result)
-    except RuntimeError:
-        pass  # the loop was closed: nobody waits for the outcome
+        return _set_result, future, context.run(func, *args)
+    except BaseException as e:
+        return _set_exception, future, e

@@ -11,6 +11,14 @@ While a stream is sent the client is watched (:meth:`Exchange.watch`): when
 it goes away the stream stops after the current chunk (an async iterable is
 cancelled at once), the iterable is closed, and so its teardown runs once.
 ``close()`` of the WSGI iterable always runs, in a worker thread.
+
+A response head HTTP cannot carry (a status that is not a final status
+code, 200 to 599; a header name that is not a token; a value with a control
+character or one outside latin-1; a ``Content-Length`` that is not a
+number) raises a ``ValueError`` before anything is sent, so the server
+logs it and answers 500, as gunicorn does (uvicorn would otherwise drop the
+connection). Spaces and tabs around a value are not part of it: they are
+left out.
 """
 
 from __future__ import annotations
@@ -30,6 +38,66 @@ if t.TYPE_CHECKING:
 _END = object()
 
 
+#: the bytes of a header name: an RFC 9110 token, in lower case
+_TOKEN = b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz"
+#: the bytes of a header value: no control characters but HTAB
+_VALUE = b"\t" + bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100))
+
+
+def _invalid(name: str, value: str) -> bool:
+    try:
+        k, v = name.lower().encode("latin-1"), value.strip(" \t").encode("latin-1")
+    except UnicodeEncodeError:
+        return True
+    return not k or bool(k.translate(None, _TOKEN) or v.translate(None, _VALUE))
+
+
+def response_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    """The app's headers for ``http.response.start``, checked (see the
+    module's docstring)."""
+    try:
+        rv = [
+            (k.lower().encode("latin-1"), v.strip(" \t").encode("latin-1"))
+            for k, v in headers
+        ]
+    except UnicodeEncodeError:
+        rv = []
+    names = [k for k, _ in rv]
+    if (
+        len(rv) != len(headers)
+        or b"" in names
+        or b"".join(names).translate(None, _TOKEN)
+        or b"".join([v for _, v in rv]).translate(None, _VALUE)
+    ):
+        bad = next((k, v) for k, v in headers if _invalid(k, v))
+        raise ValueError(
+            f"The response header {bad!r} cannot be sent: a header name is a"
+            " token, and a value has latin-1 characters and no control"
+            " characters but tabs."
+        )
+    if b"content-length" in names:
+        for k, v in rv:
+            if k == b"content-length" and not v.isdigit():
+                raise ValueError(
+                    f"The response's Content-Length {v.decode('latin-1')!r}"
+                    " cannot be sent: it must be a number of bytes."
+                )
+    return rv
+
+
+def status_code(status: str) -> int:
+    """The code of a WSGI status line, checked: ``http.response.start``
+    carries a final response, and HTTP status codes are 100 to 599
+    (RFC 9110, 15), so it must be 200 to 599."""
+    code = status.partition(" ")[0]
+    if len(code) == 3 and code.isascii() and code.isdigit() and code[0] in "2345":
+        return int(code)
+    raise ValueError(
+        f"The response status {status!r} cannot be sent: the status code of"
+        " a final HTTP response is a number from 200 to 599."
+    )
+
+
 async def respond(exchange: Exchange, outcome: Outcome) -> None:
     """Send ``outcome``: status and headers, then the body."""
     started, app_iter, async_body = outcome
@@ -39,11 +107,8 @@ async def respond(exchange: Exchange, outcome: Outcome) -> None:
         await send(
             {
                 "type": "http.response.start",
-                "status": int(t.cast(str, started.status)[:3]),
-                "headers": [
-                    (k.lower().encode("latin-1"), v.encode("latin-1"))
-                    for k, v in started.headers
-                ],
+                "status": status_code(t.cast(str, started.status)),
+                "headers": response_headers(started.headers),
             }
         )
         for chunk in started.written:

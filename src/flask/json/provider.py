@@ -92,6 +92,13 @@ class JSONProvider:
         return self._app.response_class(self.dumps(obj), mimetype="application/json")
 
 
+#: The ``json.dumps`` arguments :meth:`DefaultJSONProvider.dumps` passes to
+#: a reused :class:`json.JSONEncoder` (any other goes to ``json.dumps``).
+_ENCODER_ARGS = frozenset(
+    {"default", "ensure_ascii", "sort_keys", "separators", "indent"}
+)
+
+
 class DefaultJSONProvider(JSONProvider):
     """A provider using Python's :mod:`json` module.
 
@@ -124,7 +131,41 @@ class DefaultJSONProvider(JSONProvider):
         kwargs.setdefault("default", self.default)
         kwargs.setdefault("ensure_ascii", self.ensure_ascii)
         kwargs.setdefault("sort_keys", self.sort_keys)
+        if kwargs.keys() <= _ENCODER_ARGS:
+            encoder = self._encoder(kwargs)
+            if encoder is not None:
+                return encoder.encode(obj)
         return json.dumps(obj, **kwargs)
+
+    def _encoder(self, kwargs: dict[str, t.Any]) -> json.JSONEncoder | None:
+        """The encoder ``json.dumps(obj, **kwargs)`` would build, built once
+        per set of arguments and kept on this provider (an encoder holds
+        only its settings), or ``None`` for unhashable arguments."""
+        key = (
+            kwargs["default"],
+            kwargs["ensure_ascii"],
+            kwargs["sort_keys"],
+            kwargs.get("separators"),
+            kwargs.get("indent"),
+        )
+        cache: dict[t.Any, json.JSONEncoder] = self.__dict__.setdefault(
+            "_flask_encoders", {}
+        )
+        try:
+            encoder = cache.get(key)
+        except TypeError:
+            return None
+        if encoder is None:
+            if len(cache) >= 16:
+                cache.clear()
+            encoder = cache[key] = json.JSONEncoder(
+                ensure_ascii=key[1],
+                sort_keys=key[2],
+                separators=key[3],
+                indent=key[4],
+                default=key[0],
+            )
+        return encoder
 
     def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
         """Deserialize with :func:`json.loads`."""

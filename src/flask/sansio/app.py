@@ -19,7 +19,6 @@ from werkzeug.sansio.response import Response
 from werkzeug.utils import cached_property
 from werkzeug.utils import redirect as _wz_redirect
 
-from .. import typing as ft
 from .._lazy import lazy_names as _lazy_names
 from .._paths import auto_find_instance_path
 from ..config import Config
@@ -36,17 +35,18 @@ from .scaffold import setupmethod
 if t.TYPE_CHECKING:
     from werkzeug.wrappers import Response as BaseResponse
 
+    from .. import typing as ft
     from ..testing import FlaskClient
     from ..testing import FlaskCliRunner
     from .blueprints import Blueprint
 
 T_shell_context_processor = t.TypeVar(
-    "T_shell_context_processor", bound=ft.ShellContextProcessorCallable
+    "T_shell_context_processor", bound="ft.ShellContextProcessorCallable"
 )
-T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
-T_template_filter = t.TypeVar("T_template_filter", bound=ft.TemplateFilterCallable)
-T_template_global = t.TypeVar("T_template_global", bound=ft.TemplateGlobalCallable)
-T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
+T_teardown = t.TypeVar("T_teardown", bound="ft.TeardownCallable")
+T_template_filter = t.TypeVar("T_template_filter", bound="ft.TemplateFilterCallable")
+T_template_global = t.TypeVar("T_template_global", bound="ft.TemplateGlobalCallable")
+T_template_test = t.TypeVar("T_template_test", bound="ft.TemplateTestCallable")
 
 
 def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
@@ -504,6 +504,7 @@ __dir__: t.Callable[[], list[str]]
 __getattr__, __dir__ = _lazy_names(
     __name__,
     {
+        "ft": ".typing",
         "DispatchingJinjaLoader": ".templating:DispatchingJinjaLoader",
         "Environment": ".templating:Environment",
         "chain": "itertools:chain",

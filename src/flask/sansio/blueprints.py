@@ -9,7 +9,6 @@ from collections import defaultdict
 
 from werkzeug.utils import cached_property
 
-from .. import typing as ft
 from .._lazy import lazy_names as _lazy_names
 from .scaffold import _endpoint_from_view_func
 from .scaffold import _sentinel
@@ -17,22 +16,23 @@ from .scaffold import Scaffold
 from .scaffold import setupmethod
 
 if t.TYPE_CHECKING:
+    from .. import typing as ft
     from .app import App
 
 DeferredSetupFunction = t.Callable[["BlueprintSetupState"], None]
-T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
-T_before_request = t.TypeVar("T_before_request", bound=ft.BeforeRequestCallable)
-T_error_handler = t.TypeVar("T_error_handler", bound=ft.ErrorHandlerCallable)
-T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
+T_after_request = t.TypeVar("T_after_request", bound="ft.AfterRequestCallable[t.Any]")
+T_before_request = t.TypeVar("T_before_request", bound="ft.BeforeRequestCallable")
+T_error_handler = t.TypeVar("T_error_handler", bound="ft.ErrorHandlerCallable")
+T_teardown = t.TypeVar("T_teardown", bound="ft.TeardownCallable")
 T_template_context_processor = t.TypeVar(
-    "T_template_context_processor", bound=ft.TemplateContextProcessorCallable
+    "T_template_context_processor", bound="ft.TemplateContextProcessorCallable"
 )
-T_template_filter = t.TypeVar("T_template_filter", bound=ft.TemplateFilterCallable)
-T_template_global = t.TypeVar("T_template_global", bound=ft.TemplateGlobalCallable)
-T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
-T_url_defaults = t.TypeVar("T_url_defaults", bound=ft.URLDefaultCallable)
+T_template_filter = t.TypeVar("T_template_filter", bound="ft.TemplateFilterCallable")
+T_template_global = t.TypeVar("T_template_global", bound="ft.TemplateGlobalCallable")
+T_template_test = t.TypeVar("T_template_test", bound="ft.TemplateTestCallable")
+T_url_defaults = t.TypeVar("T_url_defaults", bound="ft.URLDefaultCallable")
 T_url_value_preprocessor = t.TypeVar(
-    "T_url_value_preprocessor", bound=ft.URLValuePreprocessorCallable
+    "T_url_value_preprocessor", bound="ft.URLValuePreprocessorCallable"
 )
 
 
@@ -452,5 +452,5 @@ __getattr__: t.Callable[[str], t.Any]
 __dir__: t.Callable[[], list[str]]
 __getattr__, __dir__ = _lazy_names(
     __name__,
-    {"update_wrapper": "functools:update_wrapper"},
+    {"ft": ".typing", "update_wrapper": "functools:update_wrapper"},
 )

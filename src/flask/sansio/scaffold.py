@@ -15,7 +15,6 @@ from functools import update_wrapper
 from werkzeug.exceptions import default_exceptions
 from werkzeug.exceptions import HTTPException
 
-from .. import typing as ft
 from .._lazy import lazy_names as _lazy_names
 from .._paths import get_root_path
 
@@ -23,27 +22,31 @@ if t.TYPE_CHECKING:
     from click import Group
     from jinja2 import BaseLoader
 
+    from .. import typing as ft
+
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
-T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
-T_before_request = t.TypeVar("T_before_request", bound=ft.BeforeRequestCallable)
-T_error_handler = t.TypeVar("T_error_handler", bound=ft.ErrorHandlerCallable)
-T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
+T_after_request = t.TypeVar("T_after_request", bound="ft.AfterRequestCallable[t.Any]")
+T_before_request = t.TypeVar("T_before_request", bound="ft.BeforeRequestCallable")
+T_error_handler = t.TypeVar("T_error_handler", bound="ft.ErrorHandlerCallable")
+T_teardown = t.TypeVar("T_teardown", bound="ft.TeardownCallable")
 T_template_context_processor = t.TypeVar(
-    "T_template_context_processor", bound=ft.TemplateContextProcessorCallable
+    "T_template_context_processor", bound="ft.TemplateContextProcessorCallable"
 )
-T_url_defaults = t.TypeVar("T_url_defaults", bound=ft.URLDefaultCallable)
+T_url_defaults = t.TypeVar("T_url_defaults", bound="ft.URLDefaultCallable")
 T_url_value_preprocessor = t.TypeVar(
-    "T_url_value_preprocessor", bound=ft.URLValuePreprocessorCallable
+    "T_url_value_preprocessor", bound="ft.URLValuePreprocessorCallable"
 )
-T_route = t.TypeVar("T_route", bound=ft.RouteCallable)
+T_route = t.TypeVar("T_route", bound="ft.RouteCallable")
 
 _sentinel = object()
 
-#: Error handlers: blueprint name -> status code (or None) -> class -> handler.
-ErrorHandlerSpec = dict[
-    ft.AppOrBlueprintKey,
-    dict[int | None, dict[type[Exception], ft.ErrorHandlerCallable]],
-]
+if t.TYPE_CHECKING:
+    #: Error handlers: blueprint name -> status code (or None) -> class ->
+    #: handler (an annotation only: flask.typing is not imported at run time).
+    ErrorHandlerSpec = dict[
+        ft.AppOrBlueprintKey,
+        dict[int | None, dict[type[Exception], ft.ErrorHandlerCallable]],
+    ]
 
 
 def setupmethod(f: F) -> F:
@@ -360,6 +363,7 @@ __dir__: t.Callable[[], list[str]]
 __getattr__, __dir__ = _lazy_names(
     __name__,
     {
+        "ft": ".typing",
         "BaseLoader": "jinja2:BaseLoader",
         "FileSystemLoader": "jinja2:FileSystemLoader",
         "find_package": "._paths:find_package",

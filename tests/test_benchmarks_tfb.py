@@ -1,0 +1,208 @@
+"""The TechEmpower-style table's apps (``benchmarks/tfb_apps``) and helpers.
+
+No timing: the apps this package serves (and the bare ones) give the
+responses ``tfb.expected_sequence`` says, and the runner's checking, naming
+and report code works, so a run never times an error page. The other
+frameworks' apps are checked by the runner itself before it times them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import os
+import sys
+import threading
+import typing as t
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
+
+import pytest
+from werkzeug.test import Client
+
+BENCH = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"
+)
+MODULES = ("tfb", "tfb_load", "tfb_runner", "run", "scenarios")
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[t.Any]:
+    """Import benchmark modules as the servers do (``benchmarks`` on the
+    path, ``TFB_DB`` naming a fresh database copy per app module)."""
+    sys.path.insert(0, BENCH)
+    try:
+        tfb = importlib.import_module("tfb")
+        template = tfb.create_database()
+        folder = tmp_path_factory.mktemp("tfb")
+
+        def load(module: str) -> t.Any:
+            import shutil
+
+            path = os.fspath(folder / f"{module}.sqlite")
+            shutil.copyfile(template, path)
+            os.environ["TFB_DB"] = path
+            try:
+                mod = importlib.import_module(f"tfb_apps.{module}")
+            finally:
+                del os.environ["TFB_DB"]
+            return mod
+
+        yield t.cast(t.Any, type("B", (), {"tfb": tfb, "load": staticmethod(load)}))
+    finally:
+        sys.path.remove(BENCH)
+        for name in list(sys.modules):
+            if name in MODULES or name.startswith("tfb_apps"):
+                sys.modules.pop(name, None)
+
+
+def _check(tfb: t.Any, get: t.Callable[[str], tuple[int, str, bytes]]) -> None:
+    import tfb_runner
+
+    wanted = tfb.expected_sequence(list(tfb_runner.WORKLOADS))
+    for name, path in tfb_runner.WORKLOADS.items():
+        status, ctype, body = get(path)
+        assert status == 200, name
+        assert ctype == tfb_runner.CONTENT_TYPES.get(name, "application/json")
+        if ctype == "application/json":
+            assert json.loads(body) == json.loads(wanted[name]), name
+        else:
+            assert body == wanted[name], name
+
+
+@pytest.mark.parametrize("module", ["flask_wsgi", "bare_wsgi"])
+def test_wsgi_apps_answer_the_expected_sequence(bench: t.Any, module: str) -> None:
+    client = Client(bench.load(module).app)
+
+    def get(path: str) -> tuple[int, str, bytes]:
+        rv = client.get(path)
+        return rv.status_code, rv.headers["Content-Type"], rv.data
+
+    _check(bench.tfb, get)
+
+
+async def _asgi_get(app: t.Any, path: str) -> tuple[int, str, bytes]:
+    raw_path, _, query = path.partition("?")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": raw_path,
+        "raw_path": raw_path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1")],
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 1234),
+    }
+    sent: list[dict[str, t.Any]] = []
+    done = asyncio.Event()
+
+    async def receive() -> dict[str, t.Any]:
+        if not sent:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, t.Any]) -> None:
+        sent.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            done.set()
+
+    await app(scope, receive, send)
+    start = sent[0]
+    headers = {k.decode().lower(): v.decode() for k, v in start["headers"]}
+    body = b"".join(m.get("body", b"") for m in sent[1:])
+    return start["status"], headers["content-type"], body
+
+
+@pytest.mark.parametrize("module", ["flask_asgi", "bare_asgi"])
+def test_asgi_apps_answer_the_expected_sequence(bench: t.Any, module: str) -> None:
+    app = bench.load(module).app
+    loop = asyncio.new_event_loop()
+    try:
+        _check(bench.tfb, lambda path: loop.run_until_complete(_asgi_get(app, path)))
+    finally:
+        loop.close()
+
+
+def test_pairs_names_and_report(bench: t.Any) -> None:
+    import tfb_runner
+
+    todo = tfb_runner.pairs(["bare", "ours", "quart"], ["gunicorn-sync", "uvicorn"])
+    assert todo == [
+        ("bare", "gunicorn-sync"),
+        ("ours", "gunicorn-sync"),
+        ("bare", "uvicorn"),
+        ("ours", "uvicorn"),
+        ("quart", "uvicorn"),
+    ]
+    assert tfb_runner._names("uvicorn,gunicorn-sync", tfb_runner.SERVERS, "s") == [
+        "gunicorn-sync",
+        "uvicorn",
+    ]
+    with pytest.raises(SystemExit, match="unknown server: nope"):
+        tfb_runner._names("nope", tfb_runner.SERVERS, "server")
+    samples = {
+        "uvicorn/bare": {"json": {"rps": [100.0, 300.0], "p50": [1.0, 1.0],
+                                  "p99": [2.0, 2.0], "cpu_us": [10.0, 10.0]}},
+        "uvicorn/ours": {"json": {"rps": [50.0, 150.0, 100.0], "p50": [1.0] * 3,
+                                  "p99": [3.0] * 3}},
+    }  # fmt: skip
+    result = tfb_runner.summarize(
+        {"samples": samples}, [("bare", "uvicorn"), ("ours", "uvicorn")]
+    )
+    ours = result["rows"]["uvicorn/ours"]["json"]
+    assert (ours["rps"], ours["median_rps"], ours["share"]) == (150.0, 100.0, 0.5)
+    assert result["rows"]["uvicorn/bare"]["json"]["cpu_share"] == 1.0
+    result |= {
+        "client": "wrk",
+        "settings": {"connections": 16, "rounds": 2, "seconds": 1},
+        "workloads": ["json"],
+        "problems": {"uvicorn/quart": ["json: status 500"]},
+    }
+    text = tfb_runner.report(result)
+    assert "this package" in text and "0.50" in text
+    assert "uvicorn/quart: json: status 500" in text
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802
+        body = b"hello"
+        self.send_response(200 if self.path == "/ok" else 404)
+        self.send_header("Content-Length", str(len(body)))
+        if self.path == "/ok" and self.server.close_each:  # type: ignore[attr-defined]
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: t.Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize("close_each", [False, True])
+def test_python_load_generator(bench: t.Any, close_each: bool) -> None:
+    import tfb_load
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.close_each = close_each  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        got = tfb_load.load("python", url + "/ok", 0.2, 2)
+        assert got["requests"] > 0 and got["rps"] > 0
+        assert 0 < got["p50"] <= got["p99"]
+        with pytest.raises(tfb_load.LoadError, match="status 404"):
+            tfb_load.load("python", url + "/missing", 0.1, 1)
+        status, headers, body = tfb_load.fetch(url + "/ok")
+        assert (status, headers["content-length"], body) == (200, "5", b"hello")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

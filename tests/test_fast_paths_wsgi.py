@@ -1,0 +1,343 @@
+"""More fast paths on the WSGI request path, each checked against the slow
+path it stands in for."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import io
+import json
+import operator
+import typing as t
+
+import pytest
+
+import flask
+from flask._responses import make_response
+
+
+def _sync(x: int = 1) -> int:
+    return x
+
+
+async def _async(x: int = 1) -> int:
+    return x
+
+
+class _Callable:
+    def __call__(self) -> int:
+        return 1
+
+
+class _AsyncCallable:
+    async def __call__(self) -> int:
+        return 1
+
+
+class _Methods:
+    def sync(self) -> int:
+        return 1
+
+    async def coro(self) -> int:
+        return 1
+
+
+def _marked() -> t.Any:
+    def f() -> t.Any:
+        return asyncio.sleep(0)
+
+    mark = getattr(inspect, "markcoroutinefunction", None)
+    return mark(f) if mark else f
+
+
+def _with_marker_attribute() -> t.Any:
+    def f() -> int:
+        return 1
+
+    f._is_coroutine_marker = "something else"  # type: ignore[attr-defined]
+    return f
+
+
+CALLABLES = [
+    _sync,
+    _async,
+    lambda: 1,
+    functools.partial(_async, 2),
+    functools.partial(_sync, 2),
+    _Methods().sync,
+    _Methods().coro,
+    _Callable(),
+    _AsyncCallable(),
+    print,
+    _marked(),
+    _with_marker_attribute(),
+]
+
+
+@pytest.mark.parametrize("func", CALLABLES)
+def test_ensure_sync_wraps_exactly_the_coroutine_functions(func: t.Any) -> None:
+    app = flask.Flask(__name__)
+    wrapped = app.ensure_sync(func)
+    assert (wrapped is func) is (not inspect.iscoroutinefunction(func))
+
+
+def test_request_close_closes_uploaded_files_only_when_there_are_some() -> None:
+    app = flask.Flask(__name__)
+    seen: list[t.Any] = []
+
+    @app.post("/")
+    def upload() -> str:
+        seen.append(flask.request.files["f"])
+        return "ok"
+
+    @app.get("/plain")
+    def plain() -> str:
+        return "plain"
+
+    client = app.test_client()
+    data = {"f": (io.BytesIO(b"content"), "a.txt")}
+    assert client.post("/", data=data).text == "ok"
+    assert seen[0].stream.closed
+    assert client.get("/plain").text == "plain"
+    with app.test_request_context("/plain"):
+        flask.request.close()  # nothing parsed: nothing to close, no error
+
+
+VALUES = [
+    {"b": 1, "a": [1, 2.5, None, True]},
+    ["é", "\u2028", "<script>"],
+    {"nested": {"z": {}, "y": []}},
+    "text",
+    1.5,
+]
+ARGS: list[dict[str, t.Any]] = [
+    {},
+    {"separators": (",", ":")},
+    {"indent": 2},
+    {"indent": "\t", "separators": (", ", ": ")},
+    {"sort_keys": False},
+    {"ensure_ascii": False},
+    {"separators": [",", ":"]},  # unhashable: json.dumps itself
+    {"allow_nan": False},  # not one of the reused encoder's arguments
+]
+
+
+@pytest.mark.parametrize("kwargs", ARGS)
+def test_json_dumps_reuses_an_encoder_with_json_dumps_output(
+    kwargs: dict[str, t.Any],
+) -> None:
+    app = flask.Flask(__name__)
+    provider = app.json
+    for value in VALUES:
+        expected = json.dumps(
+            value,
+            **{"default": provider.default, "ensure_ascii": True, "sort_keys": True}
+            | kwargs,
+        )
+        assert provider.dumps(value, **kwargs) == expected
+        assert provider.dumps(value, **kwargs) == expected  # reused
+
+
+def test_json_dumps_follows_provider_attributes_changed_later() -> None:
+    app = flask.Flask(__name__)
+    value = {"b": "é", "a": 1}
+    assert app.json.dumps(value) == '{"a": 1, "b": "\\u00e9"}'
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    assert app.json.dumps(value) == '{"b": "é", "a": 1}'
+    app.json.default = lambda o: "custom"  # type: ignore[attr-defined]
+    assert app.json.dumps({"x": object()}) == '{"x": "custom"}'
+    with pytest.raises(ValueError):
+        app.json.dumps(float("nan"), allow_nan=False)
+
+
+HEADER_DICTS: list[dict[t.Any, t.Any]] = [
+    {},
+    {"Content-Type": "text/plain; charset=utf-8"},
+    {"content-type": "text/csv"},
+    {"X-A": "1", "X-B": "", "CONTENT-TYPE": "a/b", "X-C": "é"},
+    {"Content-Length": "3"},  # replaced in place by the constructor
+    {"X-Number": 5},  # converted by werkzeug
+    {"X-List": ["a", "b"]},  # several headers
+    {b"X-Bytes": "1"},
+]
+
+
+@pytest.mark.parametrize("headers", HEADER_DICTS)
+@pytest.mark.parametrize("text", ["", "Hello, World!", "é€\U0001f600"])
+def test_text_with_headers_matches_constructor(
+    headers: dict[t.Any, t.Any], text: str
+) -> None:
+    app = flask.Flask(__name__)
+    fast = make_response(app, (text, dict(headers)), {})
+    slow = app.response_class(text, headers=dict(headers))
+    assert type(fast) is type(slow)
+    assert fast.headers.to_wsgi_list() == slow.headers.to_wsgi_list()
+    assert fast.get_data() == slow.get_data()
+    assert (fast.status, fast.status_code) == (slow.status, slow.status_code)
+
+
+@pytest.mark.parametrize("value", ["a\nb", "a\rb"])
+def test_text_with_headers_rejects_line_breaks_like_werkzeug(value: str) -> None:
+    app = flask.Flask(__name__)
+    with pytest.raises(ValueError, match="newline"):
+        app.response_class("x", headers={"X-Bad": value})
+    with pytest.raises(ValueError, match="newline"):
+        make_response(app, ("x", {"X-Bad": value}), {})
+
+
+def test_text_with_headers_through_the_app() -> None:
+    app = flask.Flask(__name__)
+
+    @app.route("/")
+    def index() -> tuple[str, dict[str, str]]:
+        return "Hello", {"Content-Type": "text/plain; charset=utf-8", "X-A": "1"}
+
+    rv = app.test_client().get("/")
+    assert rv.status_code == 200 and rv.text == "Hello"
+    assert list(rv.headers.items()) == [
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("X-A", "1"),
+        ("Content-Length", "5"),
+    ]
+
+
+def _proxy_pairs() -> list[tuple[t.Any, t.Any]]:
+    from werkzeug.local import LocalProxy
+
+    from flask.globals import _cv_app
+    from flask.globals import _no_app_msg
+    from flask.globals import _no_req_msg
+
+    return [
+        (flask.g, LocalProxy(_cv_app, "g", unbound_message=_no_app_msg)),
+        (flask.request, LocalProxy(_cv_app, "request", unbound_message=_no_req_msg)),
+        (
+            flask.session,
+            LocalProxy(_cv_app, "_used_session", unbound_message=_no_req_msg),
+        ),
+        (flask.current_app, LocalProxy(_cv_app, "app", unbound_message=_no_app_msg)),
+    ]
+
+
+def _outcome(op: t.Callable[..., t.Any], *args: t.Any) -> t.Any:
+    try:
+        return ("ok", op(*args))
+    except Exception as e:
+        return ("raised", type(e), str(e))
+
+
+def _same(ours: t.Any, theirs: t.Any, op: t.Callable[..., t.Any], *args: t.Any) -> None:
+    assert _outcome(op, ours, *args) == _outcome(op, theirs, *args), (op, args)
+
+
+def test_proxies_behave_as_werkzeugs_local_proxy() -> None:
+    from werkzeug.local import LocalProxy
+
+    app = flask.Flask(__name__)
+    app.secret_key = "key"
+    for ours, theirs in _proxy_pairs():  # outside any context: the same errors
+        assert isinstance(ours, LocalProxy)
+        _same(ours, theirs, getattr, "anything")
+        _same(ours, theirs, operator.getitem, "k")
+        _same(ours, theirs, operator.contains, "k")
+        _same(ours, theirs, setattr, "k", 1)
+        _same(ours, theirs, operator.setitem, "k", 1)
+    with app.test_request_context("/path?a=1"):
+        for ours, theirs in _proxy_pairs():
+            for name in ("missing_attribute", "__class__", "get", "path", "name"):
+                _same(ours, theirs, getattr, name)
+            for key in ("k", 0):
+                _same(ours, theirs, operator.getitem, key)
+                _same(ours, theirs, operator.contains, key)
+        flask.g.value = 1
+        assert flask.g.value == 1 and "value" in flask.g
+        flask.session["k"] = "v"
+        assert flask.session["k"] == "v" and "k" in flask.session
+        assert flask.session.modified and flask.session.accessed
+        with pytest.raises(AttributeError):
+            flask.request.no_such_attribute  # noqa: B018
+        with pytest.raises(TypeError):
+            flask.request["x"] = 1  # type: ignore[index]
+
+
+def test_not_found_cache_sees_new_rules() -> None:
+    app = flask.Flask(__name__)
+    app.route("/a")(lambda: "a")
+    client = app.test_client()
+    first = client.get("/b")
+    for _ in range(2):  # the second answered from the cache
+        again = client.get("/b")
+        assert (again.status, again.data) == (first.status, first.data)
+        assert again.status_code == 404
+    app.url_map.add(flask.Flask.url_rule_class("/b", endpoint="b"))
+    app.view_functions["b"] = lambda: "b"
+    assert client.get("/b").text == "b"
+    assert client.post("/a").status_code == 405  # not a 404: never cached
+    assert client.post("/a").status_code == 405
+
+
+def test_not_found_cache_skips_maps_with_custom_converters() -> None:
+    from werkzeug.routing import BaseConverter
+    from werkzeug.routing import ValidationError
+
+    allowed: set[str] = set()
+
+    class Allowed(BaseConverter):
+        def to_python(self, value: str) -> str:
+            if value not in allowed:
+                raise ValidationError()
+            return value
+
+    app = flask.Flask(__name__)
+    app.url_map.converters["allowed"] = Allowed
+    app.route("/x/<allowed:name>")(lambda name: name)
+    client = app.test_client()
+    assert client.get("/x/new").status_code == 404
+    assert client.get("/x/new").status_code == 404
+    allowed.add("new")
+    assert client.get("/x/new").text == "new"
+
+
+def test_error_pages_are_remembered_only_for_plain_errors() -> None:
+    from werkzeug.exceptions import Forbidden
+    from werkzeug.exceptions import MethodNotAllowed
+
+    from flask._responses import _error_page_key
+
+    assert _error_page_key(Forbidden()) is not None
+    assert _error_page_key(Forbidden("why")) == (Forbidden, 403, "why")
+    assert _error_page_key(MethodNotAllowed(["GET"])) is None  # own headers
+
+    class Teapot(Forbidden):
+        code = 418
+
+        def get_body(self, *args: t.Any, **kwargs: t.Any) -> str:
+            return "my teapot"
+
+    assert _error_page_key(Teapot()) is None
+    odd = Forbidden()
+    odd.extra = 1  # type: ignore[attr-defined]
+    assert _error_page_key(odd) is None
+    from markupsafe import Markup
+
+    assert _error_page_key(Forbidden(Markup("<b>x</b>"))) is None
+
+    app = flask.Flask(__name__)
+
+    @app.route("/<int:n>")
+    def deny(n: int) -> str:
+        flask.abort(403, f"no <{n}>")
+
+    client = app.test_client()
+    for _ in range(2):  # the second answered from the remembered page
+        for n in (1, 2):
+            rv = client.get(f"/{n}")
+            assert rv.status_code == 403
+            assert f"<p>no &lt;{n}&gt;</p>".encode() in rv.data
+            assert rv.headers["Content-Length"] == str(len(rv.data))
+        head = client.head("/1")
+        assert head.data == b"" and head.headers["Content-Length"] == str(
+            len(client.get("/1").data)
+        )
