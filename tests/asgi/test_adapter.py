@@ -999,3 +999,29 @@ def test_app_freed_after_a_request_served_in_a_worker() -> None:
             assert ref() is None
     finally:
         gc.enable()
+
+
+def test_response_header_cache_keeps_no_cookies(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Encoded response headers are remembered (bounded) but a cookie's
+    value never is, and a bad header is refused however often it is sent."""
+    from flask.asgi import _stream
+
+    monkeypatch.setattr(_stream, "_encoded", {})
+    monkeypatch.setattr(_stream, "_ENCODED_MAX", 3)
+
+    @app.route("/")
+    def index() -> t.Any:
+        flask.session["n"] = 1
+        return "x", {"X-A": "1", "X-B": "2", "X-C": "3"}
+
+    for _ in range(2):
+        r = run(app.asgi_app)
+        assert (r.status, r.headers["x-c"]) == (200, "3")
+        assert "session=" in r.headers["set-cookie"]
+    assert len(_stream._encoded) == 3
+    assert not [k for k in _stream._encoded if k[0].lower() == "set-cookie"]
+    for _ in range(2):
+        with pytest.raises(ValueError, match="cannot be sent"):
+            _stream.response_headers([("X-Bad", "a\x01b")])

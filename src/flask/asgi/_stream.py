@@ -44,44 +44,53 @@ _TOKEN = b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz"
 _VALUE = b"\t" + bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100))
 
 
-def _invalid(name: str, value: str) -> bool:
+def _encode(name: str, value: str) -> tuple[bytes, bytes]:
+    """One header for ``http.response.start``, checked (see the module's
+    docstring)."""
     try:
-        k, v = name.lower().encode("latin-1"), value.strip(" \t").encode("latin-1")
+        k = name.lower().encode("latin-1")
+        v = value.strip(" \t").encode("latin-1")
     except UnicodeEncodeError:
-        return True
-    return not k or bool(k.translate(None, _TOKEN) or v.translate(None, _VALUE))
+        k = v = b"\0"
+    if not k or k.translate(None, _TOKEN) or v.translate(None, _VALUE):
+        raise ValueError(
+            f"The response header {(name, value)!r} cannot be sent: a header"
+            " name is a token, and a value has latin-1 characters and no"
+            " control characters but tabs."
+        )
+    if k == b"content-length" and not v.isdigit():
+        raise ValueError(
+            f"The response's Content-Length {v.decode('latin-1')!r} cannot be"
+            " sent: it must be a number of bytes."
+        )
+    return k, v
+
+
+#: Headers already encoded and checked: responses repeat the same few.
+_encoded: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+_ENCODED_MAX = 1024
 
 
 def response_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
     """The app's headers for ``http.response.start``, checked (see the
     module's docstring)."""
-    try:
-        rv = [
-            (k.lower().encode("latin-1"), v.strip(" \t").encode("latin-1"))
-            for k, v in headers
-        ]
-    except UnicodeEncodeError:
-        rv = []
-    names = [k for k, _ in rv]
-    if (
-        len(rv) != len(headers)
-        or b"" in names
-        or b"".join(names).translate(None, _TOKEN)
-        or b"".join([v for _, v in rv]).translate(None, _VALUE)
-    ):
-        bad = next((k, v) for k, v in headers if _invalid(k, v))
-        raise ValueError(
-            f"The response header {bad!r} cannot be sent: a header name is a"
-            " token, and a value has latin-1 characters and no control"
-            " characters but tabs."
-        )
-    if b"content-length" in names:
-        for k, v in rv:
-            if k == b"content-length" and not v.isdigit():
-                raise ValueError(
-                    f"The response's Content-Length {v.decode('latin-1')!r}"
-                    " cannot be sent: it must be a number of bytes."
-                )
+    cache = _encoded
+    rv = []
+    for pair in headers:
+        try:
+            encoded = cache[pair]
+        except (KeyError, TypeError):  # TypeError: not a hashable pair
+            name, value = pair
+            encoded = _encode(name, value)
+            if (
+                type(pair) is tuple
+                and len(value) <= 64
+                and encoded[0] != b"set-cookie"
+                and len(cache) < _ENCODED_MAX
+            ):
+                # Short values that recur (types, lengths), never cookies.
+                cache[pair] = encoded
+        rv.append(encoded)
     return rv
 
 
