@@ -39,13 +39,13 @@ from ._environ import environ_from_scope
 from ._environ import Receive
 from ._environ import Scope
 from ._environ import Send
+from ._plan import plan_of
 from ._pool import Gone
 from ._steps import call_wsgi
 from ._steps import HOP
 from ._steps import Outcome
 from ._steps import Pipeline
-from ._steps import plain
-from ._steps import splittable
+from ._steps import plain_now
 
 if t.TYPE_CHECKING:
     from . import ASGIApp
@@ -72,8 +72,6 @@ async def serve_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) 
     try:
         outcome = await exchange.drive(environ)
         if outcome is not None:
-            from ._stream import respond
-
             await respond(exchange, outcome)
     finally:
         exchange.stop_watching()
@@ -240,14 +238,15 @@ class Exchange:
             self.loop, app, self.asgi.pool, self.body, self.asgi.read_ahead
         )
         cv.run(server_loop.set, binding)
-        if not splittable(app):
+        plan = plan_of(app)
+        if not plan.splittable:
             try:
                 return t.cast(Outcome, await self.run(call_wsgi, app, environ))
             except Gone:
                 return None
-        pipe = Pipeline(app, environ, binding)
+        pipe = Pipeline(app, environ, binding, plan)
         try:
-            if plain(app):
+            if plan.inline and plain_now(app):
                 outcome = cv.run(pipe.start_inline)
                 if outcome is HOP:
                     if pipe.pending_error is not None:
@@ -305,3 +304,7 @@ class Exchange:
         except BaseException as e:
             return await self.run(pipe.resume, None, e)
         return await self._finished(pipe, value)
+
+
+# Imported last: ``_stream`` refers back to this module's ``Exchange``.
+from ._stream import respond  # noqa: E402

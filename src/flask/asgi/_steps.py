@@ -16,6 +16,7 @@ from __future__ import annotations
 import typing as t
 
 from .._inspect import iscoroutinefunction
+from .._responses import serve
 from ..app import Flask
 from ..sessions import SecureCookieSessionInterface
 from ..signals import appcontext_popped
@@ -29,6 +30,7 @@ from ._bridge import Binding
 from ._bridge import calls_async_from_sync
 from ._bridge import Deferred
 from ._bridge import HANDLER
+from ._plan import Plan
 from ._plan import plan_of
 
 #: Returned by a step tried on the loop that must continue in a worker.
@@ -45,9 +47,14 @@ def plain(app: Flask) -> bool:
     (no overrides, custom classes, app teardown functions or signal
     receivers), so they may run on the loop; hooks are checked per
     request."""
+    return plan_of(app).inline and plain_now(app)
+
+
+def plain_now(app: Flask) -> bool:
+    """The part of :func:`plain` that can change without an assignment on
+    the app: app teardown functions and signal receivers."""
     return (
-        plan_of(app).inline
-        and not app.teardown_appcontext_funcs
+        not app.teardown_appcontext_funcs
         and not (
             appcontext_pushed.receivers
             or request_started.receivers
@@ -104,7 +111,13 @@ class Pipeline:
     ``full_dispatch_request``, run in worker threads, stopping where an
     async view or error handler is to be awaited on the loop."""
 
-    def __init__(self, app: Flask, environ: dict[str, t.Any], binding: Binding) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        environ: dict[str, t.Any],
+        binding: Binding,
+        plan: Plan | None = None,
+    ) -> None:
         self.app = app
         self.environ = environ
         self.binding = binding
@@ -112,7 +125,7 @@ class Pipeline:
         self.error: BaseException | None = None
         self.phase = ""
         self.pending_error: Exception | None = None
-        self.plan = plan = plan_of(app)
+        self.plan = plan = plan_of(app) if plan is None else plan
         self.split_before = plan.split_before
         self.split_after = plan.split_after
         #: Position in the hooks being run step by step (phases "before"
@@ -183,7 +196,7 @@ class Pipeline:
             or ctx._after_request_functions
             or app._hooks("after", blueprint)
             or app._hooks("teardown", blueprint)
-            or not plain(app)
+            or not plain_now(app)
         ):
             return HOP
         return self._step(self._finalize, value, inline=True)
@@ -420,8 +433,6 @@ class Pipeline:
         return rv
 
     def _serve(self, response: Response) -> Outcome:
-        from .._responses import serve
-
         body = response.response
         if hasattr(body, "__aiter__"):
             # Headers and status as werkzeug gives them; the body is
