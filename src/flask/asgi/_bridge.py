@@ -24,6 +24,7 @@ import concurrent.futures
 import contextvars
 import inspect
 import typing as t
+import weakref
 
 from .._async import _adopt
 from .._async import _await
@@ -100,11 +101,14 @@ def is_error_handler(app: Flask, func: t.Any) -> bool:
     return False
 
 
-def calls_async_from_sync(app: Flask, blueprint: str | None) -> bool:
+def calls_async_from_sync(
+    app: Flask, blueprint: str | None, signals: bool = True
+) -> bool:
     """Whether an async view of ``app`` (in ``blueprint``) may call coroutine
     functions from sync code: async context processors (called by
-    ``render_template``) or async receivers of the signals sent while a view
-    runs. Such a view must not run on the server's loop."""
+    ``render_template``) or (with ``signals``) async receivers of the
+    signals sent while a view runs. Such a view must not run on the
+    server's loop."""
     cache = app._dispatch_cache
     key = ("async context", blueprint)
     found = cache.get(key)
@@ -113,10 +117,16 @@ def calls_async_from_sync(app: Flask, blueprint: str | None) -> bool:
         found = cache[key] = tuple(f for f in funcs if iscoroutinefunction(f))
     if found:
         return True
+    return signals and any_async_view_receiver()
+
+
+def any_async_view_receiver() -> bool:
+    """Whether an async function receives a signal sent while a view runs."""
     for signal in _VIEW_SIGNALS:
         if signal.receivers:
-            for receiver in signal.receivers_for(app):
-                if iscoroutinefunction(receiver):
+            for receiver in signal.receivers.values():
+                func = receiver() if isinstance(receiver, weakref.ref) else receiver
+                if iscoroutinefunction(func):
                     return True
     return False
 

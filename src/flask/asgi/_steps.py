@@ -22,10 +22,15 @@ from ..sessions import SecureCookieSessionInterface
 from ..signals import appcontext_popped
 from ..signals import appcontext_pushed
 from ..signals import appcontext_tearing_down
+from ..signals import before_render_template
+from ..signals import got_request_exception
+from ..signals import message_flashed
 from ..signals import request_finished
 from ..signals import request_started
 from ..signals import request_tearing_down
+from ..signals import template_rendered
 from ..wrappers import Response
+from ._bridge import any_async_view_receiver
 from ._bridge import Binding
 from ._bridge import calls_async_from_sync
 from ._bridge import Deferred
@@ -50,19 +55,54 @@ def plain(app: Flask) -> bool:
     return plan_of(app).inline and plain_now(app)
 
 
+def _inline_steps(app: Flask, endpoint: str) -> tuple[bool, bool]:
+    """For a request to ``endpoint``: whether it meets no ``before_request``
+    hook or URL value preprocessor and no async context processor (so the
+    steps up to an async view may run on the loop), and whether it meets
+    no ``after_request`` or teardown hook (so the steps after it may).
+    Kept with the app's hook tables, dropped with them on setup."""
+    cache = app._dispatch_cache
+    key = ("asgi inline", endpoint)
+    found = cache.get(key)
+    if found is None:
+        # The blueprint as Request.blueprint derives it from the endpoint.
+        blueprint = endpoint.rpartition(".")[0] if "." in endpoint else None
+        before = not (
+            app._hooks("before", blueprint)
+            or app._hooks("url_value", blueprint)
+            or calls_async_from_sync(app, blueprint, signals=False)
+        )
+        after = not (
+            app._hooks("after", blueprint) or app._hooks("teardown", blueprint)
+        )
+        found = cache[key] = (before, after)
+    return t.cast("tuple[bool, bool]", found)
+
+
+def _async_view_signals() -> bool:
+    """Whether an async receiver may be connected to a signal sent while a
+    view runs (checked per request: receivers come and go)."""
+    return (
+        bool(
+            before_render_template.receivers
+            or template_rendered.receivers
+            or message_flashed.receivers
+            or got_request_exception.receivers
+        )
+        and any_async_view_receiver()
+    )
+
+
 def plain_now(app: Flask) -> bool:
     """The part of :func:`plain` that can change without an assignment on
     the app: app teardown functions and signal receivers."""
-    return (
-        not app.teardown_appcontext_funcs
-        and not (
-            appcontext_pushed.receivers
-            or request_started.receivers
-            or request_finished.receivers
-            or request_tearing_down.receivers
-            or appcontext_tearing_down.receivers
-            or appcontext_popped.receivers
-        )
+    return not app.teardown_appcontext_funcs and not (
+        appcontext_pushed.receivers
+        or request_started.receivers
+        or request_finished.receivers
+        or request_tearing_down.receivers
+        or appcontext_tearing_down.receivers
+        or appcontext_popped.receivers
     )
 
 
@@ -132,6 +172,8 @@ class Pipeline:
         #: and "after"); ``after_app``: past ``after_this_request`` callbacks.
         self.hook_index = 0
         self.after_app = False
+        #: Set by :meth:`start_inline`: no after or teardown hook applies.
+        self.inline_after = False
 
     def start(self) -> Deferred | Outcome:
         self.ctx = self.app.request_context(self.environ)
@@ -161,14 +203,11 @@ class Pipeline:
         rule = req.url_rule
         if rule is None or req.routing_exception is not None or req.method == "OPTIONS":
             return HOP
-        blueprint = req.blueprint
-        view = app.view_functions.get(rule.endpoint)
-        if (
-            app._hooks("before", blueprint)
-            or app._hooks("url_value", blueprint)
-            or not iscoroutinefunction(view)
-            or calls_async_from_sync(app, blueprint)
-        ):
+        endpoint = rule.endpoint
+        before, after = _inline_steps(app, endpoint)
+        self.inline_after = after
+        view = app.view_functions.get(endpoint)
+        if not before or not iscoroutinefunction(view) or _async_view_signals():
             return HOP
         self.phase = "view"
         # What Flask's own dispatch_request (the plan for this path) does
@@ -184,22 +223,36 @@ class Pipeline:
     def finish_inline(self, value: t.Any) -> t.Any:
         """Finalize, serve and pop on the loop, or return ``HOP`` (nothing
         done) when that would run user code."""
-        if self.phase != "view" and self.phase != "handler":
+        phase = self.phase
+        if phase != "view" and phase != "handler":
             return HOP
-        app = self.app
         ctx = self.ctx
-        req = ctx._request
-        assert req is not None
-        blueprint = req.blueprint
         if (
-            not plain_value(value)
+            not self.inline_after
+            or not plain_value(value)
             or ctx._after_request_functions
-            or app._hooks("after", blueprint)
-            or app._hooks("teardown", blueprint)
-            or not plain_now(app)
+            or not plain_now(self.app)
         ):
             return HOP
-        return self._step(self._finalize, value, inline=True)
+        # finalize_request and process_response with no hook to run, then
+        # what _step does after a step.
+        app = self.app
+        try:
+            try:
+                response = app.make_response(value)
+                app._save_session(ctx, response)
+                return self._serve(response)
+            except Exception as e:
+                # Error handling runs user code: in a worker (``fail``).
+                self.pending_error = e
+                return HOP
+        except BaseException as e:
+            self.error = e
+            self._pop()
+            raise
+        finally:
+            if self.pending_error is None:
+                self._pop()
 
     def fail(self) -> Outcome:
         """Handle the error a step on the loop raised, in a worker."""
