@@ -391,7 +391,7 @@ async def _measure(framework: str, n: int, chunks: int) -> dict[str, t.Any]:
         check(name, await one(bare, path))
         await many(app, path, 300)
     submit = _empty_hop(app if ours else None)
-    shares = await inner_share() if ours else {}
+    shares = await inner_share(min(20000, 40 * n)) if ours else {}
     samples: dict[str, dict[str, list[float]]] = {}
     missing: set[str] = set()
 
@@ -411,7 +411,6 @@ async def _measure(framework: str, n: int, chunks: int) -> dict[str, t.Any]:
             for key, groups in (("main", ab.MAIN), ("detail", ab.MAIN + ab.DETAIL)):
                 patches = install(app.app, groups)
                 missing.update(patches.missing)
-                METER.reset()
                 try:
                     took = await many(app, path, n)
                 finally:
