@@ -23,11 +23,7 @@ import typing as t
 
 import asgi_breakdown as ab
 
-clock = (
-    time.perf_counter
-    if __import__("os").environ.get("BCLOCK") == "wall"
-    else time.process_time
-)
+clock = time.process_time
 
 #: What uvicorn (httptools) builds for wrk's ``GET /path`` on port 8000.
 SCOPE: dict[str, t.Any] = {
