@@ -124,8 +124,11 @@ def any_async_view_receiver() -> bool:
     """Whether an async function receives a signal sent while a view runs."""
     for signal in _VIEW_SIGNALS:
         if signal.receivers:
-            for receiver in signal.receivers.values():
-                func = receiver() if isinstance(receiver, weakref.ref) else receiver
+            receivers: list[object] = list(signal.receivers.values())
+            for receiver in receivers:
+                func = receiver
+                if isinstance(receiver, weakref.ref):
+                    func = t.cast("weakref.ref[object]", receiver)()
                 if iscoroutinefunction(func):
                     return True
     return False

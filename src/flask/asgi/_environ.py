@@ -61,12 +61,13 @@ def environ_from_scope(scope: Scope, body: t.Any) -> dict[str, t.Any]:
         scheme = "http"
     elif scheme == "wss":
         scheme = "https"
-    raw_path: bytes | None = scope.get("raw_path")
+    raw: bytes | None = scope.get("raw_path")
     query_string: bytes = scope.get("query_string", b"")
     query = query_string
-    if raw_path is None:
+    if raw is None:
         raw_path = path_bytes = scope["path"].encode("utf-8")
     else:
+        raw_path = raw
         target = raw_path
         if b"#" in raw_path:
             query = b""  # "/p#f?q": the "?" is part of the fragment

@@ -75,7 +75,7 @@ def response_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]
     """The app's headers for ``http.response.start``, checked (see the
     module's docstring)."""
     cache = _encoded
-    rv = []
+    rv: list[tuple[bytes, bytes]] = []
     for pair in headers:
         try:
             encoded = cache[pair]
