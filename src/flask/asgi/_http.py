@@ -76,6 +76,9 @@ async def serve_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) 
     finally:
         exchange.stop_watching()
         body.close()
+        # The request refers to the environ and the environ (for werkzeug)
+        # to the request: break the cycle, so both are freed at once.
+        environ.pop("werkzeug.request", None)
 
 
 async def _receive_body(

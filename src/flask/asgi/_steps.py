@@ -16,6 +16,7 @@ from __future__ import annotations
 import typing as t
 
 from .._inspect import iscoroutinefunction
+from .._responses import direct_parts
 from .._responses import serve
 from ..app import Flask
 from ..sessions import SecureCookieSessionInterface
@@ -125,10 +126,12 @@ def plain_value(value: t.Any) -> bool:
 class Started:
     """The WSGI ``start_response`` for one request, recording what it got."""
 
-    __slots__ = ("status", "headers", "written")
+    __slots__ = ("status", "code", "headers", "written")
 
     def __init__(self) -> None:
         self.status: str | None = None
+        #: The status code, when known to be a valid final one.
+        self.code: int | None = None
         self.headers: list[tuple[str, str]] = []
         self.written: list[bytes] = []
 
@@ -496,8 +499,16 @@ class Pipeline:
             finally:
                 response.response = body
             return Outcome(self.started, app_iter, async_body(self, body))
-        app_iter = serve(response, self.environ, self.started)
-        return Outcome(self.started, app_iter, None)
+        started = self.started
+        direct = direct_parts(response, self.environ)
+        if direct is not None:
+            # What serve() would send, without the WSGI call in between.
+            started.status = response.status
+            started.code = response.status_code
+            started.headers, chunks = direct
+            return Outcome(started, chunks, None)
+        app_iter = serve(response, self.environ, started)
+        return Outcome(started, app_iter, None)
 
 
 def raise_(error: BaseException) -> t.NoReturn:

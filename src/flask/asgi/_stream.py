@@ -116,7 +116,7 @@ async def respond(exchange: Exchange, outcome: Outcome) -> None:
         await send(
             {
                 "type": "http.response.start",
-                "status": status_code(t.cast(str, started.status)),
+                "status": started.code or status_code(t.cast(str, started.status)),
                 "headers": response_headers(started.headers),
             }
         )
