@@ -127,9 +127,8 @@ DETAIL = (
         ("flask.asgi:ASGIApp", "__call__"),
         ("flask.asgi._http", "serve_http"),
     ]),
-    ("driving (drive, _await_view, _finished)", [
+    ("driving (drive, _finished)", [
         ("flask.asgi._http:Exchange", "drive"),
-        ("flask.asgi._http:Exchange", "_await_view"),
         ("flask.asgi._http:Exchange", "_finished"),
     ]),
     ("steps on the loop (start/finish_inline)", [

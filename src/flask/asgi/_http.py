@@ -257,7 +257,17 @@ class Exchange:
                     else:
                         outcome = await self.run(pipe.after_push)
                 elif type(outcome) is not Outcome:
-                    outcome = await self._await_view(pipe, outcome)
+                    # The view's coroutine: awaited here, in the request's
+                    # context, then the request finished on the loop.
+                    body = self.body
+                    if body is not None and not body.complete:
+                        await self.before_loop_code()
+                    try:
+                        value = await InContext(outcome, cv)
+                    except BaseException as e:
+                        outcome = await self.run(pipe.resume, None, e)
+                    else:
+                        outcome = await self._finished(pipe, value)
             else:
                 outcome = await self.run(pipe.start)
             while type(outcome) is Deferred:
@@ -270,18 +280,9 @@ class Exchange:
             raise
         return t.cast(Outcome, outcome)
 
-    async def _await_view(self, pipe: Pipeline, coro: t.Any) -> t.Any:
-        """Await the coroutine of an async view reached on the loop, then
-        finish the request on the loop (or in a worker)."""
-        if self.body is not None:
-            await self.before_loop_code()
-        try:
-            value = await InContext(coro, self.context)
-        except BaseException as e:
-            return await self.run(pipe.resume, None, e)
-        return await self._finished(pipe, value)
-
     async def _finished(self, pipe: Pipeline, value: t.Any) -> t.Any:
+        """Finish the request with the value of a view or handler awaited on
+        the loop: there too, or in a worker when that would run user code."""
         outcome = self.context.run(pipe.finish_inline, value)
         if outcome is HOP:
             if pipe.pending_error is not None:

@@ -111,6 +111,20 @@ async def respond(exchange: Exchange, outcome: Outcome) -> None:
     """Send ``outcome``: status and headers, then the body."""
     started, app_iter, async_body = outcome
     send = exchange.send
+    code = started.code
+    if code is not None and type(app_iter) is list and not started.written:
+        # A buffered body served directly (see Pipeline._serve).
+        chunks = t.cast("list[bytes]", app_iter)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": code,
+                "headers": response_headers(started.headers),
+            }
+        )
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        await send({"type": "http.response.body", "body": data})
+        return
     close = getattr(app_iter, "close", None)
     try:
         await send(
@@ -125,8 +139,8 @@ async def respond(exchange: Exchange, outcome: Outcome) -> None:
         if async_body is not None:
             await _stream_async(exchange, async_body)
         elif type(app_iter) is list or type(app_iter) is tuple:
-            chunks = t.cast("list[bytes] | tuple[bytes, ...]", app_iter)
-            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            items = t.cast("list[bytes] | tuple[bytes, ...]", app_iter)
+            data = items[0] if len(items) == 1 else b"".join(items)
             await send({"type": "http.response.body", "body": data})
         else:
             await _stream_sync(exchange, app_iter)
