@@ -112,9 +112,10 @@ async def respond(exchange: Exchange, outcome: Outcome) -> None:
     started, app_iter, async_body = outcome
     send = exchange.send
     code = started.code
-    if code is not None and type(app_iter) is list and not started.written:
+    body: object = app_iter
+    if code is not None and type(body) is list and not started.written:
         # A buffered body served directly (see Pipeline._serve).
-        chunks = t.cast("list[bytes]", app_iter)
+        chunks = t.cast("list[bytes]", body)
         await send(
             {
                 "type": "http.response.start",
