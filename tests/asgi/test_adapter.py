@@ -60,6 +60,10 @@ async def call(
     scope = make_scope(method, path)
     if headers:
         scope["headers"] = scope["headers"] + headers
+    names = {name.lower() for name, _ in headers or ()}
+    if any(chunks or ()) and b"content-length" not in names:
+        # A body without a length comes chunked from an HTTP/1.1 client.
+        scope["headers"] = scope["headers"] + [(b"transfer-encoding", b"chunked")]
     chunks = chunks or [b""]
     inbox = [
         {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
@@ -1036,3 +1040,47 @@ def test_response_header_cache_keeps_no_cookies(
     for _ in range(2):
         with pytest.raises(ValueError, match="cannot be sent"):
             _stream.response_headers([("X-Bad", "a\x01b")])
+
+
+@pytest.mark.parametrize(
+    ("version", "headers", "receives"),
+    [
+        ("1.1", [], False),
+        ("1.0", [(b"content-length", b"0")], False),
+        ("1.1", [(b"expect", b"100-continue")], True),
+        ("2", [], True),
+    ],
+)
+def test_body_is_not_awaited_when_http1_framing_says_there_is_none(
+    app: Flask, version: str, headers: list[tuple[bytes, bytes]], receives: bool
+) -> None:
+    """An HTTP/1 request without Content-Length or Transfer-Encoding has no
+    body: the app runs without asking the server for one (some servers
+    answer receive() through another thread). HTTP/2 frames bodies
+    otherwise, and "Expect: 100-continue" is answered by receiving."""
+
+    @app.route("/")
+    async def index() -> str:
+        return repr(flask.request.get_data())
+
+    async def main() -> tuple[Result, list[dict[str, t.Any]]]:
+        scope = make_scope(http_version=version)
+        scope["headers"] += headers
+        received: list[dict[str, t.Any]] = []
+        sent: list[dict[str, t.Any]] = []
+
+        async def receive() -> dict[str, t.Any]:
+            message = {"type": "http.request", "body": b"", "more_body": False}
+            received.append(message)
+            return message
+
+        async def send(message: dict[str, t.Any]) -> None:
+            sent.append(message)
+
+        await app.asgi_app(scope, receive, send)
+        body = b"".join(m.get("body", b"") for m in sent[1:])
+        return Result(sent[0]["status"], {}, body, sent), received
+
+    result, received = asyncio.run(main())
+    assert (result.status, result.body) == (200, b"b''")
+    assert bool(received) is receives

@@ -88,6 +88,18 @@ async def _receive_body(
     ``BytesIO``; a longer one a :class:`RequestBody` with up to
     ``spill_size`` bytes received. ``None`` if the client left."""
     length = _content_length(environ)
+    if (
+        not length
+        and "HTTP_TRANSFER_ENCODING" not in environ
+        and "HTTP_EXPECT" not in environ
+        and environ["SERVER_PROTOCOL"] in _HTTP1
+    ):
+        # HTTP/1 frames a body with Content-Length or Transfer-Encoding:
+        # without them (or with a length of 0) there is none to wait for.
+        # (Some servers take a round trip between threads to answer
+        # receive().) HTTP/2 and 3 may send a body without a length; a
+        # client expecting "100 Continue" gets it from the first receive.
+        return io.BytesIO(b"")
     limit = asgi.app.config["MAX_CONTENT_LENGTH"]
     too_large = length is not None and limit is not None and length > limit
     if too_large:
@@ -114,6 +126,9 @@ async def _receive_body(
             body.close()
             return None
     return body
+
+
+_HTTP1 = frozenset({"HTTP/1.1", "HTTP/1.0"})
 
 
 def _content_length(environ: dict[str, t.Any]) -> int | None:
