@@ -1,26 +1,39 @@
-"""Serving over HTTP: our ASGI path against Quart, real Flask behind an
-ASGI adapter, and our WSGI path under gunicorn.
+"""Serving over ASGI: this package against Starlette, Quart, FastAPI and a
+bare ASGI callable, on uvicorn and on granian.
 
-    python benchmarks/asgi_bench.py [--seconds S] [--connections C] [--only NAMES]
+    python benchmarks/asgi_bench.py [--quick] [--rounds N] [--seconds S]
+        [--connections C] [--frameworks NAMES] [--servers NAMES]
+        [--only NAMES] [--client auto|wrk|python] [--json OUT]
 
-Servers, each with one worker process on 127.0.0.1:
+Frameworks (``benchmarks/asgi_apps/``, one small module each, all written
+here): ``ours`` (``app.asgi_app`` of this checkout), ``starlette``,
+``quart``, ``fastapi`` and ``bare`` (an ASGI callable with no framework: the
+server's ceiling). Each serves ``/sync`` (a plain ``def`` view: Starlette,
+FastAPI and Quart run it in a worker thread, as this package does; the bare
+app answers it on the loop), ``/hello`` (an ``async def`` view returning
+text) and ``/json`` (an ``async def`` view returning a small JSON object).
 
-- ``ours-asgi``: this repository's ``app.asgi_app`` on uvicorn;
-- ``quart``: the same app written for Quart, on uvicorn;
-- ``flask-wsgi2asgi``: real Flask 3.1.3 wrapped in asgiref's ``WsgiToAsgi``,
-  on uvicorn;
-- ``ours-gthread``: this repository's WSGI app on gunicorn's gthread worker
-  (16 threads).
+Servers, one worker process each on 127.0.0.1, with the commands of the
+TechEmpower-style table (``tfb_runner.SERVERS``): ``uvicorn`` (``--loop
+uvloop --http httptools``) and ``granian`` (``--interface asgi``).
 
-Scenarios: ``hello`` (text), ``json`` (a small JSON object), ``async`` (an
-async view that awaits ``asyncio.sleep(0)``), measured with C keep-alive
-connections for S seconds each (requests/s and p99 latency), and
-``sleepers``: 1,000 concurrent connections to an async view awaiting
-``asyncio.sleep(1)``, wall time, next to a bare ASGI app that only sleeps
-(the floor); only 10 for ``flask-wsgi2asgi``, which serves one request at a
-time, and none for gthread. The client is a light raw-socket asyncio client in this
-process. Venvs are created under ``benchmarks/.envs/`` (``asgi-ours``,
-``asgi-quart``, ``asgi-real``). Only the standard library is used here.
+For each server, every framework is started once, checked (status and body
+of every endpoint; JSON compared as data; and, from the server process
+itself, where its ``flask`` was imported from: it must be this checkout's
+``src/flask``), warmed up, then timed in interleaved rounds: each round
+loads every endpoint of every framework in turn (the order reversed every
+other time), with wrk (one thread, ``--connections`` keep-alive
+connections, ``--seconds`` each) when installed, else a Python client. The
+ratios are taken per round, between loads seconds apart, and the report
+gives their median and range over rounds.
+
+``sleepers`` (in ``--only``): 1,000 concurrent requests to ``/sleep``, an
+async view awaiting ``asyncio.sleep(1)``, on new connections; the wall
+time (about 1 s when nothing holds a thread or serializes the requests).
+
+The venvs are those of ``tfb.py`` (``tfb-ours``, ``tfb-others``, pinned in
+``tfb_runner.ENVS``), created under ``benchmarks/.envs/`` on first use.
+Only the standard library is used here.
 """
 
 from __future__ import annotations
@@ -29,8 +42,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,92 +49,48 @@ import tempfile
 import time
 import typing as t
 
+import run
+import tfb_load
+import tfb_runner
+
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
-ENVS = os.path.join(BENCH, ".envs")
+OUR_FLASK = os.path.realpath(os.path.join(ROOT, "src", "flask"))
 
-ENV_REQS: dict[str, list[str]] = {
-    "asgi-ours": ["-e", f"{ROOT}[async]", "uvicorn", "gunicorn"],
-    "asgi-quart": ["quart", "uvicorn"],
-    "asgi-real": ["flask==3.1.3", "asgiref", "uvicorn"],
+
+class Framework(t.NamedTuple):
+    label: str
+    env: str
+    target: str  # module:attribute of its ASGI app
+
+
+FRAMEWORKS: dict[str, Framework] = {
+    "ours": Framework("this package", "tfb-ours", "asgi_apps.ours:app"),
+    "starlette": Framework("Starlette", "tfb-others", "asgi_apps.starlette_app:app"),
+    "quart": Framework("Quart", "tfb-others", "asgi_apps.quart_app:app"),
+    "fastapi": Framework("FastAPI", "tfb-others", "asgi_apps.fastapi_app:app"),
+    "bare": Framework("bare ASGI", "tfb-others", "asgi_apps.bare:app"),
 }
-
-OURS_APP = """
-import asyncio
-from flask import Flask
-app = Flask(__name__)
-
-@app.route("/hello")
-def hello():
-    return "Hello, World!"
-
-@app.route("/json")
-def js():
-    return {"message": "Hello, World!", "items": [1, 2, 3], "ok": True}
-
-@app.route("/async")
-async def av():
-    await asyncio.sleep(0)
-    return "async"
-
-@app.route("/sleep")
-async def sleep():
-    await asyncio.sleep(1)
-    return "slept"
-
-asgi = app.asgi_app
-"""
-
-REAL_APP = OURS_APP.replace("asgi = app.asgi_app", "")
-REAL_APP += """
-import contextvars
-from asgiref.wsgi import WsgiToAsgi
-_adapter = WsgiToAsgi(app)
-
-async def asgi(scope, receive, send):
-    # Each request in a fresh context: asgiref's thread-sensitive executor
-    # marker otherwise leaks between requests of one keep-alive connection
-    # ("Single thread executor already being used, would deadlock").
-    loop = asyncio.get_running_loop()
-    task = _adapter(scope, receive, send)
-    await loop.create_task(task, context=contextvars.Context())
-"""
-
-QUART_APP = OURS_APP.replace("from flask import Flask", "from quart import Quart")
-QUART_APP = QUART_APP.replace("app = Flask(__name__)", "app = Quart(__name__)")
-QUART_APP = QUART_APP.replace("def hello", "async def hello").replace(
-    "def js", "async def js"
-)
-QUART_APP = QUART_APP.replace("asgi = app.asgi_app", "asgi = app")
-
-BARE_APP = """
-import asyncio
-
-async def asgi(scope, receive, send):
-    if scope["type"] == "lifespan":
-        while True:
-            m = await receive()
-            await send({"type": m["type"] + ".complete"})
-            if m["type"].endswith("shutdown"):
-                return
-    await receive()
-    await asyncio.sleep(1)
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-length", b"5")]})
-    await send({"type": "http.response.body", "body": b"slept"})
-"""
-
-# The Quart app above writes sync views as async (Quart runs sync views in a
-# thread pool, which would make it slower than it needs to be).
-
-SERVERS: dict[str, tuple[str, str, str]] = {
-    # name: (venv, module source, command kind)
-    "ours-asgi": ("asgi-ours", OURS_APP, "uvicorn"),
-    "quart": ("asgi-quart", QUART_APP, "uvicorn"),
-    "flask-wsgi2asgi": ("asgi-real", REAL_APP, "uvicorn"),
-    "ours-gthread": ("asgi-ours", OURS_APP, "gunicorn"),
-    "bare-asgi": ("asgi-ours", BARE_APP, "uvicorn"),
+#: name: the TechEmpower-style table's server of that name.
+SERVERS = {"uvicorn": "uvicorn", "granian": "granian-asgi"}
+ENDPOINTS = {"sync": "/sync", "hello": "/hello", "json": "/json"}
+ENDPOINT_LABELS = {
+    "sync": "sync hello",
+    "hello": "async hello",
+    "json": "async JSON",
 }
+TEXT = b"Hello, World!"
+JSON_VALUE = {"message": "Hello, World!"}
+#: The ratios the report gives: this package's requests/s over these.
+COMPARED = ("starlette", "quart", "fastapi", "bare")
+
+
+class Settings(t.NamedTuple):
+    rounds: int
+    seconds: float
+    warm: float
+    connections: int
+    client: str
 
 
 def log(message: str) -> None:
@@ -131,120 +98,100 @@ def log(message: str) -> None:
     sys.stderr.flush()
 
 
-def env_bin(env: str, name: str) -> str:
-    return os.path.join(ENVS, env, "bin", name)
-
-
-def ensure_env(env: str) -> None:
-    path = os.path.join(ENVS, env)
-    marker = os.path.join(path, ".bench-requirements.json")
-    spec = json.dumps(ENV_REQS[env])
-    if os.path.exists(marker):
-        with open(marker) as f:
-            if f.read() == spec:
-                return
-    log(f"creating {path} ...")
-    subprocess.run([sys.executable, "-m", "venv", "--clear", path], check=True)
-    subprocess.run(
-        [env_bin(env, "python"), "-m", "pip", "install", "-q", *ENV_REQS[env]],
-        check=True,
-    )
-    with open(marker, "w") as f:
-        f.write(spec)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+# -- one server -----------------------------------------------------------------
 
 
 class Server:
-    def __init__(self, name: str, workdir: str) -> None:
-        env_name, source, kind = SERVERS[name]
-        module = name.replace("-", "_") + "_app"
-        with open(os.path.join(workdir, module + ".py"), "w") as f:
-            f.write(source)
-        self.port = free_port()
-        if kind == "uvicorn":
-            cmd = [
-                env_bin(env_name, "python"), "-m", "uvicorn", f"{module}:asgi",
-                "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
-                "--no-access-log", "--log-level", "warning", "--backlog", "4096",
-            ]  # fmt: skip
-        else:
-            cmd = [
-                env_bin(env_name, "gunicorn"), f"{module}:app", "-b",
-                f"127.0.0.1:{self.port}", "-w", "1", "-k", "gthread",
-                "--threads", "16", "--log-level", "warning", "--backlog", "4096",
-            ]  # fmt: skip
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("PYTHONPATH", "VIRTUAL_ENV")
+    """One framework on one server (one worker), its own process group."""
+
+    def __init__(self, fw: str, server: str, tmp: str) -> None:
+        framework = FRAMEWORKS[fw]
+        argv = tfb_runner.SERVERS[SERVERS[server]][1]
+        self.name = f"{server}/{fw}"
+        self.port = run._free_port()
+        cmd = [a.format(app=framework.target, port=self.port) for a in argv]
+        cmd[0] = tfb_runner.env_bin(framework.env, cmd[0])
+        self.origin_file = os.path.join(tmp, f"origin-{fw}-{server}.json")
+        env = run.child_env() | {
+            "PYTHONPATH": BENCH,
+            "ASGI_BENCH_ORIGIN": self.origin_file,
         }
+        self.errors = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
-            cmd, cwd=workdir, env=env, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            cmd, cwd=BENCH, env=env, stdout=subprocess.DEVNULL, stderr=self.errors,
+            start_new_session=True,
         )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{name} exited: {self.proc.stderr.read()!r}")  # type: ignore[union-attr]
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.5).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"{name} did not start")
+        if not run._wait_for_port(self.port, self.proc, 60):  # type: ignore[arg-type]
+            self.stop()
+            raise RuntimeError(f"{self.name} did not start: {self.stderr()}")
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def cpu_seconds(self) -> float | None:
+        return tfb_runner.group_cpu_seconds(self.proc.pid)
+
+    def origin(self) -> dict[str, str] | None:
+        """What the server's app module reported on import (see
+        ``asgi_apps.report_origin``)."""
+        try:
+            with open(self.origin_file) as f:
+                return t.cast("dict[str, str]", json.load(f))
+        except (OSError, ValueError):
+            return None
+
+    def stderr(self) -> str:
+        self.errors.seek(0)
+        return self.errors.read().decode(errors="replace")[-2000:]
 
     def stop(self) -> None:
+        run._stop(self.proc)  # type: ignore[arg-type]
+
+
+def check_response(
+    endpoint: str, status: int, headers: dict[str, str], body: bytes
+) -> list[str]:
+    """Problems with one response (empty: as every framework must answer)."""
+    problems = []
+    ctype = headers.get("content-type", "")
+    if status != 200:
+        problems.append(f"{endpoint}: status {status}")
+    if endpoint == "json":
         try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
+            same = json.loads(body) == JSON_VALUE
+        except ValueError:
+            same = False
+        if not ctype.startswith("application/json"):
+            problems.append(f"{endpoint}: content-type {ctype!r}")
+    else:
+        same = body == TEXT
+        if not ctype.startswith("text/"):
+            problems.append(f"{endpoint}: content-type {ctype!r}")
+    if not same:
+        problems.append(f"{endpoint}: body {body[:80]!r}")
+    return problems
 
 
-async def _keepalive_worker(
-    port: int, path: str, until: float, latencies: list[float]
-) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
-    try:
-        while time.perf_counter() < until:
-            start = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            await reader.readexactly(length)
-            if not head.startswith(b"HTTP/1.1 200"):
-                raise RuntimeError(head[:40])
-            latencies.append(time.perf_counter() - start)
-    finally:
-        writer.close()
+def check_origin(fw: str, origin: dict[str, str] | None) -> list[str]:
+    """Problems with where the server's framework came from: this package's
+    must be this checkout's ``src/flask``; the others must not be it."""
+    if origin is None:
+        return ["the app module did not report where its framework came from"]
+    path = os.path.dirname(origin["file"])
+    if (fw == "ours") != (os.path.realpath(path) == OUR_FLASK):
+        return [f"{fw} imported {origin['framework']} from {path}"]
+    return []
 
 
-async def load(
-    port: int, path: str, connections: int, seconds: float
-) -> tuple[float, float]:
-    """Requests/s and p99 latency (ms) over ``seconds`` with ``connections``."""
-    latencies: list[float] = []
-    start = time.perf_counter()
-    until = start + seconds
-    await asyncio.gather(
-        *(_keepalive_worker(port, path, until, latencies) for _ in range(connections))
-    )
-    elapsed = time.perf_counter() - start
-    q = statistics.quantiles(latencies, n=100)
-    return len(latencies) / elapsed, q[98] * 1000
+def check(server: Server, fw: str, endpoints: list[str]) -> list[str]:
+    problems = []
+    for name in endpoints:
+        status, headers, body = tfb_load.fetch(server.url(ENDPOINTS[name]))
+        problems += check_response(name, status, headers, body)
+    return problems + check_origin(fw, server.origin())
+
+
+# -- sleepers -------------------------------------------------------------------
 
 
 async def _one(port: int, path: str) -> int:
@@ -257,90 +204,327 @@ async def _one(port: int, path: str) -> int:
     return int(data.split(b" ", 2)[1])
 
 
-async def sleepers(port: int, path: str, n: int = 1000) -> float:
-    await asyncio.gather(*(_one(port, path) for _ in range(10)))
+async def sleepers(port: int, n: int = 1000) -> float:
+    """Seconds for ``n`` concurrent requests to ``/sleep`` (each awaits
+    ``asyncio.sleep(1)``) on new connections."""
+    await asyncio.gather(*(_one(port, "/sleep") for _ in range(10)))
     start = time.perf_counter()
-    statuses = await asyncio.gather(*(_one(port, path) for _ in range(n)))
+    statuses = await asyncio.gather(*(_one(port, "/sleep") for _ in range(n)))
     elapsed = time.perf_counter() - start
     if set(statuses) != {200}:
-        raise RuntimeError(f"statuses {set(statuses)}")
+        raise tfb_load.LoadError(f"statuses {sorted(set(statuses))}")
     return elapsed
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--only", default="hello,json,async,sleepers")
-    parser.add_argument("--json", dest="json_out")
-    args = parser.parse_args()
-    scenarios = args.only.split(",")
-    for env in ENV_REQS:
-        ensure_env(env)
-    results: dict[str, dict[str, t.Any]] = {}
-    with tempfile.TemporaryDirectory() as workdir:
-        for name in ["ours-asgi", "quart", "flask-wsgi2asgi", "ours-gthread"]:
-            server = Server(name, workdir)
-            try:
-                row: dict[str, t.Any] = {}
-                for scenario in ("hello", "json", "async"):
-                    if scenario in scenarios:
-                        path = f"/{scenario}"
-                        asyncio.run(load(server.port, path, 4, 0.5))  # warm up
-                        rps, p99 = asyncio.run(
-                            load(server.port, path, args.connections, args.seconds)
-                        )
-                        row[scenario] = {"rps": round(rps), "p99_ms": round(p99, 1)}
-                        log(
-                            f"{name:16} {scenario:6} {rps:8.0f} req/s"
-                            f"  p99 {p99:6.1f} ms"
-                        )
-                if "sleepers" in scenarios and name != "ours-gthread":
-                    # asgiref's WsgiToAsgi runs requests one at a time in one
-                    # thread: 1,000 sleepers would take 1,000 s.
-                    n = 10 if name == "flask-wsgi2asgi" else 1000
-                    elapsed = asyncio.run(sleepers(server.port, "/sleep", n))
-                    row["sleepers_s"] = round(elapsed, 2)
-                    row["sleepers_n"] = n
-                    log(f"{name:16} {n} sleepers {elapsed:.2f} s")
-                results[name] = row
-            finally:
-                server.stop()
-        if "sleepers" in scenarios:
-            server = Server("bare-asgi", workdir)
-            try:
-                floor = asyncio.run(sleepers(server.port, "/"))
-                results["bare-asgi"] = {"sleepers_s": round(floor, 2)}
-                log(f"{'bare-asgi':16} sleepers {floor:.2f} s")
-            finally:
-                server.stop()
-    print(report(results, scenarios))
-    if args.json_out:
-        with open(args.json_out, "w") as f:
-            json.dump(results, f, indent=2)
-    return 0
+# -- the rounds -----------------------------------------------------------------
 
 
-def report(results: dict[str, dict[str, t.Any]], scenarios: list[str]) -> str:
-    cols = [s for s in ("hello", "json", "async") if s in scenarios]
-    header = ["server"]
-    for c in cols:
-        header += [f"{c} req/s", f"{c} p99 ms"]
-    if "sleepers" in scenarios:
-        header.append("1000 sleepers (s)")
-    lines = [" | ".join(header), " | ".join("---" for _ in header)]
-    for name, row in results.items():
-        cells = [name]
-        for c in cols:
-            v = row.get(c)
-            cells += [str(v["rps"]), str(v["p99_ms"])] if v else ["-", "-"]
-        if "sleepers" in scenarios:
-            value = str(row.get("sleepers_s", "-"))
-            if row.get("sleepers_n", 1000) != 1000:
-                value += f" (only {row['sleepers_n']})"
-            cells.append(value)
-        lines.append(" | ".join(cells))
-    return "\n".join(lines)
+def measure(
+    frameworks: list[str],
+    servers: list[str],
+    endpoints: list[str],
+    s: Settings,
+    with_sleepers: bool,
+) -> dict[str, t.Any]:
+    """Every sample: ``samples[server][endpoint][framework]`` is a list of
+    one load result per round; and the problems seen."""
+    samples: dict[str, dict[str, dict[str, list[dict[str, float]]]]] = {}
+    sleep: dict[str, dict[str, float]] = {}
+    problems: dict[str, list[str]] = {}
+    origins: dict[str, dict[str, str] | None] = {}
+    with tempfile.TemporaryDirectory(prefix="asgi-bench-") as tmp:
+        for server in servers:
+            running: dict[str, Server] = {}
+            try:
+                for fw in frameworks:
+                    log(f"  starting {fw} on {server}")
+                    try:
+                        srv = Server(fw, server, tmp)
+                    except RuntimeError as e:
+                        problems.setdefault(f"{server}/{fw}", []).append(str(e))
+                        continue
+                    found = check(srv, fw, endpoints)
+                    origins[srv.name] = srv.origin()
+                    if found:
+                        problems.setdefault(srv.name, []).extend(found)
+                        srv.stop()
+                        continue
+                    running[fw] = srv
+                _load_rounds(running, server, endpoints, s, samples, problems)
+                if with_sleepers:
+                    for fw, srv in running.items():
+                        try:
+                            took = asyncio.run(sleepers(srv.port))
+                        except (tfb_load.LoadError, OSError) as e:
+                            problems.setdefault(srv.name, []).append(f"sleepers: {e}")
+                            continue
+                        sleep.setdefault(server, {})[fw] = took
+                        log(f"  {srv.name}: 1000 sleepers {took:.2f} s")
+            finally:
+                for srv in running.values():
+                    srv.stop()
+    return {
+        "samples": samples,
+        "sleepers": sleep,
+        "problems": problems,
+        "origins": origins,
+    }
+
+
+def _load_rounds(
+    running: dict[str, Server],
+    server: str,
+    endpoints: list[str],
+    s: Settings,
+    samples: dict[str, t.Any],
+    problems: dict[str, list[str]],
+) -> None:
+    fws = list(running)
+    if s.warm:
+        for fw in fws:
+            for name in endpoints:
+                url = running[fw].url(ENDPOINTS[name])
+                try:
+                    tfb_load.load("python", url, s.warm, 8)
+                except (tfb_load.LoadError, OSError) as e:
+                    problems.setdefault(running[fw].name, []).append(f"warm-up: {e}")
+    turn = 0
+    for r in range(s.rounds):
+        for name in endpoints:
+            order = fws if turn % 2 == 0 else fws[::-1]
+            turn += 1
+            for fw in order:
+                srv = running[fw]
+                log(f"  round {r + 1}/{s.rounds} {server} {name:5} {fw}")
+                cpu = srv.cpu_seconds()
+                try:
+                    got = tfb_load.load(
+                        s.client, srv.url(ENDPOINTS[name]), s.seconds, s.connections
+                    )
+                except (tfb_load.LoadError, OSError, subprocess.SubprocessError) as e:
+                    problems.setdefault(srv.name, []).append(f"{name}: {e}")
+                    continue
+                cpu_after = srv.cpu_seconds()
+                if cpu is not None and cpu_after is not None and got.get("requests"):
+                    # Microseconds of server CPU per request.
+                    got["cpu_us"] = (cpu_after - cpu) * 1e6 / got["requests"]
+                got["round"] = r
+                slot = samples.setdefault(server, {}).setdefault(name, {})
+                slot.setdefault(fw, []).append(got)
+
+
+# -- summary and report -----------------------------------------------------------
+
+
+class Spread(t.NamedTuple):
+    median: float
+    low: float
+    high: float
+
+    def fmt(self, spec: str = ".2f") -> str:
+        if self.low == self.high:
+            return format(self.median, spec)
+        return (
+            f"{format(self.median, spec)} "
+            f"({format(self.low, spec)}-{format(self.high, spec)})"
+        )
+
+
+def spread(values: list[float]) -> Spread | None:
+    return (
+        Spread(statistics.median(values), min(values), max(values)) if values else None
+    )
+
+
+def _by_round(runs: list[dict[str, float]], metric: str) -> dict[int, float]:
+    return {int(run_["round"]): run_[metric] for run_ in runs if metric in run_}
+
+
+def summarize(samples: dict[str, t.Any]) -> dict[str, t.Any]:
+    """Per server, endpoint and framework: the median (and range) over rounds
+    of req/s, p50, p99 and CPU per request; per server and endpoint: this
+    package's req/s over each other framework's and its p99 over Starlette's,
+    each taken within a round, median and range over rounds."""
+    rows: dict[str, t.Any] = {}
+    ratios: dict[str, t.Any] = {}
+    for server, per_endpoint in samples.items():
+        for name, per_fw in per_endpoint.items():
+            key = f"{server}/{name}"
+            for fw, runs in per_fw.items():
+                rows.setdefault(key, {})[fw] = {
+                    metric: spread([r[metric] for r in runs if metric in r])
+                    for metric in ("rps", "p50", "p99", "cpu_us")
+                }
+            ours = per_fw.get("ours")
+            if not ours:
+                continue
+            ours_rps = _by_round(ours, "rps")
+            out: dict[str, Spread | None] = {}
+            for other in COMPARED:
+                theirs = _by_round(per_fw.get(other, []), "rps")
+                out[other] = spread(
+                    [ours_rps[r] / theirs[r] for r in ours_rps if theirs.get(r)]
+                )
+            ours_p99 = _by_round(ours, "p99")
+            theirs_p99 = _by_round(per_fw.get("starlette", []), "p99")
+            out["p99_starlette"] = spread(
+                [ours_p99[r] / theirs_p99[r] for r in ours_p99 if theirs_p99.get(r)]
+            )
+            ratios[key] = out
+    return {"rows": rows, "ratios": ratios}
+
+
+def _cell(value: Spread | None, spec: str = ".2f") -> str:
+    return "-" if value is None else value.fmt(spec)
+
+
+def report(result: dict[str, t.Any]) -> str:
+    s = result["settings"]
+    rows = result["rows"]
+    ratios = result["ratios"]
+    out = [
+        f"ASGI servers, one worker each; {result['client']} with "
+        f"{s['connections']} connections, {s['seconds']:g} s per load, "
+        f"{s['rounds']} interleaved round(s); median over rounds (min-max)"
+    ]
+    table = [["server", "endpoint", "framework", "req/s", "p50 ms", "p99 ms",
+              "cpu us/req"]]  # fmt: skip
+    for key in result["order"]:
+        server, name = key.split("/")
+        for fw in result["frameworks"]:
+            row = rows.get(key, {}).get(fw)
+            if row is None:
+                continue
+            table.append([
+                server, ENDPOINT_LABELS[name], FRAMEWORKS[fw].label,
+                _cell(row["rps"], ",.0f"), _cell(row["p50"], ".2f"),
+                _cell(row["p99"], ".2f"), _cell(row["cpu_us"], ".0f"),
+            ])  # fmt: skip
+    out.append("\n" + run.table(table))
+    compared = [fw for fw in COMPARED if fw in result["frameworks"]]
+    if "ours" in result["frameworks"] and compared:
+        out.append(
+            "\nratios of this package's figures to the others', taken within"
+            " each round: req/s ours/theirs (above 1: ours serves more), and"
+            " p99 ours/Starlette's (below 1: ours is lower)"
+        )
+        head = ["server", "endpoint", "ours req/s"]
+        head += [f"/{FRAMEWORKS[fw].label}" for fw in compared]
+        if "starlette" in compared:
+            head.append("p99/Starlette")
+        summary = [head]
+        for key in result["order"]:
+            server, name = key.split("/")
+            ours = rows.get(key, {}).get("ours")
+            if ours is None:
+                continue
+            found = ratios.get(key, {})
+            line = [server, ENDPOINT_LABELS[name], _cell(ours["rps"], ",.0f")]
+            line += [_cell(found.get(fw)) for fw in compared]
+            if "starlette" in compared:
+                line.append(_cell(found.get("p99_starlette")))
+            summary.append(line)
+        out.append(run.table(summary))
+    if result.get("sleepers"):
+        table = [["server", *(FRAMEWORKS[fw].label for fw in result["frameworks"])]]
+        for server, per_fw in result["sleepers"].items():
+            table.append(
+                [server]
+                + [
+                    f"{per_fw[fw]:.2f}" if fw in per_fw else "-"
+                    for fw in result["frameworks"]
+                ]
+            )
+        out.append("\n1,000 concurrent sleepers (s, wall time)\n" + run.table(table))
+    if result["problems"]:
+        out.append("\nproblems (these were not timed):")
+        for key, found in result["problems"].items():
+            out.extend(f"  {key}: {p}" for p in found)
+    return "\n".join(out)
+
+
+def _jsonable(value: t.Any) -> t.Any:
+    if isinstance(value, Spread):
+        return value._asdict()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+# -- main -----------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Settings]:
+    parser = argparse.ArgumentParser(
+        description="This package's ASGI door against Starlette, Quart, FastAPI"
+        " and a bare ASGI callable, on uvicorn and granian."
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="1 round of 1 s loads: about 2 minutes"
+    )
+    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 3)")
+    parser.add_argument(
+        "--seconds", type=float, help="seconds per load (default 3; 1 with --quick)"
+    )
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument(
+        "--frameworks", help=f"subset of {','.join(FRAMEWORKS)} (default: all)"
+    )
+    parser.add_argument("--servers", help=f"subset of {','.join(SERVERS)}")
+    parser.add_argument(
+        "--only",
+        help=f"subset of {','.join([*ENDPOINTS, 'sleepers'])} (default: all)",
+    )
+    parser.add_argument("--json", metavar="OUT", help="also write results as JSON")
+    parser.add_argument("--reinstall", action="store_true", help="recreate the venvs")
+    args = parser.parse_args(argv)
+    s = Settings(
+        rounds=args.rounds or (1 if args.quick else 3),
+        seconds=args.seconds or (1 if args.quick else 3),
+        warm=0.3 if args.quick else 1.0,
+        connections=args.connections,
+        client=tfb_load.tool(args.client),
+    )
+    return args, s
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, s = parse_args(argv)
+    frameworks = tfb_runner._names(args.frameworks, FRAMEWORKS, "framework")
+    servers = tfb_runner._names(args.servers, SERVERS, "server")
+    picked = tfb_runner._names(args.only, [*ENDPOINTS, "sleepers"], "scenario")
+    endpoints = [p for p in picked if p in ENDPOINTS]
+    started = time.monotonic()
+    envs = sorted({FRAMEWORKS[fw].env for fw in frameworks})
+    for env in envs:
+        tfb_runner.ensure_env(env, args.reinstall)
+    log(
+        f"{len(frameworks)} frameworks x {len(servers)} servers x"
+        f" {len(endpoints)} endpoints, {s.rounds} round(s), client {s.client}"
+    )
+    raw = measure(frameworks, servers, endpoints, s, "sleepers" in picked)
+    result: dict[str, t.Any] = summarize(raw["samples"]) | {
+        "client": s.client,
+        "settings": s._asdict(),
+        "frameworks": frameworks,
+        "order": [f"{server}/{name}" for server in servers for name in endpoints],
+        "versions": {env: tfb_runner.versions(env) for env in envs},
+        "origins": raw["origins"],
+        "problems": raw["problems"],
+        "samples": raw["samples"],
+        "sleepers": raw["sleepers"],
+        "cpus": os.cpu_count(),
+    }
+    result["seconds"] = time.monotonic() - started
+    print(report(result))
+    print(f"\n(total {result['seconds']:.0f}s)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"asgi_bench": _jsonable(result)}, f, indent=2)
+    return 1 if raw["problems"] else 0
 
 
 if __name__ == "__main__":

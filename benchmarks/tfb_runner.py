@@ -190,6 +190,28 @@ def versions(env: str) -> dict[str, str]:
 # -- one server -----------------------------------------------------------------
 
 
+def group_cpu_seconds(pgid: int) -> float | None:
+    """User + system CPU time so far of every process in the process group
+    ``pgid``, or ``None`` without /proc."""
+    total = 0
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return None
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command: state ppid pgrp ... utime(12) stime(13).
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / _CLK_TCK
+
+
 class Server:
     """One framework on one server, one worker, on a fresh copy of the
     database; stopped with its whole process group."""
@@ -220,23 +242,7 @@ class Server:
     def cpu_seconds(self) -> float | None:
         """User + system CPU time so far of every process of the server (its
         process group: a master and its workers), or ``None`` without /proc."""
-        total = 0
-        try:
-            names = os.listdir("/proc")
-        except OSError:
-            return None
-        for name in names:
-            if not name.isdigit():
-                continue
-            try:
-                with open(f"/proc/{name}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            # After the command: state ppid pgrp ... utime(12) stime(13).
-            if int(fields[2]) == self.proc.pid:
-                total += int(fields[11]) + int(fields[12])
-        return total / _CLK_TCK
+        return group_cpu_seconds(self.proc.pid)
 
     def stderr(self) -> str:
         self.errors.seek(0)

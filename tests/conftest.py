@@ -99,6 +99,7 @@ SLOW_PATHS = (
     "test_packaging.py",
     "test_typing.py",
     "test_lazy_imports.py",
+    "test_benchmarks_asgi.py::test_load_rounds_",
     "test_benchmarks_scenarios.py::test_python_load_generator",
     "test_benchmarks_scenarios.py::test_scenario_via_",
     "test_benchmarks_scenarios.py::test_bare_app_matches_flask_app",

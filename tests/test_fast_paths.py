@@ -560,3 +560,88 @@ def test_generation_counts_rules_added_to_the_map() -> None:
     app.add_url_rule("/y", "y", lambda: "y")
     assert _generation(app.url_map) > after
     assert [r.rule for r in app.url_map.iter_rules()][-2:] == ["/x", "/y"]
+
+
+def test_teardown_closes_uploaded_files_and_custom_close() -> None:
+    """Teardown skips werkzeug's ``Request.close`` when no files were parsed
+    (all it does is close them); uploaded files are still closed, and a
+    request class with its own ``close`` is always called."""
+    import io
+
+    app = flask.Flask(__name__)
+    seen: dict[str, t.Any] = {}
+
+    @app.post("/upload")
+    def upload() -> str:
+        seen["file"] = flask.request.files["f"]
+        return "ok"
+
+    @app.post("/ignore")
+    def ignore() -> str:
+        return "ok"
+
+    client = app.test_client()
+    client.post("/upload", data={"f": (io.BytesIO(b"data"), "a.txt")})
+    assert seen["file"].stream.closed
+
+    closed: list[str] = []
+
+    class ClosingRequest(flask.Request):
+        def close(self) -> None:
+            closed.append(self.path)
+            super().close()
+
+    app.request_class = ClosingRequest
+    client.post("/ignore")
+    assert closed == ["/ignore"]
+
+
+def test_iscoroutinefunction_matches_inspect() -> None:
+    import functools
+    import inspect
+
+    from flask._inspect import iscoroutinefunction
+
+    async def coro(x: int = 0) -> int:
+        return x
+
+    def plain(x: int = 0) -> int:
+        return x
+
+    async def agen() -> t.AsyncIterator[int]:
+        yield 1
+
+    class Thing:
+        async def method(self) -> None: ...
+
+        def sync_method(self) -> None: ...
+
+        async def __call__(self) -> None: ...
+
+    candidates: list[t.Any] = [
+        coro,
+        plain,
+        agen,
+        lambda: None,
+        functools.partial(coro, 1),
+        functools.partial(plain, 1),
+        Thing().method,
+        Thing().sync_method,
+        Thing.method,
+        Thing(),
+        Thing,
+        len,
+        print,
+        None,
+        "text",
+        functools.wraps(coro)(plain),
+    ]
+    marker = getattr(inspect, "markcoroutinefunction", None)
+    if marker is not None:  # Python 3.12+
+
+        def marked() -> t.Any:
+            return coro()
+
+        candidates.append(marker(marked))
+    for func in candidates:
+        assert iscoroutinefunction(func) == inspect.iscoroutinefunction(func), func

@@ -399,31 +399,44 @@ def serve(
 
         response.response = SyncIterator(t.cast("t.AsyncIterable[t.Any]", body))
         return response(environ, start_response)
+    direct = direct_parts(response, environ)
+    if direct is not None:
+        headers, chunks = direct
+        start_response(response.status, headers)
+        return chunks
+    return response(environ, start_response)
+
+
+def direct_parts(
+    response: BaseResponse, environ: WSGIEnvironment
+) -> tuple[list[tuple[str, str]], list[bytes]] | None:
+    """The header list and body chunks :func:`serve` sends directly (the
+    common case it describes), or ``None`` when werkzeug must serve it."""
+    body = response.response
+    if type(body) is not list:
+        return None
     status = response.status_code
     if (
-        type(body) is list
-        and not response._on_close
-        and 200 <= status < 600
-        and status != 204
-        and status != 304
-        and environ["REQUEST_METHOD"] != "HEAD"
-        and _is_plain(type(response))
+        response._on_close
+        or not 200 <= status < 600
+        or status == 204
+        or status == 304
+        or environ["REQUEST_METHOD"] == "HEAD"
+        or not _is_plain(type(response))
     ):
-        headers = response.headers.to_wsgi_list()
-        has_length = False
-        for key, _value in headers:
-            key = key.lower()
-            if key == "content-length":
-                has_length = True
-            elif key == "location" or key == "content-location":
-                break
-        else:
-            for chunk in body:  # pyright: ignore[reportUnknownVariableType]
-                if type(chunk) is not bytes:  # pyright: ignore[reportUnknownArgumentType]
-                    break
-            else:
-                if not has_length and response.automatically_set_content_length:
-                    headers.append(("Content-Length", str(sum(map(len, body)))))  # pyright: ignore[reportUnknownArgumentType]
-                start_response(response.status, headers)
-                return body  # pyright: ignore[reportUnknownVariableType]
-    return response(environ, start_response)
+        return None
+    headers = response.headers.to_wsgi_list()
+    has_length = False
+    for key, _value in headers:
+        key = key.lower()
+        if key == "content-length":
+            has_length = True
+        elif key == "location" or key == "content-location":
+            return None
+    chunks = t.cast("list[bytes]", body)
+    for chunk in chunks:
+        if type(chunk) is not bytes:
+            return None
+    if not has_length and response.automatically_set_content_length:
+        headers.append(("Content-Length", str(sum(map(len, chunks)))))
+    return headers, chunks

@@ -19,6 +19,40 @@ if t.TYPE_CHECKING:
     from .asgi import ASGIApp
     from .testing import TestApp
 
+#: Methods whose overriding means user code may run in the steps around an
+#: async view, so those steps cannot run on the event loop (flask.asgi).
+INLINE_METHODS = (
+    "request_context",
+    "create_url_adapter",
+    "preprocess_request",
+    "dispatch_request",
+    "finalize_request",
+    "make_response",
+    "process_response",
+    "do_teardown_request",
+    "do_teardown_appcontext",
+    "handle_user_exception",
+    "handle_http_exception",
+    "should_ignore_error",
+    "ensure_sync",
+    "async_to_sync",
+)
+
+#: Instance attributes the ASGI door's per-app plan depends on: setting or
+#: deleting one of them drops the plan (``Flask.__setattr__``).
+PLAN_INPUTS = frozenset(
+    {
+        *INLINE_METHODS,
+        "wsgi_app",
+        "__call__",
+        "full_dispatch_request",
+        "request_class",
+        "response_class",
+        "session_interface",
+        "_got_first_request",
+    }
+)
+
 ServingCallable = t.Callable[[], t.Any]
 S = t.TypeVar("S", bound=ServingCallable)
 WhileServingCallable = t.Callable[

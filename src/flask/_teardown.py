@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sys
 import typing as t
-from inspect import iscoroutinefunction
+
+from ._inspect import iscoroutinefunction
 
 if t.TYPE_CHECKING:
     from blinker import Signal

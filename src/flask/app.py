@@ -40,6 +40,7 @@ from ._plain import remember as _remember_plain
 from ._resources import FileAccessMixin
 from ._responses import make_response as _make_response
 from ._responses import serve
+from ._serving import PLAN_INPUTS
 from ._serving import ServingMixin
 from ._teardown import run_each
 from ._teardown import send_each
@@ -87,6 +88,8 @@ T_shell = t.TypeVar("T_shell")
 
 #: Default of arguments that the 3.1 calling form leaves out.
 _missing: t.Any = object()
+#: Attributes whose assignment changes what is derived from them.
+_WATCHED = CTX_HOOKS | PLAN_INPUTS | frozenset(PLAIN_METHODS)
 
 
 class _JinjaEnvironmentClass:
@@ -496,15 +499,22 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
 
     def __setattr__(self, name: str, value: t.Any) -> None:
         super().__setattr__(name, value)
-        if name in CTX_HOOKS or name in PLAIN_METHODS:
-            self.__dict__["_legacy_hooks"] = legacy_hooks_of_instance(self)
-            self.__dict__["_plain_pipeline"] = _is_plain(self, Flask)
+        if name in _WATCHED:
+            self._attribute_changed(name)
 
     def __delattr__(self, name: str) -> None:
         super().__delattr__(name)
+        if name in _WATCHED:
+            self._attribute_changed(name)
+
+    def _attribute_changed(self, name: str) -> None:
+        """Decisions derived from this attribute are made again: the 3.1-style
+        hook detection, and the ASGI door's per-app plan."""
+        attrs = self.__dict__
         if name in CTX_HOOKS or name in PLAIN_METHODS:
-            self.__dict__["_legacy_hooks"] = legacy_hooks_of_instance(self)
-            self.__dict__["_plain_pipeline"] = _is_plain(self, Flask)
+            attrs["_legacy_hooks"] = legacy_hooks_of_instance(self)
+            attrs["_plain_pipeline"] = _is_plain(self, Flask)
+        attrs.pop("_asgi_plan", None)
 
     def wsgi_app(
         self, environ: WSGIEnvironment, start_response: StartResponse

@@ -60,6 +60,10 @@ async def call(
     scope = make_scope(method, path)
     if headers:
         scope["headers"] = scope["headers"] + headers
+    names = {name.lower() for name, _ in headers or ()}
+    if any(chunks or ()) and b"content-length" not in names:
+        # A body without a length comes chunked from an HTTP/1.1 client.
+        scope["headers"] = scope["headers"] + [(b"transfer-encoding", b"chunked")]
     chunks = chunks or [b""]
     inbox = [
         {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
@@ -856,6 +860,52 @@ def test_watch_drops_unread_body_past_limit_and_reads_answer_413(
     assert seen == {"error": "RequestEntityTooLarge"}
 
 
+def test_plan_is_made_again_when_pipeline_attributes_change(app: Flask) -> None:
+    """What the door decides once per app is decided again when the app's
+    pipeline methods or classes are replaced on the instance."""
+    from flask.asgi._plan import plan_of
+
+    seen: list[str] = []
+
+    @app.route("/")
+    async def index() -> str:
+        return "view"
+
+    assert run(app.asgi_app).body == b"view"
+    assert run(app.asgi_app).body == b"view"
+    assert plan_of(app).inline and plan_of(app).splittable
+
+    inner = app.wsgi_app
+
+    def middleware(environ: t.Any, start_response: t.Any) -> t.Any:
+        seen.append("middleware")
+        return inner(environ, start_response)
+
+    app.wsgi_app = middleware  # type: ignore[method-assign]
+    assert not plan_of(app).splittable
+    assert run(app.asgi_app).body == b"view"
+    assert seen == ["middleware"]
+    del app.wsgi_app
+    assert plan_of(app).splittable
+
+    class Custom(flask.Request):
+        pass
+
+    app.request_class = Custom
+    assert not plan_of(app).inline
+    assert run(app.asgi_app).body == b"view"
+
+    def dispatch(ctx: t.Any = None) -> str:
+        seen.append("dispatch")
+        return "overridden"
+
+    app.request_class = flask.Request
+    app.dispatch_request = dispatch  # type: ignore[method-assign]
+    assert not plan_of(app).own_dispatch
+    assert run(app.asgi_app).body == b"overridden"
+    assert seen == ["middleware", "dispatch"]
+
+
 @pytest.mark.parametrize("status", [999, 600, 0, 42, -1, 100, "42 Answer", "abc"])
 def test_status_outside_200_599_is_an_error_before_sending(
     app: Flask, status: t.Any
@@ -964,3 +1014,73 @@ def test_app_freed_after_a_request_served_in_a_worker() -> None:
             assert ref() is None
     finally:
         gc.enable()
+
+
+def test_response_header_cache_keeps_no_cookies(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Encoded response headers are remembered (bounded) but a cookie's
+    value never is, and a bad header is refused however often it is sent."""
+    from flask.asgi import _stream
+
+    monkeypatch.setattr(_stream, "_encoded", {})
+    monkeypatch.setattr(_stream, "_ENCODED_MAX", 3)
+
+    @app.route("/")
+    def index() -> t.Any:
+        flask.session["n"] = 1
+        return "x", {"X-A": "1", "X-B": "2", "X-C": "3"}
+
+    for _ in range(2):
+        r = run(app.asgi_app)
+        assert (r.status, r.headers["x-c"]) == (200, "3")
+        assert "session=" in r.headers["set-cookie"]
+    assert len(_stream._encoded) == 3
+    assert not [k for k in _stream._encoded if k[0].lower() == "set-cookie"]
+    for _ in range(2):
+        with pytest.raises(ValueError, match="cannot be sent"):
+            _stream.response_headers([("X-Bad", "a\x01b")])
+
+
+@pytest.mark.parametrize(
+    ("version", "headers", "receives"),
+    [
+        ("1.1", [], False),
+        ("1.0", [(b"content-length", b"0")], False),
+        ("1.1", [(b"expect", b"100-continue")], True),
+        ("2", [], True),
+    ],
+)
+def test_body_is_not_awaited_when_http1_framing_says_there_is_none(
+    app: Flask, version: str, headers: list[tuple[bytes, bytes]], receives: bool
+) -> None:
+    """An HTTP/1 request without Content-Length or Transfer-Encoding has no
+    body: the app runs without asking the server for one (some servers
+    answer receive() through another thread). HTTP/2 frames bodies
+    otherwise, and "Expect: 100-continue" is answered by receiving."""
+
+    @app.route("/")
+    async def index() -> str:
+        return repr(flask.request.get_data())
+
+    async def main() -> tuple[Result, list[dict[str, t.Any]]]:
+        scope = make_scope(http_version=version)
+        scope["headers"] += headers
+        received: list[dict[str, t.Any]] = []
+        sent: list[dict[str, t.Any]] = []
+
+        async def receive() -> dict[str, t.Any]:
+            message = {"type": "http.request", "body": b"", "more_body": False}
+            received.append(message)
+            return message
+
+        async def send(message: dict[str, t.Any]) -> None:
+            sent.append(message)
+
+        await app.asgi_app(scope, receive, send)
+        body = b"".join(m.get("body", b"") for m in sent[1:])
+        return Result(sent[0]["status"], {}, body, sent), received
+
+    result, received = asyncio.run(main())
+    assert (result.status, result.body) == (200, b"b''")
+    assert bool(received) is receives

@@ -24,11 +24,13 @@ import concurrent.futures
 import contextvars
 import inspect
 import typing as t
+import weakref
 
 from .._async import _adopt
 from .._async import _await
 from .._async import run_sync
 from .._async import task_in
+from .._inspect import iscoroutinefunction
 from ..globals import _cv_app
 from ..signals import before_render_template
 from ..signals import got_request_exception
@@ -99,18 +101,35 @@ def is_error_handler(app: Flask, func: t.Any) -> bool:
     return False
 
 
-def calls_async_from_sync(app: Flask, blueprint: str | None) -> bool:
+def calls_async_from_sync(
+    app: Flask, blueprint: str | None, signals: bool = True
+) -> bool:
     """Whether an async view of ``app`` (in ``blueprint``) may call coroutine
     functions from sync code: async context processors (called by
-    ``render_template``) or async receivers of the signals sent while a view
-    runs. Such a view must not run on the server's loop."""
-    for func in app._hooks("context", blueprint):
-        if inspect.iscoroutinefunction(func):
-            return True
+    ``render_template``) or (with ``signals``) async receivers of the
+    signals sent while a view runs. Such a view must not run on the
+    server's loop."""
+    cache = app._dispatch_cache
+    key = ("async context", blueprint)
+    found = cache.get(key)
+    if found is None:
+        funcs = app._hooks("context", blueprint)
+        found = cache[key] = tuple(f for f in funcs if iscoroutinefunction(f))
+    if found:
+        return True
+    return signals and any_async_view_receiver()
+
+
+def any_async_view_receiver() -> bool:
+    """Whether an async function receives a signal sent while a view runs."""
     for signal in _VIEW_SIGNALS:
         if signal.receivers:
-            for receiver in signal.receivers_for(app):
-                if inspect.iscoroutinefunction(receiver):
+            receivers: list[object] = list(signal.receivers.values())
+            for receiver in receivers:
+                func = receiver
+                if isinstance(receiver, weakref.ref):
+                    func = t.cast("weakref.ref[object]", receiver)()
+                if iscoroutinefunction(func):
                     return True
     return False
 

@@ -22,29 +22,21 @@ Send = t.Callable[[Message], t.Awaitable[None]]
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
-#: Environ keys of the header names seen so far (bounded: names come from
-#: clients), so that every request shares one string per key.
+#: Header name -> environ key (``None``: dropped), filled as names are seen.
 _KEYS: dict[bytes, str | None] = {}
-_MAX_KEYS = 512
+_KEYS_MAX = 1024
 
 
 def _header_key(name: bytes) -> str | None:
     """``content-type`` -> ``CONTENT_TYPE``, ``x-a`` -> ``HTTP_X_A``; ``None``
     for names with ``_``, which servers drop so that ``X_A`` cannot pose as
     ``X-A``."""
-    try:
-        return _KEYS[name]
-    except KeyError:
-        pass
     if b"_" in name:
-        key = None
-    else:
-        key = name.decode("latin-1").upper().replace("-", "_")
-        if key != "CONTENT_TYPE" and key != "CONTENT_LENGTH":
-            key = "HTTP_" + key
-    if len(_KEYS) < _MAX_KEYS:
-        _KEYS[name] = key
-    return key
+        return None
+    key = name.decode("latin-1").upper().replace("-", "_")
+    if key == "CONTENT_TYPE" or key == "CONTENT_LENGTH":
+        return key
+    return "HTTP_" + key
 
 
 def _target_path(raw: bytes) -> bytes:
@@ -69,30 +61,38 @@ def environ_from_scope(scope: Scope, body: t.Any) -> dict[str, t.Any]:
         scheme = "http"
     elif scheme == "wss":
         scheme = "https"
-    root_path: str = scope.get("root_path", "")
-    query: bytes = scope.get("query_string", b"")
-    raw_path: bytes | None = scope.get("raw_path")
-    if raw_path is None:
-        path: str = scope["path"]
-        raw_path = path.encode("utf-8")
-        path_bytes = raw_path
+    raw: bytes | None = scope.get("raw_path")
+    query_string: bytes = scope.get("query_string", b"")
+    query = query_string
+    if raw is None:
+        raw_path = path_bytes = scope["path"].encode("utf-8")
     else:
-        path_bytes = unquote_to_bytes(_target_path(raw_path))
+        raw_path = raw
+        target = raw_path
         if b"#" in raw_path:
             query = b""  # "/p#f?q": the "?" is part of the fragment
+            target = _target_path(raw_path)
+        elif raw_path[:1] != b"/":
+            target = _target_path(raw_path)
+        path_bytes = unquote_to_bytes(target) if b"%" in target else target
+    root_path: str = scope.get("root_path", "")
+    if root_path:
+        root_bytes = root_path.encode("utf-8")
+        if path_bytes == root_bytes or path_bytes.startswith(root_bytes + b"/"):
+            # Servers put the root path in front of ``path`` (ASGI spec).
+            path_bytes = path_bytes[len(root_bytes) :]
+        script_name = root_bytes.decode("latin-1")
+    else:
+        script_name = ""
     request_uri = raw_path.decode("latin-1")
-    if scope.get("query_string"):
-        request_uri += "?" + scope["query_string"].decode("latin-1")
-    root_bytes = root_path.encode("utf-8")
-    if root_bytes and (
-        path_bytes == root_bytes or path_bytes.startswith(root_bytes + b"/")
-    ):
-        # Servers put the root path in front of ``path`` (ASGI spec).
-        path_bytes = path_bytes[len(root_bytes) :]
-    query_str = query.partition(b"#")[0].decode("latin-1")
+    if query_string:
+        request_uri += "?" + query_string.decode("latin-1")
+    if b"#" in query:
+        query = query.partition(b"#")[0]
+    query_str = query.decode("latin-1")
     environ: dict[str, t.Any] = {
         "REQUEST_METHOD": scope["method"],
-        "SCRIPT_NAME": root_bytes.decode("latin-1"),
+        "SCRIPT_NAME": script_name,
         "PATH_INFO": path_bytes.decode("latin-1"),
         "QUERY_STRING": query_str,
         "REQUEST_URI": request_uri,
@@ -107,14 +107,20 @@ def environ_from_scope(scope: Scope, body: t.Any) -> dict[str, t.Any]:
         "wsgi.run_once": False,
         "asgi.scope": scope,
     }
+    keys = _KEYS
     for name, value in scope["headers"]:
-        key = _header_key(name)
+        try:
+            key = keys[name]
+        except (KeyError, TypeError):  # TypeError: a bytearray name
+            key = _header_key(name)
+            if len(keys) < _KEYS_MAX:
+                keys[bytes(name)] = key
         if key is None:
             continue
         text = value.decode("latin-1")
-        old = environ.get(key)
-        if old is not None:
-            text = old + ("; " if key == "HTTP_COOKIE" else ", ") + text
+        if key in environ:
+            sep = "; " if key == "HTTP_COOKIE" else ", "
+            text = environ[key] + sep + text
         environ[key] = text
     server = scope.get("server")
     if server is not None:

@@ -28,8 +28,8 @@ import typing as t
 
 from werkzeug.exceptions import BadRequest
 
+from .._async import InContext
 from .._async import server_loop
-from .._async import task_in
 from ._body import RequestBody
 from ._bridge import Binding
 from ._bridge import calls_async_from_sync
@@ -39,13 +39,13 @@ from ._environ import environ_from_scope
 from ._environ import Receive
 from ._environ import Scope
 from ._environ import Send
+from ._plan import plan_of
 from ._pool import Gone
 from ._steps import call_wsgi
 from ._steps import HOP
 from ._steps import Outcome
 from ._steps import Pipeline
-from ._steps import plain
-from ._steps import splittable
+from ._steps import plain_now
 
 if t.TYPE_CHECKING:
     from . import ASGIApp
@@ -72,12 +72,13 @@ async def serve_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) 
     try:
         outcome = await exchange.drive(environ)
         if outcome is not None:
-            from ._stream import respond
-
             await respond(exchange, outcome)
     finally:
         exchange.stop_watching()
         body.close()
+        # The request refers to the environ and the environ (for werkzeug)
+        # to the request: break the cycle, so both are freed at once.
+        environ.pop("werkzeug.request", None)
 
 
 async def _receive_body(
@@ -87,6 +88,18 @@ async def _receive_body(
     ``BytesIO``; a longer one a :class:`RequestBody` with up to
     ``spill_size`` bytes received. ``None`` if the client left."""
     length = _content_length(environ)
+    if (
+        not length
+        and "HTTP_TRANSFER_ENCODING" not in environ
+        and "HTTP_EXPECT" not in environ
+        and environ["SERVER_PROTOCOL"] in _HTTP1
+    ):
+        # HTTP/1 frames a body with Content-Length or Transfer-Encoding:
+        # without them (or with a length of 0) there is none to wait for.
+        # (Some servers take a round trip between threads to answer
+        # receive().) HTTP/2 and 3 may send a body without a length; a
+        # client expecting "100 Continue" gets it from the first receive.
+        return io.BytesIO(b"")
     limit = asgi.app.config["MAX_CONTENT_LENGTH"]
     too_large = length is not None and limit is not None and length > limit
     if too_large:
@@ -113,6 +126,9 @@ async def _receive_body(
             body.close()
             return None
     return body
+
+
+_HTTP1 = frozenset({"HTTP/1.1", "HTTP/1.0"})
 
 
 def _content_length(environ: dict[str, t.Any]) -> int | None:
@@ -240,20 +256,33 @@ class Exchange:
             self.loop, app, self.asgi.pool, self.body, self.asgi.read_ahead
         )
         cv.run(server_loop.set, binding)
-        if not splittable(app):
+        plan = plan_of(app)
+        if not plan.splittable:
             try:
                 return t.cast(Outcome, await self.run(call_wsgi, app, environ))
             except Gone:
                 return None
-        pipe = Pipeline(app, environ, binding)
+        pipe = Pipeline(app, environ, binding, plan)
         try:
-            if plain(app):
+            if plan.inline and plain_now(app):
                 outcome = cv.run(pipe.start_inline)
                 if outcome is HOP:
                     if pipe.pending_error is not None:
                         outcome = await self.run(pipe.fail)
                     else:
                         outcome = await self.run(pipe.after_push)
+                elif type(outcome) is not Outcome:
+                    # The view's coroutine: awaited here, in the request's
+                    # context, then the request finished on the loop.
+                    body = self.body
+                    if body is not None and not body.complete:
+                        await self.before_loop_code()
+                    try:
+                        value = await InContext(outcome, cv)
+                    except BaseException as e:
+                        outcome = await self.run(pipe.resume, None, e)
+                    else:
+                        outcome = await self._finished(pipe, value)
             else:
                 outcome = await self.run(pipe.start)
             while type(outcome) is Deferred:
@@ -265,6 +294,16 @@ class Exchange:
             self.run_always(pipe.abandon, e)
             raise
         return t.cast(Outcome, outcome)
+
+    async def _finished(self, pipe: Pipeline, value: t.Any) -> t.Any:
+        """Finish the request with the value of a view or handler awaited on
+        the loop: there too, or in a worker when that would run user code."""
+        outcome = self.context.run(pipe.finish_inline, value)
+        if outcome is HOP:
+            if pipe.pending_error is not None:
+                return await self.run(pipe.fail)
+            return await self.run(pipe.resume, value, None)
+        return outcome
 
     async def _await_step(self, pipe: Pipeline, deferred: Deferred) -> t.Any:
         """Await an async view, hook or handler the pipeline handed back,
@@ -278,14 +317,13 @@ class Exchange:
                 value = await self.run(deferred.run_here)
             else:
                 await self.before_loop_code()
-                value = await task_in(self.loop, deferred.run(), self.context)
+                value = await InContext(deferred.run(), self.context)
         except Gone:
             raise
         except BaseException as e:
             return await self.run(pipe.resume, None, e)
-        outcome = self.context.run(pipe.finish_inline, value)
-        if outcome is HOP:
-            if pipe.pending_error is not None:
-                return await self.run(pipe.fail)
-            return await self.run(pipe.resume, value, None)
-        return outcome
+        return await self._finished(pipe, value)
+
+
+# Imported last: ``_stream`` refers back to this module's ``Exchange``.
+from ._stream import respond  # noqa: E402

@@ -13,111 +13,97 @@ runs in them (:func:`plain`).
 
 from __future__ import annotations
 
-import inspect
 import typing as t
-from inspect import iscoroutinefunction
 
+from .._inspect import iscoroutinefunction
+from .._responses import direct_parts
+from .._responses import serve
 from ..app import Flask
 from ..sessions import SecureCookieSessionInterface
 from ..signals import appcontext_popped
 from ..signals import appcontext_pushed
 from ..signals import appcontext_tearing_down
+from ..signals import before_render_template
+from ..signals import got_request_exception
+from ..signals import message_flashed
 from ..signals import request_finished
 from ..signals import request_started
 from ..signals import request_tearing_down
-from ..wrappers import Request
+from ..signals import template_rendered
 from ..wrappers import Response
+from ._bridge import any_async_view_receiver
 from ._bridge import Binding
+from ._bridge import calls_async_from_sync
 from ._bridge import Deferred
 from ._bridge import HANDLER
+from ._plan import Plan
+from ._plan import plan_of
 
 #: Returned by a step tried on the loop that must continue in a worker.
 HOP = object()
 
-#: Methods whose overriding means user code may run in the steps around an
-#: async view, so those steps cannot be run on the loop.
-_INLINE_METHODS = (
-    "request_context",
-    "create_url_adapter",
-    "preprocess_request",
-    "dispatch_request",
-    "finalize_request",
-    "make_response",
-    "process_response",
-    "do_teardown_request",
-    "do_teardown_appcontext",
-    "handle_user_exception",
-    "handle_http_exception",
-    "should_ignore_error",
-    "ensure_sync",
-    "async_to_sync",
-)
-_SIGNALS = (
-    appcontext_pushed,
-    request_started,
-    request_finished,
-    request_tearing_down,
-    appcontext_tearing_down,
-    appcontext_popped,
-)
-
-
-def _own(app: Flask, name: str) -> bool:
-    """Whether ``app.<name>`` is Flask's own method (not overridden on the
-    class or assigned on the instance)."""
-    return name not in app.__dict__ and getattr(type(app), name) is getattr(Flask, name)
-
-
-def _own_async(app: Flask) -> bool:
-    """Whether async callbacks are wrapped by Flask's own ``ensure_sync``."""
-    return _own(app, "ensure_sync") and _own(app, "async_to_sync")
-
-
-def _split_before(app: Flask) -> bool:
-    """Whether the adapter may run ``preprocess_request`` step by step, so
-    async ``before_request`` hooks are awaited on the loop."""
-    return (
-        _own(app, "preprocess_request")
-        and "preprocess_request" not in app._legacy_hooks
-        and _own_async(app)
-    )
-
-
-def _split_after(app: Flask) -> bool:
-    """Whether the adapter may run ``finalize_request`` and
-    ``process_response`` step by step, so async ``after_request`` hooks and
-    ``after_this_request`` callbacks are awaited on the loop."""
-    return (
-        _own(app, "finalize_request")
-        and _own(app, "process_response")
-        and "finalize_request" not in app._legacy_hooks
-        and "process_response" not in app._legacy_hooks
-        and _own_async(app)
-    )
-
 
 def splittable(app: Flask) -> bool:
     """Whether the adapter can drive the request steps itself."""
-    return (
-        _own(app, "wsgi_app")
-        and _own(app, "__call__")
-        and _own(app, "full_dispatch_request")
-    )
+    return plan_of(app).splittable
 
 
 def plain(app: Flask) -> bool:
     """Whether the framework steps around an async view run no user code
-    (no overrides, custom classes or signal receivers), so they may run
-    on the loop; hooks are checked per request."""
+    (no overrides, custom classes, app teardown functions or signal
+    receivers), so they may run on the loop; hooks are checked per
+    request."""
+    return plan_of(app).inline and plain_now(app)
+
+
+def _inline_steps(app: Flask, endpoint: str) -> tuple[bool, bool]:
+    """For a request to ``endpoint``: whether it meets no ``before_request``
+    hook or URL value preprocessor and no async context processor (so the
+    steps up to an async view may run on the loop), and whether it meets
+    no ``after_request`` or teardown hook (so the steps after it may).
+    Kept with the app's hook tables, dropped with them on setup."""
+    cache = app._dispatch_cache
+    key = ("asgi inline", endpoint)
+    found = cache.get(key)
+    if found is None:
+        # The blueprint as Request.blueprint derives it from the endpoint.
+        blueprint = endpoint.rpartition(".")[0] if "." in endpoint else None
+        before = not (
+            app._hooks("before", blueprint)
+            or app._hooks("url_value", blueprint)
+            or calls_async_from_sync(app, blueprint, signals=False)
+        )
+        after = not (
+            app._hooks("after", blueprint) or app._hooks("teardown", blueprint)
+        )
+        found = cache[key] = (before, after)
+    return t.cast("tuple[bool, bool]", found)
+
+
+def _async_view_signals() -> bool:
+    """Whether an async receiver may be connected to a signal sent while a
+    view runs (checked per request: receivers come and go)."""
     return (
-        app._got_first_request
-        and not app._legacy_hooks
-        and app.request_class is Request
-        and app.response_class is Response
-        and type(app.session_interface) is SecureCookieSessionInterface
-        and not app.teardown_appcontext_funcs
-        and not any(sig.receivers for sig in _SIGNALS)
-        and all(_own(app, name) for name in _INLINE_METHODS)
+        bool(
+            before_render_template.receivers
+            or template_rendered.receivers
+            or message_flashed.receivers
+            or got_request_exception.receivers
+        )
+        and any_async_view_receiver()
+    )
+
+
+def plain_now(app: Flask) -> bool:
+    """The part of :func:`plain` that can change without an assignment on
+    the app: app teardown functions and signal receivers."""
+    return not app.teardown_appcontext_funcs and not (
+        appcontext_pushed.receivers
+        or request_started.receivers
+        or request_finished.receivers
+        or request_tearing_down.receivers
+        or appcontext_tearing_down.receivers
+        or appcontext_popped.receivers
     )
 
 
@@ -140,10 +126,12 @@ def plain_value(value: t.Any) -> bool:
 class Started:
     """The WSGI ``start_response`` for one request, recording what it got."""
 
-    __slots__ = ("status", "headers", "written")
+    __slots__ = ("status", "code", "headers", "written")
 
     def __init__(self) -> None:
         self.status: str | None = None
+        #: The status code, when known to be a valid final one.
+        self.code: int | None = None
         self.headers: list[tuple[str, str]] = []
         self.written: list[bytes] = []
 
@@ -166,7 +154,13 @@ class Pipeline:
     ``full_dispatch_request``, run in worker threads, stopping where an
     async view or error handler is to be awaited on the loop."""
 
-    def __init__(self, app: Flask, environ: dict[str, t.Any], binding: Binding) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        environ: dict[str, t.Any],
+        binding: Binding,
+        plan: Plan | None = None,
+    ) -> None:
         self.app = app
         self.environ = environ
         self.binding = binding
@@ -174,12 +168,15 @@ class Pipeline:
         self.error: BaseException | None = None
         self.phase = ""
         self.pending_error: Exception | None = None
-        self.split_before = _split_before(app)
-        self.split_after = _split_after(app)
+        self.plan = plan = plan_of(app) if plan is None else plan
+        self.split_before = plan.split_before
+        self.split_after = plan.split_after
         #: Position in the hooks being run step by step (phases "before"
         #: and "after"); ``after_app``: past ``after_this_request`` callbacks.
         self.hook_index = 0
         self.after_app = False
+        #: Set by :meth:`start_inline`: no after or teardown hook applies.
+        self.inline_after = False
 
     def start(self) -> Deferred | Outcome:
         self.ctx = self.app.request_context(self.environ)
@@ -191,31 +188,37 @@ class Pipeline:
     # On the loop, when no user code runs before or after an async view.
 
     def start_inline(self) -> t.Any:
-        """Push and reach the async view on the loop, or return ``HOP``
-        after the push (:meth:`after_push` continues in a worker)."""
-        self.ctx = self.app.request_context(self.environ)
-        return self._step(self._begin_inline, inline=True)
-
-    def _begin_inline(self) -> t.Any:
+        """On the loop: push the context and, if no code of the user's runs
+        before the view and the view is a coroutine function (that calls
+        no coroutines from sync code), return the view's coroutine (phase
+        "view"). Otherwise return ``HOP`` (:meth:`after_push`, or
+        :meth:`fail` for an error, continues in a worker)."""
         app = self.app
-        ctx = self.ctx
-        ctx.push()
+        ctx = self.ctx = app.request_context(self.environ)
+        try:
+            ctx.push()
+        except Exception as e:
+            # Error handling runs user code: in a worker (``fail``).
+            self.pending_error = e
+            return HOP
         req = ctx._request
         assert req is not None
         rule = req.url_rule
-        if (
-            req.routing_exception is not None
-            or rule is None
-            or req.method == "OPTIONS"
-            or app._hooks("before", req.blueprint)
-            or app._hooks("url_value", req.blueprint)
-            or not inspect.iscoroutinefunction(app.view_functions.get(rule.endpoint))
-        ):
+        if rule is None or req.routing_exception is not None or req.method == "OPTIONS":
             return HOP
-        rv = self._dispatch()
-        if type(rv) is Deferred:
-            self.phase = "view"
-        return rv
+        endpoint = rule.endpoint
+        before, after = _inline_steps(app, endpoint)
+        self.inline_after = after
+        view = app.view_functions.get(endpoint)
+        if not before or not iscoroutinefunction(view) or _async_view_signals():
+            return HOP
+        self.phase = "view"
+        # What Flask's own dispatch_request (the plan for this path) does
+        # for a matched rule and a method other than an automatic OPTIONS.
+        try:
+            return view(**req.view_args)  # type: ignore[arg-type, misc]
+        except Exception as e:  # called with arguments it does not take
+            return _raising(e)
 
     def after_push(self) -> Deferred | Outcome:
         return self._step(self._after_push)  # type: ignore[no-any-return]
@@ -223,21 +226,36 @@ class Pipeline:
     def finish_inline(self, value: t.Any) -> t.Any:
         """Finalize, serve and pop on the loop, or return ``HOP`` (nothing
         done) when that would run user code."""
-        if self.phase != "view" and self.phase != "handler":
+        phase = self.phase
+        if phase != "view" and phase != "handler":
             return HOP
-        app = self.app
-        req = self.ctx._request
-        assert req is not None
-        blueprint = req.blueprint
+        ctx = self.ctx
         if (
-            not plain_value(value)
-            or self.ctx._after_request_functions
-            or app._hooks("after", blueprint)
-            or app._hooks("teardown", blueprint)
-            or not plain(app)
+            not self.inline_after
+            or not plain_value(value)
+            or ctx._after_request_functions
+            or not plain_now(self.app)
         ):
             return HOP
-        return self._step(self._finalize, value, inline=True)
+        # finalize_request and process_response with no hook to run, then
+        # what _step does after a step.
+        app = self.app
+        try:
+            try:
+                response = app.make_response(value)
+                app._save_session(ctx, response)
+                return self._serve(response)
+            except Exception as e:
+                # Error handling runs user code: in a worker (``fail``).
+                self.pending_error = e
+                return HOP
+        except BaseException as e:
+            self.error = e
+            self._pop()
+            raise
+        finally:
+            if self.pending_error is None:
+                self._pop()
 
     def fail(self) -> Outcome:
         """Handle the error a step on the loop raised, in a worker."""
@@ -442,7 +460,7 @@ class Pipeline:
     def _dispatch(self) -> t.Any:
         app = self.app
         binding = self.binding
-        if _own(app, "dispatch_request"):
+        if self.plan.own_dispatch:
             req = self.ctx._request
             rule = req.url_rule if req is not None else None
             if rule is not None and req.routing_exception is None:  # type: ignore[union-attr]
@@ -457,7 +475,7 @@ class Pipeline:
     def _user_error(self, e: Exception) -> t.Any:
         app = self.app
         binding = self.binding
-        if _own(app, "handle_user_exception") and _own(app, "handle_http_exception"):
+        if self.plan.own_handlers:
             binding.armed = HANDLER
         try:
             if "handle_user_exception" in app._legacy_hooks:
@@ -471,8 +489,6 @@ class Pipeline:
         return rv
 
     def _serve(self, response: Response) -> Outcome:
-        from .._responses import serve
-
         body = response.response
         if hasattr(body, "__aiter__"):
             # Headers and status as werkzeug gives them; the body is
@@ -483,11 +499,23 @@ class Pipeline:
             finally:
                 response.response = body
             return Outcome(self.started, app_iter, async_body(self, body))
-        app_iter = serve(response, self.environ, self.started)
-        return Outcome(self.started, app_iter, None)
+        started = self.started
+        direct = direct_parts(response, self.environ)
+        if direct is not None:
+            # What serve() would send, without the WSGI call in between.
+            started.status = response.status
+            started.code = response.status_code
+            started.headers, chunks = direct
+            return Outcome(started, chunks, None)
+        app_iter = serve(response, self.environ, started)
+        return Outcome(started, app_iter, None)
 
 
 def raise_(error: BaseException) -> t.NoReturn:
+    raise error
+
+
+async def _raising(error: BaseException) -> t.NoReturn:
     raise error
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import typing as t
 
-from .._async import _await
+from .._async import InContext
 from .._async import task_in
 from ._environ import Message
 from ._environ import Send
@@ -44,44 +44,53 @@ _TOKEN = b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz"
 _VALUE = b"\t" + bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100))
 
 
-def _invalid(name: str, value: str) -> bool:
+def _encode(name: str, value: str) -> tuple[bytes, bytes]:
+    """One header for ``http.response.start``, checked (see the module's
+    docstring)."""
     try:
-        k, v = name.lower().encode("latin-1"), value.strip(" \t").encode("latin-1")
+        k = name.lower().encode("latin-1")
+        v = value.strip(" \t").encode("latin-1")
     except UnicodeEncodeError:
-        return True
-    return not k or bool(k.translate(None, _TOKEN) or v.translate(None, _VALUE))
+        k = v = b"\0"
+    if not k or k.translate(None, _TOKEN) or v.translate(None, _VALUE):
+        raise ValueError(
+            f"The response header {(name, value)!r} cannot be sent: a header"
+            " name is a token, and a value has latin-1 characters and no"
+            " control characters but tabs."
+        )
+    if k == b"content-length" and not v.isdigit():
+        raise ValueError(
+            f"The response's Content-Length {v.decode('latin-1')!r} cannot be"
+            " sent: it must be a number of bytes."
+        )
+    return k, v
+
+
+#: Headers already encoded and checked: responses repeat the same few.
+_encoded: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+_ENCODED_MAX = 1024
 
 
 def response_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
     """The app's headers for ``http.response.start``, checked (see the
     module's docstring)."""
-    try:
-        rv = [
-            (k.lower().encode("latin-1"), v.strip(" \t").encode("latin-1"))
-            for k, v in headers
-        ]
-    except UnicodeEncodeError:
-        rv = []
-    names = [k for k, _ in rv]
-    if (
-        len(rv) != len(headers)
-        or b"" in names
-        or b"".join(names).translate(None, _TOKEN)
-        or b"".join([v for _, v in rv]).translate(None, _VALUE)
-    ):
-        bad = next((k, v) for k, v in headers if _invalid(k, v))
-        raise ValueError(
-            f"The response header {bad!r} cannot be sent: a header name is a"
-            " token, and a value has latin-1 characters and no control"
-            " characters but tabs."
-        )
-    if b"content-length" in names:
-        for k, v in rv:
-            if k == b"content-length" and not v.isdigit():
-                raise ValueError(
-                    f"The response's Content-Length {v.decode('latin-1')!r}"
-                    " cannot be sent: it must be a number of bytes."
-                )
+    cache = _encoded
+    rv: list[tuple[bytes, bytes]] = []
+    for pair in headers:
+        try:
+            encoded = cache[pair]
+        except (KeyError, TypeError):  # TypeError: not a hashable pair
+            name, value = pair
+            encoded = _encode(name, value)
+            if (
+                type(pair) is tuple
+                and len(value) <= 64
+                and encoded[0] != b"set-cookie"
+                and len(cache) < _ENCODED_MAX
+            ):
+                # Short values that recur (types, lengths), never cookies.
+                cache[pair] = encoded
+        rv.append(encoded)
     return rv
 
 
@@ -102,12 +111,27 @@ async def respond(exchange: Exchange, outcome: Outcome) -> None:
     """Send ``outcome``: status and headers, then the body."""
     started, app_iter, async_body = outcome
     send = exchange.send
+    code = started.code
+    body: object = app_iter
+    if code is not None and type(body) is list and not started.written:
+        # A buffered body served directly (see Pipeline._serve).
+        chunks = t.cast("list[bytes]", body)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": code,
+                "headers": response_headers(started.headers),
+            }
+        )
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        await send({"type": "http.response.body", "body": data})
+        return
     close = getattr(app_iter, "close", None)
     try:
         await send(
             {
                 "type": "http.response.start",
-                "status": status_code(t.cast(str, started.status)),
+                "status": started.code or status_code(t.cast(str, started.status)),
                 "headers": response_headers(started.headers),
             }
         )
@@ -116,8 +140,8 @@ async def respond(exchange: Exchange, outcome: Outcome) -> None:
         if async_body is not None:
             await _stream_async(exchange, async_body)
         elif type(app_iter) is list or type(app_iter) is tuple:
-            chunks = t.cast("list[bytes] | tuple[bytes, ...]", app_iter)
-            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            items = t.cast("list[bytes] | tuple[bytes, ...]", app_iter)
+            data = items[0] if len(items) == 1 else b"".join(items)
             await send({"type": "http.response.body", "body": data})
         else:
             await _stream_sync(exchange, app_iter)
@@ -160,7 +184,7 @@ async def _stream_async(exchange: Exchange, body: t.AsyncIterable[t.Any]) -> Non
         exchange.on_disconnect = None
         aclose = getattr(it, "aclose", None)
         if aclose is not None:
-            await task_in(loop, _await(aclose()), context)
+            await InContext(aclose(), context)
 
 
 async def _pump(exchange: Exchange, it: t.AsyncIterator[t.Any]) -> None:

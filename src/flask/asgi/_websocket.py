@@ -52,8 +52,8 @@ from ._environ import environ_from_scope
 from ._environ import Receive
 from ._environ import Scope
 from ._environ import Send
+from ._plan import own as _own
 from ._pool import Gone
-from ._steps import _own
 from ._websocket_connection import ASGIConnection
 from ._websocket_connection import MAX_QUEUED as MAX_QUEUED
 

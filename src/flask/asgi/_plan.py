@@ -1,0 +1,104 @@
+"""What the ASGI door decides once per app, not on every request.
+
+Whether the app overrides the pipeline's methods (in a subclass or on the
+instance), uses its own request, response or session classes, or wraps
+``wsgi_app``, decides where each step of a request may run. :func:`plan_of`
+works it out on first use and keeps it on the app; assigning or deleting
+any attribute it depends on (``Flask.__setattr__`` / ``__delattr__``, see
+``flask._serving.PLAN_INPUTS``) drops it, so the next request decides again. What can
+change without an assignment (signal receivers, teardown functions,
+hooks) is checked per request, cheaply.
+
+A method replaced on the app's *class* after the first request is not
+seen (as for the 3.1-style hook detection).
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+if t.TYPE_CHECKING:
+    from ..app import Flask
+
+from .._serving import INLINE_METHODS
+
+
+class Plan:
+    """The per-app decisions (see the module docstring)."""
+
+    __slots__ = (
+        "splittable",
+        "split_before",
+        "split_after",
+        "own_dispatch",
+        "own_handlers",
+        "inline",
+    )
+
+    def __init__(self, app: Flask) -> None:
+        from ..app import Flask
+        from ..sessions import SecureCookieSessionInterface
+        from ..wrappers import Request
+        from ..wrappers import Response
+
+        cls = type(app)
+        own_names = app.__dict__
+
+        def own(name: str) -> bool:
+            return name not in own_names and getattr(cls, name) is getattr(Flask, name)
+
+        legacy = app._legacy_hooks
+        own_async = own("ensure_sync") and own("async_to_sync")
+        #: The adapter can drive the steps itself (else: the whole request
+        #: through the WSGI entry point, in a worker thread).
+        self.splittable = (
+            own("wsgi_app") and own("__call__") and own("full_dispatch_request")
+        )
+        #: ``preprocess_request`` may run hook by hook (async hooks awaited
+        #: on the loop).
+        self.split_before = (
+            own("preprocess_request")
+            and "preprocess_request" not in legacy
+            and own_async
+        )
+        #: ``finalize_request`` and ``process_response`` may run hook by hook.
+        self.split_after = (
+            own("finalize_request")
+            and own("process_response")
+            and "finalize_request" not in legacy
+            and "process_response" not in legacy
+            and own_async
+        )
+        #: The view given to ``dispatch_request`` may be deferred to the loop.
+        self.own_dispatch = own("dispatch_request")
+        #: The handler chosen by ``handle_user_exception`` may be deferred.
+        self.own_handlers = own("handle_user_exception") and own(
+            "handle_http_exception"
+        )
+        #: The framework steps around an async view run no user code (once
+        #: serving started, and unless signal receivers or app teardown
+        #: functions are added: checked per request).
+        self.inline = (
+            app._got_first_request
+            and not legacy
+            and app.request_class is Request
+            and app.response_class is Response
+            and type(app.session_interface) is SecureCookieSessionInterface
+            and all(own(name) for name in INLINE_METHODS)
+        )
+
+
+def own(app: Flask, name: str) -> bool:
+    """Whether ``app.<name>`` is Flask's own method (not overridden on the
+    class or assigned on the instance)."""
+    from ..app import Flask
+
+    return name not in app.__dict__ and getattr(type(app), name) is getattr(Flask, name)
+
+
+def plan_of(app: Flask) -> Plan:
+    """The app's plan, made on first use."""
+    plan: Plan | None = app.__dict__.get("_asgi_plan")
+    if plan is None:
+        plan = app.__dict__["_asgi_plan"] = Plan(app)
+    return plan
