@@ -119,6 +119,11 @@ def test_a_view_that_does_not_upgrade_answers_with_its_response() -> None:
             flask.abort(401)
         return None
 
+    @app.before_request
+    def fail() -> None:
+        if flask.request.args.get("fail"):
+            raise KeyError("before the upgrade")
+
     @sock.route("/private")
     def private(ws: t.Any) -> None:
         ws.send("welcome")
@@ -140,11 +145,6 @@ def test_a_view_that_does_not_upgrade_answers_with_its_response() -> None:
     assert response.headers["X-Plain"] == "yes"
     with client.websocket("/private?t=s") as ws:
         assert ws.receive() == "welcome"
-
-    @app.before_request
-    def fail() -> None:
-        if flask.request.args.get("fail"):
-            raise KeyError("before the upgrade")
 
     app.testing = True  # propagated: the test sees it
     with pytest.raises(KeyError, match="before the upgrade"):
