@@ -387,7 +387,9 @@ async def open_ws(port: int, path: str) -> Client:
     return Client(reader, writer)
 
 
-async def open_many(port: int, path: str, n: int, concurrency: int = 200) -> list[Client]:
+async def open_many(
+    port: int, path: str, n: int, concurrency: int = 200
+) -> list[Client]:
     sem = asyncio.Semaphore(concurrency)
 
     async def one() -> Client:
@@ -477,7 +479,7 @@ async def broadcast(server: Server, clients: int, rounds: int = 20) -> dict[str,
         started = time.perf_counter()
         conns[0].writer.write(text_frame(payload))
 
-        async def got(c: Client) -> None:
+        async def got(c: Client, payload: bytes = payload) -> None:
             if await read_frame(c) != payload:
                 raise RuntimeError("wrong broadcast")
 
@@ -565,7 +567,9 @@ def report(results: dict[str, dict[str, t.Any]]) -> str:
     if any("echo" in r for r in results.values()):
         lines.append("")
         lines.append("echo round trips")
-        lines.append("server     | clients | msgs/s | p50 ms | p99 ms | p50 x starlette")
+        lines.append(
+            "server     | clients | msgs/s | p50 ms | p99 ms | p50 x starlette"
+        )
         for name, row in results.items():
             r = row.get("echo")
             if r:
