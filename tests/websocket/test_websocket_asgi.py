@@ -6,7 +6,6 @@ plain ``websocket=True`` views."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 import typing as t
 
@@ -256,27 +255,27 @@ def test_sync_handlers_have_their_own_bounded_pool() -> None:
     assert names[0].startswith("flask-websocket") and thread.startswith("flask-asgi")
 
 
-def test_plain_websocket_view_is_refused_with_a_reason(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """A route with ``websocket=True`` whose view upgrades the socket itself
-    (flask-sock) cannot run on ASGI: 500 and a log line saying why."""
+def test_plain_websocket_view_that_does_not_upgrade_answers_with_its_response() -> None:
+    """A route with ``websocket=True`` whose view does not upgrade the socket
+    it is given (flask-sock's would): its response rejects the handshake."""
     app = Flask(__name__)
 
     @app.route("/sock", websocket=True)
-    def sock() -> str:
-        return "needs a socket"
+    def sock() -> t.Any:
+        return "not upgraded", 409
 
     async def main() -> Peer:
         peer = Peer()
         await asyncio.wait_for(app.asgi_app(scope("/sock"), peer.receive, peer.send), 5)
         return peer
 
-    with caplog.at_level(logging.ERROR):
-        peer = asyncio.run(main())
-    assert peer.sent[0]["type"] == "websocket.http.response.start"
-    assert peer.sent[0]["status"] == 500
-    assert any("@app.websocket" in r.message for r in caplog.records)
+    peer = asyncio.run(main())
+    assert peer.kinds() == [
+        "websocket.http.response.start",
+        "websocket.http.response.body",
+    ]
+    assert peer.sent[0]["status"] == 409
+    assert peer.sent[1]["body"] == b"not upgraded"
 
 
 def test_without_the_response_extension_a_rejection_is_a_close() -> None:

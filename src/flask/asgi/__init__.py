@@ -23,15 +23,17 @@ backpressure and a timeout), and a client that disconnects is noticed while
 its response streams.
 
 ``websocket`` scopes are served by :mod:`._websocket`: handlers registered
-with ``@app.websocket`` run with :data:`flask.websocket` on ASGI messages.
+with ``@app.websocket`` run with :data:`flask.websocket` on ASGI messages,
+and flask-sock's views get a socket to upgrade (:mod:`._websocket_plain`).
 
 The package is split by concern: :mod:`._environ` (scope to environ),
 :mod:`._body` (the request body), :mod:`._http` (one request),
 :mod:`._steps` (the pipeline's sync steps), :mod:`._bridge` (coroutines
 called from sync code), :mod:`._stream` (sending responses),
 :mod:`._lifespan` (startup and shutdown), :mod:`._websocket` and
-:mod:`._websocket_connection` (WebSocket connections) and :mod:`._pool`
-(the threads).
+:mod:`._websocket_connection` (WebSocket connections),
+:mod:`._websocket_plain` (plain views that upgrade a socket themselves,
+flask-sock's) and :mod:`._pool` (the threads).
 """
 
 from __future__ import annotations

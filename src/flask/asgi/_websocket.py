@@ -16,6 +16,9 @@ A message over the maximum size closes the connection with 1009.
 
 The connection's teardown runs exactly once, whether the handler returns,
 raises, the client leaves or the server cancels the connection.
+
+A handshake to a plain view on a ``websocket=True`` route (flask-sock's,
+which upgrades a socket itself) goes to :mod:`._websocket_plain` instead.
 """
 
 from __future__ import annotations
@@ -86,7 +89,9 @@ async def serve_websocket(
     ws.connection = conn
     rule = ws.url_rule
     if rule is not None and not getattr(rule, "websocket_handler", False):
-        await serve_plain_upgrade(asgi, conn, environ)
+        from ._websocket_plain import serve_plain_upgrade
+
+        await serve_plain_upgrade(asgi, conn, environ, context, receive)
         return
     conn.start_reading()
     try:
@@ -110,30 +115,6 @@ def _context_for(app: Flask, environ: dict[str, t.Any]) -> WebsocketContext:
     ctx = t.cast(WebsocketContext, app.websocket_context(environ))
     ctx.match_request()
     return ctx
-
-
-async def serve_plain_upgrade(
-    asgi: ASGIApp, conn: ASGIConnection, environ: dict[str, t.Any]
-) -> None:
-    """A WebSocket handshake to a route whose view is not a WebSocket
-    handler but a plain view with ``websocket=True`` that upgrades the
-    connection itself (flask-sock, simple-websocket). Such views need a
-    socket, which ASGI does not give: the handshake is rejected with a 500
-    and the reason is logged.
-
-    This is where a compatibility layer plugs in: run the normal HTTP
-    pipeline for ``environ`` with ``conn`` (a :class:`ASGIConnection`,
-    whose ``*_sync`` methods work from the view's worker thread) in the
-    environ, for the view to wrap in the object it expects."""
-    path = environ.get("PATH_INFO", "")
-    asgi.app.logger.error(
-        f"The WebSocket route {path!r} has a plain view (a route with"
-        " 'websocket=True', as flask-sock registers), which upgrades a"
-        " server socket itself; ASGI servers give no socket. Register the"
-        " handler with '@app.websocket' (see 'flask.websocket'), or serve"
-        " the app with 'flask run' or gunicorn's threaded workers."
-    )
-    await conn.reject_status(500, b"Internal Server Error")
 
 
 class Session:

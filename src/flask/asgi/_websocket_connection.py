@@ -13,7 +13,6 @@ handlers), which they block until the loop has done the work.
 from __future__ import annotations
 
 import asyncio
-import collections
 import threading
 import typing as t
 
@@ -58,6 +57,12 @@ class ASGIConnection(WebsocketConnection):
         loop: asyncio.AbstractEventLoop,
         max_size: int,
     ) -> None:
+        # Every attribute is set here, in one order, so that instances
+        # share their dict's keys (thousands of idle connections add up).
+        self.accepted = False
+        self.closed = False
+        self.subprotocol: str | None = None
+        self.close_code: int | None = None
         self._receive = receive
         self._send = send
         self.loop = loop
@@ -66,7 +71,9 @@ class ASGIConnection(WebsocketConnection):
         extensions: dict[str, t.Any] = scope.get("extensions") or {}
         #: Whether the server can send an HTTP response to reject.
         self.can_respond = "websocket.http.response" in extensions
-        self._inbox: collections.deque[str | bytes] = collections.deque()
+        # A list, not a deque: it holds at most MAX_QUEUED messages, and an
+        # empty list is a tenth of an empty deque's size.
+        self._inbox: list[str | bytes] = []
         self._buffered = 0
         #: A ``receive`` waiting for a message, and the reader waiting for
         #: the handler to make room.
@@ -157,6 +164,13 @@ class ASGIConnection(WebsocketConnection):
                 self.on_lost = None
                 on_lost()
 
+    def client_left(self, code: int, reason: str = "") -> None:
+        """The client closed the connection or vanished (for a caller that
+        receives the server's messages itself, as :mod:`._websocket_plain`
+        does)."""
+        self.close_reason = reason
+        self._lost(code)
+
     async def going_away(self) -> None:
         """The server cancelled the connection (it shuts down): close with
         1001 if still open, then end it as if the client had left."""
@@ -204,7 +218,7 @@ class ASGIConnection(WebsocketConnection):
                 await waiter
             finally:
                 self._waiter = None
-        data = inbox.popleft()
+        data = inbox.pop(0)
         self._buffered -= _size(data, self.max_size)
         room = self._room
         if room is not None and not room.done():
@@ -245,14 +259,20 @@ class ASGIConnection(WebsocketConnection):
     async def reject(self, response: Response, body: bytes) -> None:
         """Reject the handshake with ``response`` (before accepting): sent
         as is where the server supports it, else the server answers 403."""
+        await self.reject_with(
+            response.status_code, list(response.headers.items()), body
+        )
+
+    async def reject_with(
+        self, status: int, headers: list[tuple[str, str]], body: bytes
+    ) -> None:
+        """Reject the handshake with this status, headers and body (a WSGI
+        response), as :meth:`reject` does."""
         if not self.can_respond:
             await self.close(NORMAL_CLOSURE, "")
             return
-        headers = [
-            (k.lower().encode("latin-1"), v.encode("latin-1"))
-            for k, v in response.headers.items()
-        ]
-        await self._respond(response.status_code, headers, body)
+        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+        await self._respond(status, raw, body)
 
     async def reject_status(self, status: int, body: bytes) -> None:
         if not self.can_respond:
