@@ -11,6 +11,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Response as BaseResponse
 
+from ._class_memo import ClassMemo
+from ._class_memo import MISSING
 from .globals import _cv_app
 
 if t.TYPE_CHECKING:
@@ -181,7 +183,7 @@ _ERROR_PAGE_METHODS = (
     "get_description",
     "name",
 )
-_pure_error_classes: dict[type, bool] = {}
+_pure_error_classes: ClassMemo[bool] = ClassMemo()
 
 
 def _error_page_key(e: HTTPException) -> tuple[t.Any, ...] | None:
@@ -190,13 +192,17 @@ def _error_page_key(e: HTTPException) -> tuple[t.Any, ...] | None:
     that renders its page or headers itself, a set response, a description
     that is not a plain string)."""
     cls = type(e)
-    pure = _pure_error_classes.get(cls)
-    if pure is None:
-        pure = all(
-            getattr(cls, name) is getattr(HTTPException, name)
-            for name in _ERROR_PAGE_METHODS
-        )
-        _pure_error_classes[cls] = pure
+    pure = _pure_error_classes.fast.get(cls, MISSING)
+    if pure is MISSING:
+        pure = _pure_error_classes.find(cls)
+        if pure is MISSING:
+            pure = _pure_error_classes.put(
+                cls,
+                all(
+                    getattr(cls, name) is getattr(HTTPException, name)
+                    for name in _ERROR_PAGE_METHODS
+                ),
+            )
     if not pure or e.response is not None or vars(e).keys() - _PLAIN_ERROR_ATTRS:
         return None
     description = e.description
@@ -210,16 +216,24 @@ def _error_page_key(e: HTTPException) -> tuple[t.Any, ...] | None:
 _PLAIN_ERROR_ATTRS = frozenset({"description", "response"})
 
 
-_fast_text_classes: dict[type, bool] = {}
-_mimetype_content_types: dict[tuple[type, str], str | None] = {}
+_fast_text_classes: ClassMemo[bool] = ClassMemo()
+#: Per class: mimetype -> the content type to pass, or ``None`` (build it
+#: through the constructor).
+_mimetype_content_types: ClassMemo[dict[str, str | None]] = ClassMemo()
 
 
 def mimetype_response(cls: type[t.Any], text: str, mimetype: str) -> t.Any:
     """``cls(text, mimetype=mimetype)``, built directly (see
     :func:`_text_response`) when that gives the same response for ``cls``."""
-    try:
-        content_type = _mimetype_content_types[cls, mimetype]
-    except KeyError:
+    by_mimetype = _mimetype_content_types.fast.get(cls, MISSING)
+    if by_mimetype is MISSING:
+        by_mimetype = _mimetype_content_types.find(cls)
+        if by_mimetype is MISSING:
+            by_mimetype = _mimetype_content_types.put(cls, {})
+    content_type = by_mimetype.get(mimetype, MISSING)
+    if content_type is MISSING:
+        if len(by_mimetype) >= 64:
+            by_mimetype.clear()
         content_type = None
         if cls.__init__ is BaseResponse.__init__:
             candidate = get_content_type(mimetype, "utf-8")
@@ -229,7 +243,7 @@ def mimetype_response(cls: type[t.Any], text: str, mimetype: str) -> t.Any:
             )
             if same and _fast_text(cls, candidate):
                 content_type = candidate
-        _mimetype_content_types[cls, mimetype] = content_type
+        by_mimetype[mimetype] = content_type
     if content_type is None:
         return cls(text, mimetype=mimetype)
     return _text_response(cls, text, content_type)
@@ -303,8 +317,10 @@ def _fast_text(cls: type[Response], content_type: str) -> bool:
     """Whether :func:`_text_response` builds for ``cls`` exactly what its
     constructor builds: checked once per class by building one both ways
     (this also catches a werkzeug version that sets other attributes)."""
-    known = _fast_text_classes.get(cls)
-    if known is not None:
+    known = _fast_text_classes.fast.get(cls, MISSING)
+    if known is MISSING:
+        known = _fast_text_classes.find(cls)
+    if known is not MISSING:
         return known
     ok = False
     if (
@@ -327,11 +343,10 @@ def _fast_text(cls: type[Response], content_type: str) -> bool:
             )
         except Exception:
             ok = False
-    _fast_text_classes[cls] = ok
-    return ok
+    return _fast_text_classes.put(cls, ok)
 
 
-_content_types: dict[type, str | None] = {}
+_content_types: ClassMemo[str | None] = ClassMemo()
 
 
 def _default_content_type(cls: type[Response]) -> str | None:
@@ -339,15 +354,15 @@ def _default_content_type(cls: type[Response]) -> str | None:
     ``cls`` without arguments, or ``None`` if that cannot be passed in
     directly (a custom ``__init__``, no default mimetype). Passing it skips
     a header lookup that raises and catches ``KeyError`` per response."""
-    try:
-        return _content_types[cls]
-    except KeyError:
-        pass
+    value = _content_types.fast.get(cls, MISSING)
+    if value is MISSING:
+        value = _content_types.find(cls)
+    if value is not MISSING:
+        return value
     value = None
     if cls.__init__ is BaseResponse.__init__ and cls.default_mimetype:
         value = get_content_type(cls.default_mimetype, "utf-8")
-    _content_types[cls] = value
-    return value
+    return _content_types.put(cls, value)
 
 
 def _current_endpoint() -> str | None:
@@ -369,16 +384,21 @@ _SERVE_METHODS = (
     "iter_encoded",
     "close",
 )
-_plain_classes: dict[type, bool] = {}
+_plain_classes: ClassMemo[bool] = ClassMemo()
 
 
 def _is_plain(cls: type) -> bool:
-    plain = _plain_classes.get(cls)
-    if plain is None:
-        plain = all(
-            getattr(cls, name) is getattr(BaseResponse, name) for name in _SERVE_METHODS
-        )
-        _plain_classes[cls] = plain
+    plain = _plain_classes.fast.get(cls, MISSING)
+    if plain is MISSING:
+        plain = _plain_classes.find(cls)
+        if plain is MISSING:
+            plain = _plain_classes.put(
+                cls,
+                all(
+                    getattr(cls, name) is getattr(BaseResponse, name)
+                    for name in _SERVE_METHODS
+                ),
+            )
     return plain
 
 

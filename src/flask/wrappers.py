@@ -20,6 +20,8 @@ from werkzeug.wsgi import get_input_stream
 from werkzeug.wsgi import LimitedStream
 
 from . import json
+from ._class_memo import ClassMemo
+from ._class_memo import MISSING
 from ._lazy import lazy_names as _lazy_names
 from .globals import _cv_app
 
@@ -204,7 +206,7 @@ def _decode_wsgi(value: str) -> str:
     return value.encode("latin1").decode(errors="replace")
 
 
-_plain_init_classes: dict[type, bool] = {}
+_plain_init_classes: ClassMemo[bool] = ClassMemo()
 _SAMPLE_ENVIRON = {
     "REQUEST_METHOD": "post",
     "wsgi.url_scheme": "https",
@@ -224,15 +226,17 @@ def _plain_init(cls: t.Any) -> bool:
     ``__init__`` (a subclass's own ``__init__`` calls this one), and a sample
     request built both ways has the same attributes (this also catches a
     werkzeug version that sets others)."""
-    known = _plain_init_classes.get(cls)
-    if known is not None:
+    known = _plain_init_classes.fast.get(cls, MISSING)
+    if known is MISSING:
+        known = _plain_init_classes.find(cls)
+    if known is not MISSING:
         return known
     ok = False
     mro = cls.__mro__
     after = mro[mro.index(Request) + 1 :]  # subclasses' own __init__ call ours
     allowed = {RequestBase, _SansioRequest, object}
     if all("__init__" not in vars(k) for k in after if k not in allowed):
-        _plain_init_classes[cls] = True  # the fast build below asks again
+        _plain_init_classes.put(cls, True)  # the fast build below asks again
         try:
             fast: Request = cls.__new__(cls)
             Request.__init__(fast, dict(_SAMPLE_ENVIRON))
@@ -249,8 +253,7 @@ def _plain_init(cls: t.Any) -> bool:
             )
         except Exception:
             ok = False
-    _plain_init_classes[cls] = ok
-    return ok
+    return _plain_init_classes.put(cls, ok)
 
 
 class Request(RequestBase):

@@ -104,7 +104,9 @@ def live_objects() -> dict[str, int]:
     types = _tracked_types()
     counts = {tp.__name__: 0 for tp in types}
     for obj in gc.get_objects():
-        if isinstance(obj, types):
+        # type(), not isinstance(): a dead weakref.proxy (a JSON provider
+        # of a collected app) raises ReferenceError when asked its class.
+        if issubclass(type(obj), types):
             counts[type(obj).__name__] += 1
     return counts
 
