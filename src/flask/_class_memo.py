@@ -18,6 +18,7 @@ import weakref
 
 V = t.TypeVar("V")
 
+
 class Missing(enum.Enum):
     """The type of :data:`MISSING` (an enum, so that ``is`` narrows it)."""
 
