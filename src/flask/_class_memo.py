@@ -50,6 +50,14 @@ class ClassMemo(t.Generic[V]):
             return self._weak.get(cls, MISSING)
         return value
 
+    def lookup(self, cls: type, compute: t.Callable[[type], V]) -> V:
+        """The value for ``cls``, computed with ``compute(cls)`` and
+        remembered if it is not known yet."""
+        value = self.find(cls)
+        if value is MISSING:
+            return self.put(cls, compute(cls))
+        return value
+
     def put(self, cls: type, value: V) -> V:
         """Remember ``value`` for ``cls`` and return it."""
         if "<locals>" in cls.__qualname__ or (

@@ -186,23 +186,23 @@ _ERROR_PAGE_METHODS = (
 _pure_error_classes: ClassMemo[bool] = ClassMemo()
 
 
+def _renders_plain_pages(cls: type) -> bool:
+    """Whether error class ``cls`` leaves its page to :class:`HTTPException`."""
+    return all(
+        getattr(cls, name) is getattr(HTTPException, name)
+        for name in _ERROR_PAGE_METHODS
+    )
+
+
 def _error_page_key(e: HTTPException) -> tuple[t.Any, ...] | None:
     """The key of ``e``'s page in ``_error_pages``, or ``None`` when its
     page may depend on more than its class, code and description (a class
     that renders its page or headers itself, a set response, a description
     that is not a plain string)."""
     cls = type(e)
-    pure = _pure_error_classes.fast.get(cls, MISSING)
-    if pure is MISSING:
-        pure = _pure_error_classes.find(cls)
-        if pure is MISSING:
-            pure = _pure_error_classes.put(
-                cls,
-                all(
-                    getattr(cls, name) is getattr(HTTPException, name)
-                    for name in _ERROR_PAGE_METHODS
-                ),
-            )
+    pure = _pure_error_classes.fast.get(cls)
+    if pure is None:
+        pure = _pure_error_classes.lookup(cls, _renders_plain_pages)
     if not pure or e.response is not None or vars(e).keys() - _PLAIN_ERROR_ATTRS:
         return None
     description = e.description
@@ -388,18 +388,16 @@ _plain_classes: ClassMemo[bool] = ClassMemo()
 
 
 def _is_plain(cls: type) -> bool:
-    plain = _plain_classes.fast.get(cls, MISSING)
-    if plain is MISSING:
-        plain = _plain_classes.find(cls)
-        if plain is MISSING:
-            plain = _plain_classes.put(
-                cls,
-                all(
-                    getattr(cls, name) is getattr(BaseResponse, name)
-                    for name in _SERVE_METHODS
-                ),
-            )
+    plain = _plain_classes.fast.get(cls)
+    if plain is None:
+        plain = _plain_classes.lookup(cls, _serves_like_werkzeug)
     return plain
+
+
+def _serves_like_werkzeug(cls: type) -> bool:
+    return all(
+        getattr(cls, name) is getattr(BaseResponse, name) for name in _SERVE_METHODS
+    )
 
 
 def serve(

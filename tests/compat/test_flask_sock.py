@@ -43,6 +43,7 @@ from wsclient import frame  # noqa: E402
 from wsclient import get_json  # noqa: E402
 from wsclient import open_ws  # noqa: E402
 from wsclient import status_of  # noqa: E402
+from wsclient import unread_growth  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(os.path.dirname(TESTS), "src")
@@ -502,19 +503,7 @@ def test_client_leaving_ends_the_view_once(uvicorn: Server, how: str) -> None:
 def test_client_that_does_not_read_holds_the_view_back(uvicorn: Server) -> None:
     name = "noread"
 
-    async def main() -> tuple[int, int]:
-        reader, writer, head = await open_ws(
-            uvicorn.port, f"/flood/{name}", "Sec-WebSocket-Version: 13\r\n"
-        )
-        assert status_of(head) == 101
-        await asyncio.sleep(1.0)
-        first = get_json(uvicorn.port, "/events")["sent"][name]
-        await asyncio.sleep(0.5)
-        second = get_json(uvicorn.port, "/events")["sent"][name]
-        writer.transport.abort()
-        return first, second
-
-    first, second = run(main())
+    first, second = run(unread_growth(uvicorn.port, name))
     # The kernel's buffers, one message in the relay, then send() blocks.
     assert second < 32 * 1024 * 1024
     assert second - first <= 2 * 65536

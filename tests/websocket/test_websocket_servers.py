@@ -22,6 +22,7 @@ from wsclient import many_handshakes
 from wsclient import open_ws
 from wsclient import read_frame
 from wsclient import status_of
+from wsclient import unread_growth
 
 websockets = pytest.importorskip("websockets")
 pytest.importorskip("uvicorn")
@@ -290,19 +291,7 @@ def test_malformed_handshakes_are_refused(server: Server) -> None:
 def test_reader_that_never_reads_does_not_grow_the_server(server: Server) -> None:
     name = f"{server.name}-flood"
 
-    async def main() -> tuple[int, int]:
-        reader, writer, head = await open_ws(
-            server.port, f"/flood/{name}", "Sec-WebSocket-Version: 13\r\n"
-        )
-        assert status_of(head) == 101
-        await asyncio.sleep(1.0)
-        first = get_json(server.port, "/events")["sent"][name]
-        await asyncio.sleep(0.5)
-        second = get_json(server.port, "/events")["sent"][name]
-        writer.transport.abort()
-        return first, second
-
-    first, second = run(main())
+    first, second = run(unread_growth(server.port, name))
     # What the kernel buffers, then the handler waits in send().
     assert second < 32 * 1024 * 1024
     assert second - first <= 2 * 65536

@@ -102,3 +102,20 @@ async def many_handshakes(port: int, path: str, n: int, concurrency: int) -> Non
 def get_json(port: int, path: str) -> t.Any:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
         return json.loads(r.read())
+
+
+async def unread_growth(port: int, name: str) -> tuple[int, int]:
+    """Open ``/flood/<name>`` (a handler that sends as fast as it can and
+    counts what it sent in ``/events``), never read, and return that count
+    after one second and after one and a half: it must stop growing once
+    the kernel's buffers are full."""
+    reader, writer, head = await open_ws(
+        port, f"/flood/{name}", "Sec-WebSocket-Version: 13\r\n"
+    )
+    assert status_of(head) == 101
+    await asyncio.sleep(1.0)
+    first = get_json(port, "/events")["sent"][name]
+    await asyncio.sleep(0.5)
+    second = get_json(port, "/events")["sent"][name]
+    writer.transport.abort()
+    return first, second
