@@ -74,11 +74,20 @@ class WebsocketDisconnect(Exception):
         return f"WebSocket closed ({self.code})"
 
 
+_running_loop: t.Callable[[], object] | None = None
+
+
 def in_async() -> bool:
     """Whether an event loop is running in this thread (so a messaging call
     must return an awaitable). Never imports :mod:`asyncio`."""
-    aio = sys.modules.get("asyncio")
-    return aio is not None and aio._get_running_loop() is not None
+    global _running_loop
+    running_loop = _running_loop
+    if running_loop is None:
+        aio = sys.modules.get("asyncio")
+        if aio is None:
+            return False
+        running_loop = _running_loop = aio._get_running_loop
+    return running_loop() is not None
 
 
 class WebsocketConnection:
@@ -148,7 +157,7 @@ def _header_list(headers: t.Any) -> list[tuple[str, str]]:
 
 
 def _check_data(data: t.Any) -> str | bytes:
-    if isinstance(data, (str, bytes)):
+    if type(data) is str or isinstance(data, (str, bytes)):
         return data
     if isinstance(data, (bytearray, memoryview)):
         return bytes(t.cast("bytearray", data))
@@ -239,7 +248,7 @@ class Websocket(Request):
         """The next message: ``str`` (text) or ``bytes`` (binary). Raises
         :class:`~flask.WebsocketDisconnect` once the connection is closed.
         Awaitable in async code."""
-        conn = self._conn()
+        conn = self.connection or self._conn()
         if in_async():
             return conn.receive()
         return conn.receive_sync()
@@ -250,7 +259,7 @@ class Websocket(Request):
         slows the sender down instead of filling memory). Awaitable in
         async code."""
         data = _check_data(data)
-        conn = self._conn()
+        conn = self.connection or self._conn()
         if in_async():
             return conn.send(data)
         return conn.send_sync(data)

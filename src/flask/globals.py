@@ -106,7 +106,7 @@ def _current_websocket() -> Websocket:
 
 
 #: The WebSocket connection being handled (see :class:`flask.wrappers.Websocket`).
-websocket: Websocket = LocalProxy(_current_websocket)  # type: ignore[assignment]
+websocket: Websocket = _Proxy(_current_websocket)  # type: ignore[assignment]
 
 
 def __getattr__(name: str) -> t.Any:
