@@ -112,7 +112,12 @@ def request(
         headers["Content-Length"] = str(len(body))
     headers.setdefault("Connection", "close")
     with connect(port, timeout) as s:
-        s.sendall(head(method, path, headers) + body)
+        try:
+            s.sendall(head(method, path, headers) + body)
+        except BrokenPipeError:
+            # The server answered (a 413, say) and closed before taking the
+            # whole body: its answer is still there to read.
+            pass
         return Reader(s).response(method)
 
 

@@ -513,6 +513,12 @@ def test_client_that_does_not_read_holds_the_view_back(uvicorn: Server) -> None:
 def test_shutdown_ends_open_connections(name: str, tmp_path: t.Any) -> None:
     """uvicorn closes them itself (1012); hypercorn cancels the app, which
     tells the view (its ``receive()`` raises) and closes with 1001."""
+    if name == "hypercorn" and sys.version_info >= (3, 12):
+        pytest.skip(
+            "hypercorn 0.18 on Python 3.12+ does not cancel WebSocket"
+            " connections at shutdown (a bare ASGI app's neither): they stay"
+            " open until their clients leave"
+        )
     with run_server(name, tmp_path) as server:
 
         async def main() -> int | None:

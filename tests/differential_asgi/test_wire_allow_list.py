@@ -12,6 +12,7 @@ import typing as t
 import pytest
 from diff_requests import spec
 from wire_allow import classify
+from wire_allow import standard_phrase
 from wire_client import parse_reply
 from wire_client import Reply
 from wire_compare import normalize
@@ -251,6 +252,13 @@ def test_continue_over_limit() -> None:
     assert check(request(70000), invited, refused) == "continue_over_limit"
     assert check(request(100), invited, refused) is None
     assert check(request(70000), invited, app("200 OK")) is None
+    # with, at the same time, the app's phrase against uvicorn's standard one
+    # (which for 413 is "Content Too Large" from Python 3.13 on), but not
+    # against another phrase
+    own_phrase = app("413 Way Too Big", interim=b"HTTP/1.1 100 Continue\r\n\r\n")
+    standard = app(f"413 {standard_phrase(413)}")
+    assert check(request(70000), own_phrase, standard) == "continue_over_limit"
+    assert check(request(70000), own_phrase, app("413 Too Big")) is None
 
 
 def test_http10_extra_bytes() -> None:

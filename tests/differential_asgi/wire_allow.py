@@ -208,7 +208,12 @@ def continue_over_limit(spec: Spec, w: Norm, a: Norm, rw: Reply, ra: Reply) -> b
         and length > MAX_CONTENT_LENGTH
         and w["interim"] == [100]
         and a["interim"] == []
-        and {**w, "interim": []} == a
+        and (
+            {**w, "interim": []} == a
+            # and, at the same time, uvicorn's standard reason phrase (413 is
+            # "Content Too Large" from Python 3.13's http module on)
+            or reason_phrase(spec, {**w, "interim": []}, a, rw, ra)
+        )
     )
 
 

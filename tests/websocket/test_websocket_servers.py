@@ -336,6 +336,12 @@ def test_shutdown_closes_open_connections(name: str, tmp_path: t.Any) -> None:
     """uvicorn closes them itself with 1012 (service restart) before the app
     hears of the shutdown; hypercorn cancels the app, which closes with
     1001 (going away). Either way the handler ends and is torn down."""
+    if name == "hypercorn" and sys.version_info >= (3, 12):
+        pytest.skip(
+            "hypercorn 0.18 on Python 3.12+ does not cancel WebSocket"
+            " connections at shutdown (a bare ASGI app's neither): they stay"
+            " open until their clients leave"
+        )
     with run_server(name, tmp_path) as server:
 
         async def main() -> int | None:
