@@ -25,7 +25,13 @@ Scenarios:
   one of them is relayed by the server to all, 20 times: the median and
   worst time until the last client has it;
 - ``sock``: the echo with 50 clients and with one, ``ours`` against
-  ``ours-sock``: the per-message cost of the socket pair.
+  ``ours-sock``: the per-message cost of the socket pair;
+- ``inprocess``: no server and no sockets: each framework's ASGI app driven
+  directly, in its venv, with a ``receive`` and a ``send`` that do nothing
+  more than hand messages over. The CPU time of one echo message (the
+  median of 5 runs of 20,000), and the Python heap an idle connection holds
+  (``tracemalloc``, over 2,000 connections): what the framework itself
+  costs, without the server's share that the other scenarios include.
 
 The client is one asyncio process speaking the protocol on raw sockets
 (masked with a zero key, which is valid and costs nothing to apply), so it
@@ -330,6 +336,130 @@ class Server:
             self.proc.wait(10)
 
 
+# -- in process ----------------------------------------------------------------------
+
+#: Run in each framework's venv, next to its app module (the same endpoints
+#: the servers serve): ``python inprocess_worker.py MODULE``; prints JSON.
+INPROCESS_WORKER = """
+import asyncio, gc, importlib, json, statistics, sys, time, tracemalloc
+
+asgi = importlib.import_module(sys.argv[1]).asgi
+HEADERS = [
+    (b"host", b"127.0.0.1:8000"), (b"upgrade", b"websocket"),
+    (b"connection", b"Upgrade"), (b"sec-websocket-version", b"13"),
+    (b"sec-websocket-key", b"dGhlIHNhbXBsZSBub25jZQ=="),
+]
+
+
+def scope():
+    return {
+        "type": "websocket", "asgi": {"version": "3.0"}, "http_version": "1.1",
+        "scheme": "ws", "path": "/echo", "raw_path": b"/echo",
+        "query_string": b"", "root_path": "", "headers": list(HEADERS),
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+        "subprotocols": [], "extensions": {},
+    }
+
+
+async def echo_run(count):
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+    state = {"received": 0, "sent": 0}
+
+    async def receive():
+        if state["received"] == 0:
+            state["received"] = 1
+            return {"type": "websocket.connect"}
+        if state["received"] > count:
+            await done
+            return {"type": "websocket.disconnect", "code": 1000}
+        state["received"] += 1
+        return {"type": "websocket.receive", "text": "0123456789abcdef" * 2}
+
+    async def send(message):
+        if message["type"] == "websocket.send":
+            state["sent"] += 1
+            if state["sent"] == count and not done.done():
+                done.set_result(None)
+
+    start = time.process_time()
+    try:
+        await asgi(scope(), receive, send)
+    except Exception:
+        pass  # a handler that lets the disconnect propagate
+    if state["sent"] != count:
+        raise RuntimeError(f"echoed {state['sent']} of {count}")
+    return (time.process_time() - start) / count * 1e6
+
+
+async def idle(count):
+    never = asyncio.get_running_loop().create_future()
+    accepted = [0]
+
+    async def one():
+        first = [True]
+
+        async def receive():
+            if first[0]:
+                first[0] = False
+                return {"type": "websocket.connect"}
+            await never
+
+        async def send(message):
+            if message["type"] == "websocket.accept":
+                accepted[0] += 1
+
+        await asgi(scope(), receive, send)
+
+    async def open_all(n, goal):
+        tasks = [asyncio.ensure_future(one()) for _ in range(n)]
+        while accepted[0] < goal:
+            await asyncio.sleep(0.01)
+        return tasks
+
+    warm = await open_all(50, 50)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    held = await open_all(count, count + 50)
+    await asyncio.sleep(0.1)
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    for task in warm + held:
+        task.cancel()
+    return (after - before) / count / 1024
+
+
+asyncio.run(echo_run(2000))  # warm up
+runs = [asyncio.run(echo_run(20000)) for _ in range(5)]
+print(json.dumps({
+    "echo_us_per_msg": round(statistics.median(runs), 2),
+    "idle_heap_kib_per_conn": round(asyncio.run(idle(2000)), 2),
+}))
+"""
+
+
+def inprocess(name: str, workdir: str) -> dict[str, t.Any]:
+    env_name, source = SERVERS[name]
+    module = name.replace("-", "_") + "_app"
+    with open(os.path.join(workdir, module + ".py"), "w") as f:
+        f.write(source)
+    worker = os.path.join(workdir, "inprocess_worker.py")
+    with open(worker, "w") as f:
+        f.write(INPROCESS_WORKER)
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")
+    }
+    out = subprocess.run(
+        [env_bin(env_name, "python"), worker, module],
+        cwd=workdir, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    if out.returncode:
+        raise RuntimeError(f"{name} in process failed: {out.stderr[-2000:]}")
+    return t.cast(dict[str, t.Any], json.loads(out.stdout.strip().splitlines()[-1]))
+
+
 # -- a raw client ------------------------------------------------------------------
 
 KEY = base64.b64encode(b"0123456789abcdef").decode()
@@ -502,7 +632,7 @@ def main() -> int:
     parser.add_argument("--idle", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--only", default="idle,echo,broadcast,sock")
+    parser.add_argument("--only", default="idle,echo,broadcast,sock,inprocess")
     parser.add_argument("--json", dest="json_out")
     args = parser.parse_args()
     scenarios = args.only.split(",")
@@ -528,6 +658,11 @@ def main() -> int:
                     log(f"{name:10} {scenario:9} {row[scenario]}")
                 finally:
                     server.stop()
+        if "inprocess" in scenarios:
+            for name in ("starlette", "ours", "quart"):
+                row = results.setdefault(name, {})
+                row["inprocess"] = inprocess(name, workdir)
+                log(f"{name:10} inprocess {row['inprocess']}")
         if "sock" in scenarios:
             for name in ("ours", "ours-sock"):
                 server = Server(name, workdir)
@@ -600,6 +735,28 @@ def report(results: dict[str, dict[str, t.Any]]) -> str:
                         f"{name:10} | {r['clients']:7} | {r['msgs_per_s']:6} |"
                         f" {r['p50_ms']:6} | {r['p99_ms']:6}"
                     )
+    if any("inprocess" in r for r in results.values()):
+        lines.append("")
+        lines.append("in process (no server): one echo message, an idle connection")
+        lines.append(
+            "server     | CPU us/msg | x starlette | heap KiB/conn | x starlette"
+        )
+        base = anchor.get("inprocess")
+        for name, row in results.items():
+            r = row.get("inprocess")
+            if r:
+                msg_ratio = (
+                    r["echo_us_per_msg"] / base["echo_us_per_msg"] if base else 0
+                )
+                heap_ratio = (
+                    r["idle_heap_kib_per_conn"] / base["idle_heap_kib_per_conn"]
+                    if base
+                    else 0
+                )
+                lines.append(
+                    f"{name:10} | {r['echo_us_per_msg']:10} | {msg_ratio:11.2f} |"
+                    f" {r['idle_heap_kib_per_conn']:13} | {heap_ratio:.2f}"
+                )
     return "\n".join(lines)
 
 
