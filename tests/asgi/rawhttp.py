@@ -114,9 +114,10 @@ def request(
     with connect(port, timeout) as s:
         try:
             s.sendall(head(method, path, headers) + body)
-        except BrokenPipeError:
+        except (BrokenPipeError, ConnectionResetError):
             # The server answered (a 413, say) and closed before taking the
-            # whole body: its answer is still there to read.
+            # whole body (a reset, if unread data was left on its side):
+            # its answer arrived first and is still there to read.
             pass
         return Reader(s).response(method)
 
