@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
 import sys
 import threading
 import time
@@ -39,9 +38,12 @@ from server_process import serve  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 from websockets.exceptions import ConnectionClosed  # noqa: E402
 from websockets.exceptions import InvalidStatus  # noqa: E402
+from wsclient import close_code_at_shutdown  # noqa: E402
 from wsclient import frame  # noqa: E402
 from wsclient import get_json  # noqa: E402
 from wsclient import open_ws  # noqa: E402
+from wsclient import SHUTDOWN_CODES  # noqa: E402
+from wsclient import shutdown_is_tested  # noqa: E402
 from wsclient import status_of  # noqa: E402
 from wsclient import unread_growth  # noqa: E402
 
@@ -513,28 +515,15 @@ def test_client_that_does_not_read_holds_the_view_back(uvicorn: Server) -> None:
 def test_shutdown_ends_open_connections(name: str, tmp_path: t.Any) -> None:
     """uvicorn closes them itself (1012); hypercorn cancels the app, which
     tells the view (its ``receive()`` raises) and closes with 1001."""
-    if name == "hypercorn" and sys.version_info >= (3, 12):
-        pytest.skip(
-            "hypercorn 0.18 on Python 3.12+ does not cancel WebSocket"
-            " connections at shutdown (a bare ASGI app's neither): they stay"
-            " open until their clients leave"
-        )
+    if not shutdown_is_tested(name):
+        pytest.skip("hypercorn 0.18 on Python 3.12+ leaves them open")
     with run_server(name, tmp_path) as server:
-
-        async def main() -> int | None:
-            async with connect(server.url + "/wait/shutdown") as ws:
-                await asyncio.sleep(0.2)
-                server.proc.send_signal(signal.SIGTERM)
-                with pytest.raises(ConnectionClosed) as info:
-                    await asyncio.wait_for(ws.recv(), 10)
-                return info.value.rcvd.code if info.value.rcvd else None
-
-        code = run(main())
+        code = run(close_code_at_shutdown(server.url + "/wait/shutdown", server.proc))
         deadline = time.monotonic() + 10
         while "closed shutdown 1001" not in server.output() and name == "hypercorn":
             assert time.monotonic() < deadline, server.output()
             time.sleep(0.05)
-    assert code == {"uvicorn": 1012, "hypercorn": 1001}[name]
+    assert code == SHUTDOWN_CODES[name]
 
 
 def test_many_connections_leak_nothing(uvicorn: Server) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import sys
 import time
 import typing as t
@@ -16,11 +15,14 @@ import pytest
 from server_process import free_port
 from server_process import serve
 from wsclient import close_code
+from wsclient import close_code_at_shutdown
 from wsclient import frame
 from wsclient import get_json
 from wsclient import many_handshakes
 from wsclient import open_ws
 from wsclient import read_frame
+from wsclient import SHUTDOWN_CODES
+from wsclient import shutdown_is_tested
 from wsclient import status_of
 from wsclient import unread_growth
 
@@ -336,25 +338,12 @@ def test_shutdown_closes_open_connections(name: str, tmp_path: t.Any) -> None:
     """uvicorn closes them itself with 1012 (service restart) before the app
     hears of the shutdown; hypercorn cancels the app, which closes with
     1001 (going away). Either way the handler ends and is torn down."""
-    if name == "hypercorn" and sys.version_info >= (3, 12):
-        pytest.skip(
-            "hypercorn 0.18 on Python 3.12+ does not cancel WebSocket"
-            " connections at shutdown (a bare ASGI app's neither): they stay"
-            " open until their clients leave"
-        )
+    if not shutdown_is_tested(name):
+        pytest.skip("hypercorn 0.18 on Python 3.12+ leaves them open")
     with run_server(name, tmp_path) as server:
-
-        async def main() -> int | None:
-            async with connect(server.url + "/wait/shutdown") as ws:
-                await asyncio.sleep(0.2)
-                server.proc.send_signal(signal.SIGTERM)
-                with pytest.raises(ConnectionClosed) as info:
-                    await asyncio.wait_for(ws.recv(), 10)
-                return info.value.rcvd.code if info.value.rcvd else None
-
-        code = run(main())
+        code = run(close_code_at_shutdown(server.url + "/wait/shutdown", server.proc))
         server.proc.wait(15)
-    assert code == {"uvicorn": 1012, "hypercorn": 1001}[name]
+    assert code == SHUTDOWN_CODES[name]
 
 
 @pytest.mark.parametrize("name", SERVERS)
