@@ -210,7 +210,7 @@ class Session:
             self.handler = task
             conn.on_lost = task.cancel
             try:
-                await asyncio.wait((task,))
+                await _ended(task)
             finally:
                 conn.on_lost = None
             self.handler = None
@@ -298,3 +298,18 @@ class Session:
             await self.asgi.pool.submit(self.loop, self.context, self.ctx.pop, (error,))
         else:
             self.context.run(self.ctx.pop, error)
+
+
+def _ended(task: asyncio.Future[t.Any]) -> asyncio.Future[None]:
+    """A future done when ``task`` is: awaiting it waits for the task
+    without cancelling it if the waiter is cancelled (as
+    ``asyncio.wait((task,))`` does, with less kept alive for a handler
+    that runs as long as its connection)."""
+    ended: asyncio.Future[None] = task.get_loop().create_future()
+
+    def done(_: object) -> None:
+        if not ended.done():
+            ended.set_result(None)
+
+    task.add_done_callback(done)
+    return ended
