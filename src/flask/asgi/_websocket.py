@@ -178,7 +178,10 @@ class Session:
             except StopIteration as stop:
                 return t.cast(Ending, stop.value)
             try:
-                value = await self._call(call)
+                if call.kind == HANDLER:  # not through _call: one frame less
+                    value = await self._run_handler(call)  # for the connection's life
+                else:
+                    value = await self._call(call)
                 error = None
             except Exception as e:
                 value, error = None, e
