@@ -187,9 +187,8 @@ class Session:
                 value, error = None, e
 
     async def _call(self, call: Call) -> t.Any:
+        """Run a hook or framework step (the handler has _run_handler)."""
         func = call.func
-        if call.kind == HANDLER:
-            return await self._run_handler(call)
         if iscoroutinefunction(func):
             return await task_in(
                 self.loop, func(*call.args, **call.kwargs), self.context
