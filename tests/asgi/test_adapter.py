@@ -1084,3 +1084,61 @@ def test_body_is_not_awaited_when_http1_framing_says_there_is_none(
     result, received = asyncio.run(main())
     assert (result.status, result.body) == (200, b"b''")
     assert bool(received) is receives
+
+
+@pytest.mark.parametrize("view", ["sync", "async", "too-large"])
+def test_early_response_drains_the_body_for_a_bounded_server_queue(
+    view: str,
+) -> None:
+    """A response sent before the request body was all received (a view
+    that ignores it, a 413): a server whose queue of request messages is
+    bounded and which, once the response is complete, puts the client's
+    disconnect in that queue (hypercorn) can only finish sending it if the
+    app receives the rest. Found by hand under hypercorn: such requests
+    stayed open forever, each holding a task and a socket."""
+    app = flask.Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 1 << 20 if view == "too-large" else None
+
+    @app.post("/sync")
+    def sync_ignore() -> str:
+        return "ignored"
+
+    @app.post("/async")
+    async def async_ignore() -> str:
+        return "ignored"
+
+    @app.post("/too-large")
+    def too_large() -> str:
+        return str(len(flask.request.get_data()))
+
+    chunk, count = b"x" * 65536, 48  # 3 MiB: more than is read ahead
+    size = str(len(chunk) * count).encode()
+
+    async def main() -> list[dict[str, t.Any]]:
+        queue: asyncio.Queue[dict[str, t.Any]] = asyncio.Queue(maxsize=4)
+
+        async def client() -> None:
+            for i in range(count):
+                await queue.put(
+                    {"type": "http.request", "body": chunk, "more_body": i < count - 1}
+                )
+
+        sent: list[dict[str, t.Any]] = []
+
+        async def send(message: dict[str, t.Any]) -> None:
+            sent.append(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                await queue.put({"type": "http.disconnect"})
+
+        feeder = asyncio.create_task(client())
+        scope = make_scope("POST", f"/{view}")
+        scope["headers"] = [(b"host", b"localhost"), (b"content-length", size)]
+        await asyncio.wait_for(app.asgi_app(scope, queue.get, send), 10)
+        feeder.cancel()
+        return sent
+
+    sent = asyncio.run(main())
+    assert sent[0]["status"] == (413 if view == "too-large" else 200)
+    assert sent[-1]["type"] == "http.response.body"
+    if view != "too-large":
+        assert sent[-1]["body"] == b"ignored"

@@ -221,16 +221,22 @@ class Exchange:
 
     # -- the client ----------------------------------------------------------
 
-    def watch(self) -> None:
-        """Start watching for the client's disconnect (once)."""
+    def watch(self, drain: bool = False) -> None:
+        """Start watching for the client's disconnect (once). ``drain``:
+        the app is done with the request body, so what more of it arrives
+        is received and dropped."""
         if self._watcher is None and not self.disconnected:
-            self._watcher = self.loop.create_task(self._watch())
+            self._watcher = self.loop.create_task(self._watch(drain))
 
-    async def _watch(self) -> None:
+    async def _watch(self, drain: bool) -> None:
         body = self.body
         if body is not None:
             limit = self.app.config["MAX_CONTENT_LENGTH"]
-            await body.watch(self.asgi.read_ahead if limit is None else limit)
+            if drain:
+                keep = 0
+            else:
+                keep = self.asgi.read_ahead if limit is None else limit
+            await body.watch(keep)
         else:
             while (await self.receive())["type"] != "http.disconnect":
                 pass

@@ -113,6 +113,18 @@ async def respond(exchange: Exchange, outcome: Outcome) -> None:
     send = exchange.send
     code = started.code
     body: object = app_iter
+    unread = exchange.body
+    if (
+        unread is not None
+        and not unread.complete
+        and async_body is None
+        and _buffered(app_iter)
+    ):
+        # The app answered without the whole request body (a 413, a view
+        # that ignores it): receive and drop the rest while the response
+        # goes out, or a server whose queue of request messages is full
+        # (hypercorn) never finishes sending it.
+        exchange.watch(drain=True)
     if code is not None and type(body) is list and not started.written:
         # A buffered body served directly (see Pipeline._serve).
         chunks = t.cast("list[bytes]", body)
@@ -139,7 +151,7 @@ async def respond(exchange: Exchange, outcome: Outcome) -> None:
             await _send_chunk(send, chunk)
         if async_body is not None:
             await _stream_async(exchange, async_body)
-        elif type(app_iter) is list or type(app_iter) is tuple:
+        elif _buffered(app_iter):
             items = t.cast("list[bytes] | tuple[bytes, ...]", app_iter)
             data = items[0] if len(items) == 1 else b"".join(items)
             await send({"type": "http.response.body", "body": data})
@@ -148,6 +160,12 @@ async def respond(exchange: Exchange, outcome: Outcome) -> None:
     finally:
         if close is not None:
             await exchange.run_always(close)
+
+
+def _buffered(app_iter: object) -> bool:
+    """Whether a response body is complete already (so the app has no more
+    use for the request body); a generator may still read it."""
+    return type(app_iter) is list or type(app_iter) is tuple
 
 
 async def _stream_sync(exchange: Exchange, app_iter: t.Iterable[bytes]) -> None:
