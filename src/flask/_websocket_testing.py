@@ -243,19 +243,10 @@ def _data_message(data: t.Any) -> Message:
     raise TypeError(f"Send 'str' or 'bytes', not {type(data).__name__!r}.")
 
 
-class WebsocketTestSession:
-    """A WebSocket connected to the app in a test, with blocking methods
-    (``with client.websocket(path) as ws``)."""
+class _SessionBase:
+    """What both test sessions tell about the connection (from its peer)."""
 
-    def __init__(self, peer: _Peer) -> None:
-        self._peer: _Peer = peer
-        self._out: queue.SimpleQueue[Message] = queue.SimpleQueue()
-        self._loop: asyncio.AbstractEventLoop = asyncio.new_event_loop()
-        self._thread: threading.Thread = threading.Thread(
-            target=self._run_loop, name="flask-test-websocket", daemon=True
-        )
-        self._inbox: asyncio.Queue[Message] | None = None
-        self._task: t.Any = None
+    _peer: _Peer
 
     @property
     def subprotocol(self) -> str | None:
@@ -271,6 +262,21 @@ class WebsocketTestSession:
     def close_code(self) -> int | None:
         """The code the app closed the connection with, once it did."""
         return self._peer.close_code
+
+
+class WebsocketTestSession(_SessionBase):
+    """A WebSocket connected to the app in a test, with blocking methods
+    (``with client.websocket(path) as ws``)."""
+
+    def __init__(self, peer: _Peer) -> None:
+        self._peer: _Peer = peer
+        self._out: queue.SimpleQueue[Message] = queue.SimpleQueue()
+        self._loop: asyncio.AbstractEventLoop = asyncio.new_event_loop()
+        self._thread: threading.Thread = threading.Thread(
+            target=self._run_loop, name="flask-test-websocket", daemon=True
+        )
+        self._inbox: asyncio.Queue[Message] | None = None
+        self._task: t.Any = None
 
     def _start(self) -> None:
         self._thread.start()
@@ -413,7 +419,7 @@ class WebsocketTestSession:
                 raise
 
 
-class AsyncWebsocketTestSession:
+class AsyncWebsocketTestSession(_SessionBase):
     """A WebSocket connected to the app in a test, with coroutine methods
     (``async with client.websocket(path) as ws``); the app runs on the
     test's event loop."""
@@ -423,21 +429,6 @@ class AsyncWebsocketTestSession:
         self._out: asyncio.Queue[Message] = asyncio.Queue()
         self._inbox: asyncio.Queue[Message] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
-
-    @property
-    def subprotocol(self) -> str | None:
-        """The subprotocol the app accepted with."""
-        return self._peer.subprotocol
-
-    @property
-    def headers(self) -> Headers:
-        """The headers the app accepted with."""
-        return self._peer.headers
-
-    @property
-    def close_code(self) -> int | None:
-        """The code the app closed the connection with, once it did."""
-        return self._peer.close_code
 
     async def _start(self) -> None:
         self._inbox.put_nowait({"type": "websocket.connect"})
