@@ -21,16 +21,10 @@ configuration once per round) and the table shows the median of each.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import re
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 import typing as t
 from pathlib import Path
 
@@ -41,74 +35,25 @@ import scaleout_harness as harness  # noqa: E402
 from compat_support import ensure_installed  # noqa: E402
 from compat_support import SITE  # noqa: E402
 
+sys.path.insert(0, str(BENCH))
+import tfb_load  # noqa: E402
+
 ENDPOINTS = {"session": "/bench/session", "limited": "/bench/limited"}
 #: gunicorn gthread; uvicorn --workers N; the same through uvicorn_nodelay.py
 SERVERS = ("gthread", "uvicorn", "uv-nodelay")
 WORKERS = (1, 2, 4)
 CONNECTIONS = 16
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(port: int, path: str, seconds: float, cookie: str) -> dict[str, float]:
-    """Requests/s and p99 (ms) from ``wrk --latency``."""
-    cmd = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s"]
-    cmd += ["--latency", "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{port}{path}"]
-    out = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=seconds + 30, check=False
-    ).stdout
-    if "Non-2xx" in out or "Socket errors" in out:
-        raise RuntimeError(f"errors while loading {path}:\n{out}")
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    p99 = re.search(r"^\s+99%\s+([\d.]+)(\w+)", out, re.M)
-    if not rps or not p99:
-        raise RuntimeError(f"unexpected wrk output:\n{out}")
-    return {
-        "rps": float(rps.group(1)),
-        "p99": float(p99.group(1)) * _UNITS[p99.group(2)],
-    }
+def make_load(which: str) -> t.Callable[[int, str, float, str], dict[str, float]]:
+    """``CONNECTIONS`` keep-alive connections loading ``path`` with the
+    session ``cookie``: wrk, or the Python client of ``tfb_load``."""
 
+    def load(port: int, path: str, seconds: float, cookie: str) -> dict[str, float]:
+        url = f"http://127.0.0.1:{port}{path}"
+        return tfb_load.load(which, url, seconds, CONNECTIONS, {"Cookie": cookie})
 
-def pyload(port: int, path: str, seconds: float, cookie: str) -> dict[str, float]:
-    """For machines without wrk: ``CONNECTIONS`` threads with a keep-alive
-    connection each. The client shares the machine and the GIL, so its
-    numbers are lower bounds."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    deadline = time.perf_counter() + seconds
-
-    def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine: list[float] = []
-        try:
-            while time.perf_counter() < deadline:
-                started = time.perf_counter()
-                conn.request("GET", path, headers={"Cookie": cookie})
-                resp = conn.getresponse()
-                resp.read()
-                if resp.status != 200:
-                    errors.append(f"status {resp.status}")
-                    return
-                mine.append(time.perf_counter() - started)
-                if resp.will_close:
-                    conn.close()
-        except OSError as e:
-            errors.append(repr(e))
-        finally:
-            conn.close()
-            latencies.extend(mine)
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(CONNECTIONS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if errors or not latencies:
-        raise RuntimeError(f"load generator errors on {path}: {errors[:3]}")
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
-    return {"rps": len(latencies) / elapsed, "p99": p99 * 1000}
+    return load
 
 
 def login(port: int) -> str:
@@ -209,8 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     if binary is None:
         print("no Redis server binary (see tests/scaleout/conftest.py)")
         return 2
-    load = pyload if args.python_load or not shutil.which("wrk") else wrk
-    tool = "wrk" if load is wrk else "python"
+    tool = tfb_load.tool("python" if args.python_load else "auto")
+    load = make_load(tool)
     runs: dict[str, dict[str, list[dict[str, dict[str, float]]]]] = {
         kind: {str(w): [] for w in WORKERS} for kind in SERVERS
     }

@@ -38,16 +38,31 @@ def tool(prefer: str = "auto") -> str:
     return "python"
 
 
-def load(which: str, url: str, seconds: float, connections: int) -> dict[str, float]:
-    """Requests/s, p50 and p99 latency (ms) of ``seconds`` of load on ``url``."""
+def load(
+    which: str,
+    url: str,
+    seconds: float,
+    connections: int,
+    headers: dict[str, str] | None = None,
+) -> dict[str, float]:
+    """Requests/s, p50 and p99 latency (ms) of ``seconds`` of load on
+    ``url``, each request with ``headers`` (a session cookie, say)."""
     if which == "wrk":
-        return wrk(url, seconds, connections)
-    return asyncio.run(pyload(url, seconds, connections))
+        return wrk(url, seconds, connections, headers)
+    return asyncio.run(pyload(url, seconds, connections, headers))
 
 
-def wrk(url: str, seconds: float, connections: int) -> dict[str, float]:
+def wrk(
+    url: str,
+    seconds: float,
+    connections: int,
+    headers: dict[str, str] | None = None,
+) -> dict[str, float]:
     duration = f"-d{max(1, round(seconds))}s"  # whole seconds only
-    cmd = ["wrk", "-t1", f"-c{connections}", duration, "--latency", url]
+    cmd = ["wrk", "-t1", f"-c{connections}", duration, "--latency"]
+    for name, value in (headers or {}).items():
+        cmd += ["-H", f"{name}: {value}"]
+    cmd.append(url)
     out = subprocess.run(
         cmd, capture_output=True, text=True, timeout=seconds + 30
     ).stdout
@@ -127,11 +142,17 @@ async def _client(
             writer.close()
 
 
-async def pyload(url: str, seconds: float, connections: int) -> dict[str, float]:
+async def pyload(
+    url: str,
+    seconds: float,
+    connections: int,
+    headers: dict[str, str] | None = None,
+) -> dict[str, float]:
     parts = urlsplit(url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    request = f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+    request = f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}\r\n".encode()
     latencies: list[float] = []
     started = time.perf_counter()
     until = started + seconds
