@@ -84,6 +84,7 @@ def _leak_detector() -> t.Iterator[None]:
 #: generated cases. Paths and test names relative to ``tests/``; a name
 #: ending in ``_`` is a prefix.
 SLOW_PATHS = (
+    "asgi/test_attack.py",
     "asgi/test_hardening.py",
     "asgi/test_observability.py",
     "asgi/test_servers.py",
@@ -133,6 +134,7 @@ XDIST_GROUPS = {
 #: lock that every other slow test holds shared.
 TIMING_TESTS = (
     # Latencies of requests while slow or vanished clients load the server.
+    "asgi/test_attack.py",
     "asgi/test_hardening.py",
     "asgi/test_servers.py::test_1000_sleepers_close_to_bare_asgi",
     "asgi/test_servers.py::test_blocking_sync_view_does_not_delay_async_requests",
