@@ -38,8 +38,10 @@ flask-sock's) and :mod:`._pool` (the threads).
 
 from __future__ import annotations
 
+import asyncio
 import typing as t
 
+from ._bridge import Binding
 from ._environ import Receive
 from ._environ import Scope
 from ._environ import Send
@@ -120,6 +122,7 @@ class ASGIApp:
         self.websocket_threads = websocket_threads
         self._pool: WorkerPool | None = None
         self._websocket_pool: WorkerPool | None = None
+        self._lean_binding: Binding | None = None
         #: The ``while_serving`` generators started at startup.
         self.serving_generators: list[t.Any] = []
 
@@ -140,6 +143,17 @@ class ASGIApp:
                 self.websocket_threads, name="flask-websocket"
             )
         return pool
+
+    def _binding_for(self, loop: asyncio.AbstractEventLoop) -> Binding:
+        """The binding shared by requests on the lean path (:mod:`._lean`),
+        which never arm it: one per loop and pool."""
+        binding = self._lean_binding
+        pool = self.pool
+        if binding is None or binding.loop is not loop or binding.pool is not pool:
+            binding = self._lean_binding = Binding(
+                loop, self.app, pool, None, self.read_ahead
+            )
+        return binding
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]

@@ -39,6 +39,13 @@ from ._environ import environ_from_scope
 from ._environ import Receive
 from ._environ import Scope
 from ._environ import Send
+from ._lean import AFTER_PUSH
+from ._lean import FAIL
+from ._lean import Handover
+from ._lean import RESPOND
+from ._lean import RESUME
+from ._lean import serve_lean
+from ._plan import Plan
 from ._plan import plan_of
 from ._pool import Gone
 from ._steps import call_wsgi
@@ -68,13 +75,32 @@ async def serve_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) 
     if body is None:
         return  # the client left before its body was received
     environ["wsgi.input"] = body
-    exchange = Exchange(asgi, loop, receive, send, body)
+    app = asgi.app
+    exchange: Exchange | None = None
     try:
-        outcome = await exchange.drive(environ)
+        plan: Plan = app.__dict__.get("_asgi_plan") or plan_of(app)
+        if (
+            plan.lean
+            and type(body) is not RequestBody
+            and plain_now(app)
+        ):
+            # Nothing of the user's may run around an async view: the lean
+            # path, handing over to the general one where it must.
+            cv = contextvars.copy_context()
+            binding = asgi._binding_for(loop)
+            handover = await InContext(serve_lean(app, environ, send, binding), cv)
+            if handover is None:
+                return
+            exchange = Exchange(asgi, loop, receive, send, body, cv)
+            outcome = await exchange.take_over(environ, handover)
+        else:
+            exchange = Exchange(asgi, loop, receive, send, body)
+            outcome = await exchange.drive(environ)
         if outcome is not None:
             await respond(exchange, outcome)
     finally:
-        exchange.stop_watching()
+        if exchange is not None:
+            exchange.stop_watching()
         body.close()
         # The request refers to the environ and the environ (for werkzeug)
         # to the request: break the cycle, so both are freed at once.
@@ -128,6 +154,10 @@ async def _receive_body(
     return body
 
 
+#: Where :meth:`Exchange._go_on` starts besides the lean path's handovers.
+_START = "start"  # the whole pipeline in a worker
+_INLINE = "inline"  # the steps around an async view on the loop if they can
+
 _HTTP1 = frozenset({"HTTP/1.1", "HTTP/1.0"})
 
 
@@ -167,6 +197,7 @@ class Exchange:
         receive: Receive,
         send: Send,
         body: io.BytesIO | RequestBody,
+        context: contextvars.Context | None = None,
     ) -> None:
         self.asgi = asgi
         self.app = asgi.app
@@ -175,7 +206,8 @@ class Exchange:
         self.send = send
         #: The body, while some of it may still be on its way.
         self.body = body if type(body) is RequestBody else None
-        self.context = contextvars.copy_context()
+        #: Where every step of the request runs.
+        self.context = contextvars.copy_context() if context is None else context
         #: Set when the client went away (seen while watching).
         self._gone = False
         self._watcher: asyncio.Task[None] | None = None
@@ -253,15 +285,20 @@ class Exchange:
 
     # -- the pipeline --------------------------------------------------------
 
+    def _bind(self) -> Binding:
+        """Bind the request to this server (``ensure_sync`` and background
+        tasks ask it how to run; see :mod:`._bridge`)."""
+        binding = Binding(
+            self.loop, self.app, self.asgi.pool, self.body, self.asgi.read_ahead
+        )
+        self.context.run(server_loop.set, binding)
+        return binding
+
     async def drive(self, environ: dict[str, t.Any]) -> Outcome | None:
         """Run the request's steps; the outcome to send, or ``None`` if the
         client left before the work was done."""
         app = self.app
-        cv = self.context
-        binding = Binding(
-            self.loop, app, self.asgi.pool, self.body, self.asgi.read_ahead
-        )
-        cv.run(server_loop.set, binding)
+        binding = self._bind()
         plan = plan_of(app)
         if not plan.splittable:
             try:
@@ -269,28 +306,45 @@ class Exchange:
             except Gone:
                 return None
         pipe = Pipeline(app, environ, binding, plan)
+        if plan.inline and plain_now(app):
+            return await self._go_on(pipe, _INLINE)
+        return await self._go_on(pipe, _START)
+
+    async def take_over(
+        self, environ: dict[str, t.Any], handover: Handover
+    ) -> Outcome | None:
+        """Go on with a request where the lean path (:mod:`._lean`) stopped;
+        the outcome to send, or ``None`` if the client left."""
+        if handover.step == RESPOND:
+            return t.cast(Outcome, handover.value)
+        pipe = Pipeline(self.app, environ, self._bind())
+        pipe.ctx = handover.ctx
+        pipe.inline_after = handover.after
+        if handover.step == RESUME:
+            pipe.phase = "view"
+        else:
+            pipe.pending_error = t.cast("Exception | None", handover.error)
+        return await self._go_on(pipe, handover.step, handover.value, handover.error)
+
+    async def _go_on(
+        self,
+        pipe: Pipeline,
+        step: str,
+        value: t.Any = None,
+        error: BaseException | None = None,
+    ) -> Outcome | None:
+        """Run the pipeline's steps from ``step`` to the outcome."""
         try:
-            if plan.inline and plain_now(app):
-                outcome = cv.run(pipe.start_inline)
-                if outcome is HOP:
-                    if pipe.pending_error is not None:
-                        outcome = await self.run(pipe.fail)
-                    else:
-                        outcome = await self.run(pipe.after_push)
-                elif type(outcome) is not Outcome:
-                    # The view's coroutine: awaited here, in the request's
-                    # context, then the request finished on the loop.
-                    body = self.body
-                    if body is not None and not body.complete:
-                        await self.before_loop_code()
-                    try:
-                        value = await InContext(outcome, cv)
-                    except BaseException as e:
-                        outcome = await self.run(pipe.resume, None, e)
-                    else:
-                        outcome = await self._finished(pipe, value)
-            else:
+            if step == _START:
                 outcome = await self.run(pipe.start)
+            elif step == _INLINE:
+                outcome = await self._inline(pipe)
+            elif step == AFTER_PUSH:
+                outcome = await self.run(pipe.after_push)
+            elif step == FAIL:
+                outcome = await self.run(pipe.fail)
+            else:  # RESUME
+                outcome = await self.run(pipe.resume, value, error)
             while type(outcome) is Deferred:
                 outcome = await self._await_step(pipe, outcome)
         except Gone:
@@ -300,6 +354,24 @@ class Exchange:
             self.run_always(pipe.abandon, e)
             raise
         return t.cast(Outcome, outcome)
+
+    async def _inline(self, pipe: Pipeline) -> t.Any:
+        """The steps around an async view on the loop, as far as no code of
+        the user's runs (a body still arriving is received ahead first)."""
+        cv = self.context
+        outcome = cv.run(pipe.start_inline)
+        if outcome is HOP:
+            if pipe.pending_error is not None:
+                return await self.run(pipe.fail)
+            return await self.run(pipe.after_push)
+        # The view's coroutine: awaited here, in the request's context, then
+        # the request finished on the loop.
+        await self.before_loop_code()
+        try:
+            value = await InContext(outcome, cv)
+        except BaseException as e:
+            return await self.run(pipe.resume, None, e)
+        return await self._finished(pipe, value)
 
     async def _finished(self, pipe: Pipeline, value: t.Any) -> t.Any:
         """Finish the request with the value of a view or handler awaited on

@@ -33,6 +33,7 @@ class Plan:
         "own_dispatch",
         "own_handlers",
         "inline",
+        "lean",
     )
 
     def __init__(self, app: Flask) -> None:
@@ -86,6 +87,8 @@ class Plan:
             and type(app.session_interface) is SecureCookieSessionInterface
             and all(own(name) for name in INLINE_METHODS)
         )
+        #: Requests may take the lean path (:mod:`._lean`).
+        self.lean = self.splittable and self.inline
 
 
 def own(app: Flask, name: str) -> bool:

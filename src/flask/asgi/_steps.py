@@ -19,6 +19,7 @@ from .._inspect import iscoroutinefunction
 from .._responses import direct_parts
 from .._responses import serve
 from ..app import Flask
+from ..ctx import AppContext
 from ..sessions import SecureCookieSessionInterface
 from ..signals import appcontext_popped
 from ..signals import appcontext_pushed
@@ -123,6 +124,34 @@ def plain_value(value: t.Any) -> bool:
     return kind in _PLAIN_BODIES
 
 
+def open_inline(
+    app: Flask, environ: dict[str, t.Any]
+) -> tuple[AppContext, t.Any, bool]:
+    """On the loop: push the context for ``environ``. Return it, the async
+    view to call there (``None`` if code of the user's runs before it, or
+    it is not a coroutine function, or may call coroutines from sync code;
+    the exception if the push raised), and whether no after or teardown
+    hook applies (so the steps after the view may run there too)."""
+    ctx = app.request_context(environ)
+    try:
+        ctx.push()
+    except Exception as e:
+        return ctx, e, False
+    req = ctx._request
+    assert req is not None
+    rule = req.url_rule
+    if rule is None or req.routing_exception is not None or req.method == "OPTIONS":
+        return ctx, None, False
+    endpoint = rule.endpoint
+    before, after = _inline_steps(app, endpoint)
+    view = app.view_functions.get(endpoint)
+    if not before or not iscoroutinefunction(view) or _async_view_signals():
+        return ctx, None, after
+    # What Flask's own dispatch_request (the plan for this path) does for a
+    # matched rule and a method other than an automatic OPTIONS.
+    return ctx, view, after
+
+
 class Started:
     """The WSGI ``start_response`` for one request, recording what it got."""
 
@@ -193,30 +222,17 @@ class Pipeline:
         no coroutines from sync code), return the view's coroutine (phase
         "view"). Otherwise return ``HOP`` (:meth:`after_push`, or
         :meth:`fail` for an error, continues in a worker)."""
-        app = self.app
-        ctx = self.ctx = app.request_context(self.environ)
-        try:
-            ctx.push()
-        except Exception as e:
+        ctx, view, self.inline_after = open_inline(self.app, self.environ)
+        self.ctx = ctx
+        if view is None:
+            return HOP
+        if isinstance(view, Exception):
             # Error handling runs user code: in a worker (``fail``).
-            self.pending_error = e
-            return HOP
-        req = ctx._request
-        assert req is not None
-        rule = req.url_rule
-        if rule is None or req.routing_exception is not None or req.method == "OPTIONS":
-            return HOP
-        endpoint = rule.endpoint
-        before, after = _inline_steps(app, endpoint)
-        self.inline_after = after
-        view = app.view_functions.get(endpoint)
-        if not before or not iscoroutinefunction(view) or _async_view_signals():
+            self.pending_error = view
             return HOP
         self.phase = "view"
-        # What Flask's own dispatch_request (the plan for this path) does
-        # for a matched rule and a method other than an automatic OPTIONS.
         try:
-            return view(**req.view_args)  # type: ignore[arg-type, misc]
+            return view(**ctx._request.view_args)  # type: ignore[arg-type, union-attr]
         except Exception as e:  # called with arguments it does not take
             return _raising(e)
 
@@ -489,26 +505,34 @@ class Pipeline:
         return rv
 
     def _serve(self, response: Response) -> Outcome:
-        body = response.response
-        if hasattr(body, "__aiter__"):
-            # Headers and status as werkzeug gives them; the body is
-            # iterated on the loop.
-            response.response = iter(())
-            try:
-                app_iter = serve(response, self.environ, self.started)
-            finally:
-                response.response = body
-            return Outcome(self.started, app_iter, async_body(self, body))
-        started = self.started
-        direct = direct_parts(response, self.environ)
-        if direct is not None:
-            # What serve() would send, without the WSGI call in between.
-            started.status = response.status
-            started.code = response.status_code
-            started.headers, chunks = direct
-            return Outcome(started, chunks, None)
-        app_iter = serve(response, self.environ, started)
-        return Outcome(started, app_iter, None)
+        return serve_response(response, self.environ, self.started)
+
+
+def serve_response(
+    response: Response, environ: dict[str, t.Any], started: Started
+) -> Outcome:
+    """What to send for ``response``: werkzeug's status, headers and body
+    (a buffered body directly, without the WSGI call in between; an async
+    body iterated on the loop)."""
+    body = response.response
+    if hasattr(body, "__aiter__"):
+        # Headers and status as werkzeug gives them; the body is
+        # iterated on the loop.
+        response.response = iter(())
+        try:
+            app_iter = serve(response, environ, started)
+        finally:
+            response.response = body
+        return Outcome(started, app_iter, async_body(started, environ, body))
+    direct = direct_parts(response, environ)
+    if direct is not None:
+        # What serve() would send, without the WSGI call in between.
+        started.status = response.status
+        started.code = response.status_code
+        started.headers, chunks = direct
+        return Outcome(started, chunks, None)
+    app_iter = serve(response, environ, started)
+    return Outcome(started, app_iter, None)
 
 
 def raise_(error: BaseException) -> t.NoReturn:
@@ -519,11 +543,13 @@ async def _raising(error: BaseException) -> t.NoReturn:
     raise error
 
 
-def async_body(pipe: Pipeline, body: t.Any) -> t.AsyncIterable[t.Any] | None:
+def async_body(
+    started: Started, environ: dict[str, t.Any], body: t.Any
+) -> t.AsyncIterable[t.Any] | None:
     """``body`` if werkzeug would send a body for this response, else ``None``
     (HEAD, 1xx, 204, 304)."""
-    status = int(t.cast(str, pipe.started.status)[:3])
-    if pipe.environ["REQUEST_METHOD"] == "HEAD" or status < 200 or status in (204, 304):
+    status = int(t.cast(str, started.status)[:3])
+    if environ["REQUEST_METHOD"] == "HEAD" or status < 200 or status in (204, 304):
         return None
     return t.cast(t.AsyncIterable[t.Any], body)
 

@@ -1,0 +1,109 @@
+"""The lean path: an async view with nothing of the user's around it.
+
+Most requests of most async apps meet no hook, no signal receiver, no
+override and no body still on its way, and their view returns a plain
+value. For them the general driver (:class:`~._http.Exchange` with a
+:class:`~._steps.Pipeline`) only decides, step after step, that the next
+step runs on the loop. :func:`serve_lean` does the same steps in one
+coroutine, run in the request's own context: push the context, await the
+view, make the response, save the session, pop, send.
+
+Wherever a request needs more (no matched rule, a hook, a sync view, an
+error, ``after_this_request``, a value that runs user code to become a
+response, a response werkzeug must serve), it stops and returns a
+:class:`Handover`: the general path takes the request over at that point,
+in the state it would have reached itself (see ``Exchange.take_over``).
+So both give the same bytes, and the same calls in the same order.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from .._async import server_loop
+from .._responses import direct_parts
+from ._bridge import Binding
+from ._environ import Send
+from ._steps import open_inline
+from ._steps import plain_now
+from ._steps import plain_value
+from ._steps import serve_response
+from ._steps import Started
+from ._stream import response_headers
+
+if t.TYPE_CHECKING:
+    from ..app import Flask
+    from ..ctx import AppContext
+
+#: What the general path does next with a :class:`Handover`.
+AFTER_PUSH = "after push"  # the steps after the push, in a worker
+FAIL = "fail"  # handle ``error``, raised with the context pushed
+RESUME = "resume"  # go on after the view gave ``value`` or raised ``error``
+RESPOND = "respond"  # the context is popped; send ``value`` (an Outcome)
+
+
+class Handover(t.NamedTuple):
+    """Where the lean path stopped, for the general path to go on."""
+
+    ctx: AppContext
+    step: str
+    #: Whether no after or teardown hook applies to the endpoint.
+    after: bool
+    value: t.Any = None
+    error: BaseException | None = None
+
+
+async def serve_lean(
+    app: Flask, environ: dict[str, t.Any], send: Send, binding: Binding
+) -> Handover | None:
+    """Serve the request of ``environ`` on the loop if nothing of the
+    user's runs around its view; else return where it stopped. Run in a
+    copy of the context made for this request."""
+    server_loop.set(binding)
+    ctx, view, after = open_inline(app, environ)
+    if view is None:
+        return Handover(ctx, AFTER_PUSH, after)
+    if isinstance(view, Exception):
+        # Error handling runs user code: in a worker.
+        return Handover(ctx, FAIL, after, error=view)
+    try:
+        value = await view(**ctx._request.view_args)  # type: ignore[arg-type, union-attr]
+    except BaseException as e:
+        return Handover(ctx, RESUME, after, error=e)
+    if (
+        not after
+        or not plain_value(value)
+        or ctx._after_request_functions
+        or not plain_now(app)
+    ):
+        return Handover(ctx, RESUME, after, value=value)
+    # finalize_request and process_response with no hook to run.
+    try:
+        response = app.make_response(value)
+        app._save_session(ctx, response)
+        parts = direct_parts(response, environ)
+        # When werkzeug must serve it, the general path sends it.
+        outcome = (
+            serve_response(response, environ, Started()) if parts is None else None
+        )
+    except Exception as e:
+        # Error handling runs user code: in a worker.
+        return Handover(ctx, FAIL, after, error=e)
+    except BaseException as e:
+        ctx.pop(None if app.should_ignore_error(e) else e)
+        raise
+    ctx.pop(None)
+    if outcome is not None:
+        return Handover(ctx, RESPOND, after, value=outcome)
+    assert parts is not None
+    headers, chunks = parts
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status_code,
+            "headers": response_headers(headers),
+        }
+    )
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    await send({"type": "http.response.body", "body": data})
+    return None
