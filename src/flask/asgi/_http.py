@@ -79,11 +79,7 @@ async def serve_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) 
     exchange: Exchange | None = None
     try:
         plan: Plan = app.__dict__.get("_asgi_plan") or plan_of(app)
-        if (
-            plan.lean
-            and type(body) is not RequestBody
-            and plain_now(app)
-        ):
+        if plan.lean and type(body) is not RequestBody and plain_now(app):
             # Nothing of the user's may run around an async view: the lean
             # path, handing over to the general one where it must.
             cv = contextvars.copy_context()
