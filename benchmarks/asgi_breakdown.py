@@ -29,11 +29,13 @@ routing          ``Flask.create_url_adapter`` (bind) and
                  ``flask._urls.match_rule`` (match)
 view             the view function (for a coroutine function: running it)
 response         ``Flask.make_response``, ``Flask._save_session``,
-                 ``flask._responses.serve``, and the response head checked
-                 and encoded (``flask.asgi._stream.response_headers``,
-                 ``status_code``)
+                 ``flask._responses.serve`` and ``direct_parts``, and the
+                 response head checked and encoded
+                 (``flask.asgi._stream.response_headers``, ``status_code``)
 send             ``flask.asgi._stream.respond`` (the ASGI messages built and
-                 sent) less the head encoding
+                 sent) less the head encoding; on the lean path
+                 (``flask.asgi._lean``) the two messages are built and sent
+                 by ``serve_lean`` itself, so they count as orchestration
 hop              from ``WorkerPool.submit`` until the job's result is handed
                  over on the loop, less the job's own work
 orchestration    the rest: the uninstrumented total less all of the above
@@ -101,10 +103,14 @@ MAIN = (
         ("flask.app:Flask", "make_response"),
         ("flask.app:Flask", "_save_session"),
         ("flask._responses", "serve"),
+        ("flask.asgi._steps", "serve"),
+        ("flask.asgi._steps", "direct_parts"),
+        ("flask.asgi._lean", "direct_parts"),
     ]),
     ("response head", [
         ("flask.asgi._stream", "response_headers"),
         ("flask.asgi._stream", "status_code"),
+        ("flask.asgi._lean", "response_headers"),
     ]),
     ("send", [("flask.asgi._stream", "respond")]),
     ("hop", [("flask.asgi._pool:WorkerPool", "submit")]),
@@ -127,9 +133,15 @@ DETAIL = (
         ("flask.asgi:ASGIApp", "__call__"),
         ("flask.asgi._http", "serve_http"),
     ]),
-    ("driving (drive, _finished)", [
+    ("driving (drive, go_on, _inline, _finished)", [
         ("flask.asgi._http:Exchange", "drive"),
+        ("flask.asgi._http:Exchange", "go_on"),
+        ("flask.asgi._http:Exchange", "_inline"),
         ("flask.asgi._http:Exchange", "_finished"),
+    ]),
+    ("lean path (serve_lean, open_inline)", [
+        ("flask.asgi._http", "serve_lean"),
+        ("flask.asgi._lean", "open_inline"),
     ]),
     ("steps on the loop (start/finish_inline)", [
         ("flask.asgi._steps:Pipeline", "start_inline"),

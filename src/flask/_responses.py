@@ -225,6 +225,15 @@ _mimetype_content_types: ClassMemo[dict[str, str | None]] = ClassMemo()
 def mimetype_response(cls: type[t.Any], text: str, mimetype: str) -> t.Any:
     """``cls(text, mimetype=mimetype)``, built directly (see
     :func:`_text_response`) when that gives the same response for ``cls``."""
+    content_type = _mimetype_content_type(cls, mimetype)
+    if content_type is None:
+        return cls(text, mimetype=mimetype)
+    return _text_response(cls, text, content_type)
+
+
+def _mimetype_content_type(cls: type[t.Any], mimetype: str) -> str | None:
+    """The ``Content-Type`` to build ``cls(text, mimetype=mimetype)`` with
+    :func:`_text_response`, or ``None`` when that would differ."""
     by_mimetype = _mimetype_content_types.fast.get(cls, MISSING)
     if by_mimetype is MISSING:
         by_mimetype = _mimetype_content_types.find(cls)
@@ -244,9 +253,43 @@ def mimetype_response(cls: type[t.Any], text: str, mimetype: str) -> t.Any:
             if same and _fast_text(cls, candidate):
                 content_type = candidate
         by_mimetype[mimetype] = content_type
-    if content_type is None:
-        return cls(text, mimetype=mimetype)
-    return _text_response(cls, text, content_type)
+    return content_type
+
+
+def plain_parts(app: Flask, value: t.Any) -> tuple[list[tuple[str, str]], bytes] | None:
+    """For a view's ``str`` or ``dict`` value: the header list and body that
+    :func:`make_response` and then :func:`direct_parts` give (status 200,
+    not for HEAD), without building the response; ``None`` where that is
+    not known to be the same (a response class or JSON provider method of
+    the user's)."""
+    cls = app.response_class
+    kind = type(value)  # pyright: ignore[reportUnknownVariableType]
+    if kind is str:
+        content_type = _default_content_type(cls)
+        if content_type is None or not _fast_text(cls, content_type):
+            return None
+        text: str = value
+    elif kind is dict:
+        from .json.provider import _DEFAULT_RESPONSE
+
+        provider = app.json
+        if type(provider).response is not _DEFAULT_RESPONSE or (
+            "response" in provider.__dict__
+        ):
+            return None
+        content_type = _mimetype_content_type(cls, provider.mimetype)  # type: ignore[attr-defined]
+        if content_type is None:
+            return None
+        text = t.cast(str, provider._response_text(value))  # type: ignore[attr-defined]
+    else:
+        return None
+    data = text.encode()
+    return text_headers(content_type, data), data
+
+
+def text_headers(content_type: str, data: bytes) -> list[tuple[str, str]]:
+    """The headers of a text response (see :func:`_text_response`)."""
+    return [("Content-Type", content_type), ("Content-Length", str(len(data)))]
 
 
 def _text_with_headers(
@@ -292,10 +335,7 @@ def _text_response(
     data = text.encode()
     headers = Headers()
     if given is None:
-        headers._list = [
-            ("Content-Type", content_type),  # type: ignore[list-item]
-            ("Content-Length", str(len(data))),
-        ]
+        headers._list = text_headers(content_type, data)  # type: ignore[arg-type]
     else:
         if content_type is not None:
             given.append(("Content-Type", content_type))

@@ -255,3 +255,70 @@ def test_lean_path_runs_no_worker_thread_and_keeps_no_context(
     [ctx] = seen
     assert ctx.app is app
     assert not ctx._cv_tokens  # popped
+
+
+class TextResponse(flask.Response):
+    default_mimetype = "text/plain"
+
+
+class Provider(flask.json.provider.DefaultJSONProvider):
+    mimetype = "application/vnd.api+json"
+    sort_keys = False
+
+
+class OwnResponse(flask.json.provider.DefaultJSONProvider):
+    def response(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        return flask.Response("own", mimetype="text/x-own")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "Hello, World!", "é<x>\n", {"b": 1, "a": [1, "é"]}, {}, ["list"], b"b"],
+)
+@pytest.mark.parametrize(
+    "setup",
+    ["default", "debug", "compact", "indented", "text class", "provider", "own"],
+)
+def test_plain_parts_give_what_make_response_gives(value: t.Any, setup: str) -> None:
+    """The headers and body the lean path sends for a view's ``str`` or
+    ``dict`` without a response object are those of the response."""
+    from flask._responses import direct_parts
+    from flask._responses import plain_parts
+
+    app = Flask(__name__)
+    if setup == "debug":
+        app.debug = True
+    elif setup == "compact":
+        app.json.compact = True  # type: ignore[attr-defined]
+    elif setup == "indented":
+        app.json.compact = False  # type: ignore[attr-defined]
+    elif setup == "text class":
+        app.response_class = TextResponse
+    elif setup == "provider":
+        app.json = Provider(app)
+    elif setup == "own":
+        app.json = OwnResponse(app)
+    with app.test_request_context():
+        parts = plain_parts(app, value)
+        if type(value) not in (str, dict) or (type(value) is dict and setup == "own"):
+            assert parts is None
+            return
+        slow = direct_parts(app.make_response(value), flask.request.environ)
+    assert slow is not None
+    assert parts == (slow[0], b"".join(slow[1]))
+
+
+def test_plain_parts_leave_a_patched_json_response_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flask._responses import plain_parts
+    from flask.json.provider import DefaultJSONProvider
+
+    def response(self: t.Any, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        return flask.Response("patched")
+
+    app = Flask(__name__)
+    assert plain_parts(app, {"a": 1}) is not None
+    monkeypatch.setattr(DefaultJSONProvider, "response", response)
+    assert plain_parts(app, {"a": 1}) is None
+    assert plain_parts(app, "text") is not None

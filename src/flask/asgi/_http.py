@@ -71,9 +71,13 @@ async def serve_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) 
         )
         return
     loop = asyncio.get_running_loop()
-    body = await _receive_body(asgi, environ, receive, loop)
-    if body is None:
-        return  # the client left before its body was received
+    body: io.BytesIO | RequestBody | None
+    if _no_body(environ):
+        body = io.BytesIO(b"")
+    else:
+        body = await _receive_body(asgi, environ, receive, loop)
+        if body is None:
+            return  # the client left before its body was received
     environ["wsgi.input"] = body
     app = asgi.app
     exchange: Exchange | None = None
@@ -88,7 +92,12 @@ async def serve_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) 
             if handover is None:
                 return
             exchange = Exchange(asgi, loop, receive, send, body, cv)
-            outcome = await exchange.take_over(environ, handover)
+            outcome = await exchange.go_on(
+                exchange.take_over(environ, handover),
+                handover.step,
+                handover.value,
+                handover.error,
+            )
         else:
             exchange = Exchange(asgi, loop, receive, send, body)
             outcome = await exchange.drive(environ)
@@ -103,12 +112,30 @@ async def serve_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) 
         environ.pop("werkzeug.request", None)
 
 
+def _no_body(environ: dict[str, t.Any]) -> bool:
+    """Whether the request certainly has no body to wait for.
+
+    HTTP/1 frames a body with Content-Length or Transfer-Encoding: without
+    them (or with a length of 0) there is none. (Some servers take a round
+    trip between threads to answer ``receive()``.) HTTP/2 and 3 may send a
+    body without a length; a client expecting "100 Continue" gets it from
+    the first receive."""
+    length = environ.get("CONTENT_LENGTH")
+    return (
+        (length is None or length == "0")
+        and "HTTP_TRANSFER_ENCODING" not in environ
+        and "HTTP_EXPECT" not in environ
+        and environ["SERVER_PROTOCOL"] in _HTTP1
+    )
+
+
 async def _receive_body(
     asgi: ASGIApp, environ: dict[str, t.Any], receive: Receive, loop: t.Any
 ) -> io.BytesIO | RequestBody | None:
-    """The request body as ``wsgi.input``: a complete small body is a
-    ``BytesIO``; a longer one a :class:`RequestBody` with up to
-    ``spill_size`` bytes received. ``None`` if the client left."""
+    """The request body as ``wsgi.input`` (when :func:`_no_body` cannot
+    tell there is none): a complete small body is a ``BytesIO``; a longer
+    one a :class:`RequestBody` with up to ``spill_size`` bytes received.
+    ``None`` if the client left."""
     length = _content_length(environ)
     if (
         not length
@@ -116,12 +143,7 @@ async def _receive_body(
         and "HTTP_EXPECT" not in environ
         and environ["SERVER_PROTOCOL"] in _HTTP1
     ):
-        # HTTP/1 frames a body with Content-Length or Transfer-Encoding:
-        # without them (or with a length of 0) there is none to wait for.
-        # (Some servers take a round trip between threads to answer
-        # receive().) HTTP/2 and 3 may send a body without a length; a
-        # client expecting "100 Continue" gets it from the first receive.
-        return io.BytesIO(b"")
+        return io.BytesIO(b"")  # a length such as "00" or "x"
     limit = asgi.app.config["MAX_CONTENT_LENGTH"]
     too_large = length is not None and limit is not None and length > limit
     if too_large:
@@ -150,7 +172,7 @@ async def _receive_body(
     return body
 
 
-#: Where :meth:`Exchange._go_on` starts besides the lean path's handovers.
+#: Where :meth:`Exchange.go_on` starts besides the lean path's handovers.
 _START = "start"  # the whole pipeline in a worker
 _INLINE = "inline"  # the steps around an async view on the loop if they can
 
@@ -303,16 +325,12 @@ class Exchange:
                 return None
         pipe = Pipeline(app, environ, binding, plan)
         if plan.inline and plain_now(app):
-            return await self._go_on(pipe, _INLINE)
-        return await self._go_on(pipe, _START)
+            return await self.go_on(pipe, _INLINE)
+        return await self.go_on(pipe, _START)
 
-    async def take_over(
-        self, environ: dict[str, t.Any], handover: Handover
-    ) -> Outcome | None:
-        """Go on with a request where the lean path (:mod:`._lean`) stopped;
-        the outcome to send, or ``None`` if the client left."""
-        if handover.step == RESPOND:
-            return t.cast(Outcome, handover.value)
+    def take_over(self, environ: dict[str, t.Any], handover: Handover) -> Pipeline:
+        """The pipeline that goes on with a request where the lean path
+        (:mod:`._lean`) stopped (see :meth:`go_on`)."""
         pipe = Pipeline(self.app, environ, self._bind())
         pipe.ctx = handover.ctx
         pipe.inline_after = handover.after
@@ -320,16 +338,20 @@ class Exchange:
             pipe.phase = "view"
         else:
             pipe.pending_error = t.cast("Exception | None", handover.error)
-        return await self._go_on(pipe, handover.step, handover.value, handover.error)
+        return pipe
 
-    async def _go_on(
+    async def go_on(
         self,
         pipe: Pipeline,
         step: str,
         value: t.Any = None,
         error: BaseException | None = None,
     ) -> Outcome | None:
-        """Run the pipeline's steps from ``step`` to the outcome."""
+        """Run the pipeline's steps from ``step`` (where the lean path
+        stopped, or the start) to the outcome to send; ``None`` if the
+        client left before the work was done."""
+        if step == RESPOND:
+            return t.cast(Outcome, value)
         try:
             if step == _START:
                 outcome = await self.run(pipe.start)

@@ -22,6 +22,7 @@ import typing as t
 
 from .._async import server_loop
 from .._responses import direct_parts
+from .._responses import plain_parts
 from ._bridge import Binding
 from ._environ import Send
 from ._steps import open_inline
@@ -78,14 +79,30 @@ async def serve_lean(
     ):
         return Handover(ctx, RESUME, after, value=value)
     # finalize_request and process_response with no hook to run.
+    status = 200
     try:
-        response = app.make_response(value)
-        app._save_session(ctx, response)
-        parts = direct_parts(response, environ)
-        # When werkzeug must serve it, the general path sends it.
-        outcome = (
-            serve_response(response, environ, Started()) if parts is None else None
-        )
+        if (
+            ctx._session_value is None
+            and "HTTP_COOKIE" not in environ
+            and environ["REQUEST_METHOD"] != "HEAD"
+        ):
+            # No session to save: a str or dict needs no response object.
+            parts = plain_parts(app, value)
+            if parts is not None:
+                ctx._response_done = True
+        else:
+            parts = None
+        outcome = None
+        if parts is None:
+            response = app.make_response(value)
+            app._save_session(ctx, response)
+            direct = direct_parts(response, environ)
+            if direct is None:
+                # werkzeug serves it: the general path sends it.
+                outcome = serve_response(response, environ, Started())
+            else:
+                parts = direct[0], b"".join(direct[1])
+                status = response.status_code
     except Exception as e:
         # Error handling runs user code: in a worker.
         return Handover(ctx, FAIL, after, error=e)
@@ -96,14 +113,13 @@ async def serve_lean(
     if outcome is not None:
         return Handover(ctx, RESPOND, after, value=outcome)
     assert parts is not None
-    headers, chunks = parts
+    headers, data = parts
     await send(
         {
             "type": "http.response.start",
-            "status": response.status_code,
+            "status": status,
             "headers": response_headers(headers),
         }
     )
-    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     await send({"type": "http.response.body", "body": data})
     return None

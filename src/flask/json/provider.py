@@ -179,12 +179,22 @@ class DefaultJSONProvider(JSONProvider):
         while the app is in debug mode.
         """
         obj = self._prepare_response_obj(args, kwargs)
+        rv: Response = mimetype_response(
+            self._app.response_class, self._response_text(obj), self.mimetype
+        )
+        return rv
+
+    def _response_text(self, obj: t.Any) -> str:
+        """The body of :meth:`response` for ``obj``."""
         compact = self.compact
         if compact is False or (compact is None and self._app.debug):
             text = self.dumps(obj, indent=2)
         else:
             text = self.dumps(obj, separators=(",", ":"))
-        rv: Response = mimetype_response(
-            self._app.response_class, f"{text}\n", self.mimetype
-        )
-        return rv
+        return f"{text}\n"
+
+
+#: :meth:`DefaultJSONProvider.response` as defined here: a provider whose
+#: ``response`` is another function (even one patched onto this class)
+#: builds its responses itself.
+_DEFAULT_RESPONSE = DefaultJSONProvider.response
