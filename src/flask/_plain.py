@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import typing as t
 
+from ._responses import plain_parts
+from .sessions import SecureCookieSessionInterface
 from .signals import appcontext_tearing_down
 from .signals import request_finished
 from .signals import request_started
@@ -92,9 +94,13 @@ def hookless(app: Flask, endpoint: str | None) -> bool:
     return not funcs
 
 
-def full_dispatch(app: Flask, ctx: AppContext) -> Response:
+def full_dispatch(
+    app: Flask, ctx: AppContext
+) -> Response | tuple[list[tuple[str, str]], bytes]:
     """``app.full_dispatch_request(ctx)`` for a plain app: the view, the
-    response and the session, skipping hook steps that are empty."""
+    response and the session, skipping hook steps that are empty. For a
+    ``str`` or ``dict`` that needs no response object (see
+    :func:`response_parts`), the headers and body of its 200 response."""
     req = ctx._request
     assert req is not None
     rule = req.url_rule
@@ -113,6 +119,10 @@ def full_dispatch(app: Flask, ctx: AppContext) -> Response:
     if ctx._after_request_functions:
         return app.finalize_request(ctx, rv)
     # finalize_request and process_response with no hook to run.
+    if not request_finished.receivers:
+        parts = response_parts(app, ctx, rv)
+        if parts is not None:
+            return parts
     response = app.make_response(rv)
     app._save_session(ctx, response)
     if request_finished.receivers:
@@ -145,3 +155,27 @@ def teardown(ctx: AppContext, errors: list[Exception]) -> bool:
     except Exception as e:
         errors.append(e)
     return True
+
+
+def response_parts(
+    app: Flask, ctx: AppContext, value: t.Any
+) -> tuple[list[tuple[str, str]], bytes] | None:
+    """The headers and body of the 200 response for a view's ``value``,
+    when making it would run no code but Flask's and no session is to be
+    saved: a ``str`` or ``dict`` (see :func:`flask._responses.plain_parts`),
+    not for a HEAD request, with the cookie session unused and no cookie
+    sent. ``None`` otherwise (nothing done). Called where ``make_response``
+    and the session save would be, with no hook or receiver to run."""
+    req = ctx._request
+    if (
+        ctx._session_value is not None
+        or req is None
+        or req.method == "HEAD"
+        or "HTTP_COOKIE" in req.environ
+        or type(app.session_interface) is not SecureCookieSessionInterface
+    ):
+        return None
+    parts = plain_parts(app, value)
+    if parts is not None:
+        ctx._response_done = True  # what saving no session leaves
+    return parts

@@ -263,6 +263,8 @@ def plain_parts(app: Flask, value: t.Any) -> tuple[list[tuple[str, str]], bytes]
     not known to be the same (a response class or JSON provider method of
     the user's)."""
     cls = app.response_class
+    if not _is_plain(cls):
+        return None
     kind = type(value)  # pyright: ignore[reportUnknownVariableType]
     if kind is str:
         content_type = _default_content_type(cls)
@@ -270,10 +272,8 @@ def plain_parts(app: Flask, value: t.Any) -> tuple[list[tuple[str, str]], bytes]
             return None
         text: str = value
     elif kind is dict:
-        from .json.provider import _DEFAULT_RESPONSE
-
         provider = app.json
-        if type(provider).response is not _DEFAULT_RESPONSE or (
+        if type(provider).response is not _default_json_response() or (
             "response" in provider.__dict__
         ):
             return None
@@ -285,6 +285,20 @@ def plain_parts(app: Flask, value: t.Any) -> tuple[list[tuple[str, str]], bytes]
         return None
     data = text.encode()
     return text_headers(content_type, data), data
+
+
+def _default_json_response() -> t.Any:
+    """``DefaultJSONProvider.response`` as Flask defines it (imported on
+    first use: the JSON provider module imports this one)."""
+    global _json_response
+    if _json_response is None:
+        from .json.provider import _DEFAULT_RESPONSE
+
+        _json_response = _DEFAULT_RESPONSE
+    return _json_response
+
+
+_json_response: t.Any = None
 
 
 def text_headers(content_type: str, data: bytes) -> list[tuple[str, str]]:

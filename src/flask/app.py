@@ -532,6 +532,7 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
         ctx = self.request_context(environ)
         legacy = self._legacy_hooks
         error: BaseException | None = None
+        response: Response | tuple[list[tuple[str, str]], bytes]
         try:
             try:
                 ctx.push()
@@ -550,6 +551,11 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
             except BaseException as e:
                 error = e
                 raise
+            if isinstance(response, tuple):
+                # A str or dict for which no response object was needed.
+                headers, data = response
+                start_response("200 OK", headers)
+                return [data]
             return serve(response, environ, start_response)
         finally:
             if "werkzeug.debug.preserve_context" in environ:

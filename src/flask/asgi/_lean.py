@@ -21,8 +21,8 @@ from __future__ import annotations
 import typing as t
 
 from .._async import server_loop
+from .._plain import response_parts
 from .._responses import direct_parts
-from .._responses import plain_parts
 from ._bridge import Binding
 from ._environ import Send
 from ._steps import open_inline
@@ -81,17 +81,8 @@ async def serve_lean(
     # finalize_request and process_response with no hook to run.
     status = 200
     try:
-        if (
-            ctx._session_value is None
-            and "HTTP_COOKIE" not in environ
-            and environ["REQUEST_METHOD"] != "HEAD"
-        ):
-            # No session to save: a str or dict needs no response object.
-            parts = plain_parts(app, value)
-            if parts is not None:
-                ctx._response_done = True
-        else:
-            parts = None
+        # A str or dict may need no response object.
+        parts = response_parts(app, ctx, value)
         outcome = None
         if parts is None:
             response = app.make_response(value)
