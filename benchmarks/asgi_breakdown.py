@@ -29,7 +29,9 @@ routing          ``Flask.create_url_adapter`` (bind) and
                  ``flask._urls.match_rule`` (match)
 view             the view function (for a coroutine function: running it)
 response         ``Flask.make_response``, ``Flask._save_session``,
-                 ``flask._responses.serve`` and ``direct_parts``, and the
+                 ``flask._responses.serve`` and ``direct_parts``,
+                 ``flask._plain.response_parts`` (a ``str`` or ``dict``
+                 sent without a response object), and the
                  response head checked and encoded
                  (``flask.asgi._stream.response_headers``, ``status_code``)
 send             ``flask.asgi._stream.respond`` (the ASGI messages built and
@@ -106,6 +108,7 @@ MAIN = (
         ("flask.asgi._steps", "serve"),
         ("flask.asgi._steps", "direct_parts"),
         ("flask.asgi._lean", "direct_parts"),
+        ("flask.asgi._lean", "response_parts"),
     ]),
     ("response head", [
         ("flask.asgi._stream", "response_headers"),
