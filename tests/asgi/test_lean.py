@@ -322,3 +322,40 @@ def test_plain_parts_leave_a_patched_json_response_alone(
     monkeypatch.setattr(DefaultJSONProvider, "response", response)
     assert plain_parts(app, {"a": 1}) is None
     assert plain_parts(app, "text") is not None
+
+
+@pytest.mark.parametrize("chunks", [None, [b"a", b"b"]], ids=["lean", "inline"])
+def test_base_exception_while_making_the_response_pops_once(
+    monkeypatch: pytest.MonkeyPatch, chunks: list[bytes] | None
+) -> None:
+    """A KeyboardInterrupt or SystemExit raised while the response is made
+    on the loop propagates as it is, with the context popped once (a body
+    that arrived in pieces takes the general inline steps)."""
+    import flask.app
+
+    app = Flask(__name__)
+
+    @app.post("/")
+    async def index() -> list[str]:
+        return ["made"]
+
+    real = flask.app._make_response
+
+    def make_response(app_: Flask, rv: t.Any, environ: t.Any) -> t.Any:
+        if rv == ["boom"]:
+            raise SystemExit(3)
+        return real(app_, rv, environ)
+
+    async def go() -> None:
+        for _ in range(2):  # the first requests decide the plan
+            result, _ = await call(app.asgi_app, "POST", "/", chunks=chunks)
+            assert result.body == b'["made"]\n'
+        monkeypatch.setattr(flask.app, "_make_response", make_response)
+        app.view_functions["index"] = boom
+        with pytest.raises(SystemExit):
+            await call(app.asgi_app, "POST", "/", chunks=chunks)
+
+    async def boom() -> list[str]:
+        return ["boom"]
+
+    asyncio.run(go())

@@ -266,8 +266,7 @@ class Pipeline:
                 self.pending_error = e
                 return HOP
         except BaseException as e:
-            self.error = e
-            self._pop()
+            self.error = e  # popped with it, once, below
             raise
         finally:
             if self.pending_error is None:
