@@ -132,14 +132,16 @@ def make_app(events: list[str]) -> Flask:
     return app
 
 
-#: (method, path, headers, where the lean path stops: None when it serves
-#: the request itself, else the step it hands over).
+#: (method, path, headers, where the lean path stops: None when it sends
+#: the response itself (a str or dict with no session in use), else the
+#: step it hands over; "respond": the response is made, the general path
+#: sends it).
 CASES = [
     ("GET", "/hello", [], None),
     ("GET", "/json", [], None),
-    ("GET", "/tuple", [], None),
+    ("GET", "/tuple", [], "respond"),
     ("GET", "/args/7?q=%C3%A9", [], None),
-    ("GET", "/session", [(b"cookie", b"session=garbage")], None),
+    ("GET", "/session", [(b"cookie", b"session=garbage")], "respond"),
     ("GET", "/nowhere", [], "after push"),
     ("POST", "/hello", [], "after push"),
     ("OPTIONS", "/hello", [], "after push"),

@@ -92,12 +92,16 @@ async def serve_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) 
             if handover is None:
                 return
             exchange = Exchange(asgi, loop, receive, send, body, cv)
-            outcome = await exchange.go_on(
-                exchange.take_over(environ, handover),
-                handover.step,
-                handover.value,
-                handover.error,
-            )
+            outcome: Outcome | None
+            if handover.step == RESPOND:
+                outcome = handover.value
+            else:
+                outcome = await exchange.go_on(
+                    exchange.take_over(environ, handover),
+                    handover.step,
+                    handover.value,
+                    handover.error,
+                )
         else:
             exchange = Exchange(asgi, loop, receive, send, body)
             outcome = await exchange.drive(environ)
@@ -120,9 +124,8 @@ def _no_body(environ: dict[str, t.Any]) -> bool:
     trip between threads to answer ``receive()``.) HTTP/2 and 3 may send a
     body without a length; a client expecting "100 Continue" gets it from
     the first receive."""
-    length = environ.get("CONTENT_LENGTH")
     return (
-        (length is None or length == "0")
+        not _content_length(environ)
         and "HTTP_TRANSFER_ENCODING" not in environ
         and "HTTP_EXPECT" not in environ
         and environ["SERVER_PROTOCOL"] in _HTTP1
@@ -137,13 +140,6 @@ async def _receive_body(
     one a :class:`RequestBody` with up to ``spill_size`` bytes received.
     ``None`` if the client left."""
     length = _content_length(environ)
-    if (
-        not length
-        and "HTTP_TRANSFER_ENCODING" not in environ
-        and "HTTP_EXPECT" not in environ
-        and environ["SERVER_PROTOCOL"] in _HTTP1
-    ):
-        return io.BytesIO(b"")  # a length such as "00" or "x"
     limit = asgi.app.config["MAX_CONTENT_LENGTH"]
     too_large = length is not None and limit is not None and length > limit
     if too_large:
@@ -350,8 +346,6 @@ class Exchange:
         """Run the pipeline's steps from ``step`` (where the lean path
         stopped, or the start) to the outcome to send; ``None`` if the
         client left before the work was done."""
-        if step == RESPOND:
-            return t.cast(Outcome, value)
         try:
             if step == _START:
                 outcome = await self.run(pipe.start)

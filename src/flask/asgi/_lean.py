@@ -6,7 +6,9 @@ value. For them the general driver (:class:`~._http.Exchange` with a
 :class:`~._steps.Pipeline`) only decides, step after step, that the next
 step runs on the loop. :func:`serve_lean` does the same steps in one
 coroutine, run in the request's own context: push the context, await the
-view, make the response, save the session, pop, send.
+view, make the response, save the session, pop, and send a ``str`` or
+``dict`` returned while no session is in use itself; any other response
+is sent by the general path (``respond``).
 
 Wherever a request needs more (no matched rule, a hook, a sync view, an
 error, ``after_this_request``, a value that runs user code to become a
@@ -22,12 +24,10 @@ import typing as t
 
 from .._async import server_loop
 from .._plain import response_parts
-from .._responses import direct_parts
 from ._bridge import Binding
 from ._environ import Send
+from ._steps import finishes_plainly
 from ._steps import open_inline
-from ._steps import plain_now
-from ._steps import plain_value
 from ._steps import serve_response
 from ._steps import Started
 from ._stream import response_headers
@@ -71,15 +71,9 @@ async def serve_lean(
         value = await view(**ctx._request.view_args)  # type: ignore[arg-type, union-attr]
     except BaseException as e:
         return Handover(ctx, RESUME, after, error=e)
-    if (
-        not after
-        or not plain_value(value)
-        or ctx._after_request_functions
-        or not plain_now(app)
-    ):
+    if not finishes_plainly(app, ctx, after, value):
         return Handover(ctx, RESUME, after, value=value)
     # finalize_request and process_response with no hook to run.
-    status = 200
     try:
         # A str or dict may need no response object.
         parts = response_parts(app, ctx, value)
@@ -87,13 +81,7 @@ async def serve_lean(
         if parts is None:
             response = app.make_response(value)
             app._save_session(ctx, response)
-            direct = direct_parts(response, environ)
-            if direct is None:
-                # werkzeug serves it: the general path sends it.
-                outcome = serve_response(response, environ, Started())
-            else:
-                parts = direct[0], b"".join(direct[1])
-                status = response.status_code
+            outcome = serve_response(response, environ, Started())
     except Exception as e:
         # Error handling runs user code: in a worker.
         return Handover(ctx, FAIL, after, error=e)
@@ -101,14 +89,14 @@ async def serve_lean(
         ctx.pop(None if app.should_ignore_error(e) else e)
         raise
     ctx.pop(None)
-    if outcome is not None:
+    if parts is None:
+        # Any other response is sent as the general path sends it.
         return Handover(ctx, RESPOND, after, value=outcome)
-    assert parts is not None
     headers, data = parts
     await send(
         {
             "type": "http.response.start",
-            "status": status,
+            "status": 200,
             "headers": response_headers(headers),
         }
     )

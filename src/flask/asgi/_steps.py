@@ -152,6 +152,19 @@ def open_inline(
     return ctx, view, after
 
 
+def finishes_plainly(app: Flask, ctx: AppContext, after: bool, value: t.Any) -> bool:
+    """Whether the steps after a view that returned ``value`` run no code of
+    the user's (so they may run on the loop): no after or teardown hook
+    applies (``after``, from :func:`open_inline`), the value is plain, no
+    ``after_this_request`` callback and no receiver was added meanwhile."""
+    return (
+        after
+        and plain_value(value)
+        and not ctx._after_request_functions
+        and plain_now(app)
+    )
+
+
 class Started:
     """The WSGI ``start_response`` for one request, recording what it got."""
 
@@ -246,12 +259,7 @@ class Pipeline:
         if phase != "view" and phase != "handler":
             return HOP
         ctx = self.ctx
-        if (
-            not self.inline_after
-            or not plain_value(value)
-            or ctx._after_request_functions
-            or not plain_now(self.app)
-        ):
+        if not finishes_plainly(self.app, ctx, self.inline_after, value):
             return HOP
         # finalize_request and process_response with no hook to run, then
         # what _step does after a step.
