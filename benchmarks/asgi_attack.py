@@ -7,8 +7,9 @@ The app is tests/asgi/hardening_app.py (4 worker threads, a 2 s body
 timeout) with a ``/stats`` view (``asgi_attack_app.py``). At once: 500 idle
 connections, 50 partial bodies, 40 slow bodies (a byte every 0.2 s), 40
 streams left after their first chunk, 20 streams whose request body stops
-short, 10 aborted large uploads, 4 bodies past the read-ahead bound (413)
-and 40 malformed requests; meanwhile a sync and an async request must be
+short, 10 aborted large uploads, 4 bodies past the read-ahead bound (413),
+40 connections that pipeline 50 requests to an async view and close
+unread, and 40 malformed requests; meanwhile a sync and an async request must be
 answered. Then the counts must come back to where they were (checked after
 6 and 15 s), and SIGTERM must stop the server. Exits 1 otherwise.
 ``ONLY=name,name`` runs some of the attacks (``idle``: the idle connections).
@@ -118,6 +119,12 @@ class Target:
         )
         self._send_then_close(head, [b"x" * (1 << 20)] * 20)
 
+    def abandoned_pipeline(self, i: int) -> None:
+        """Requests to an async view (the lean path), pipelined, and the
+        connection closed without reading the answers."""
+        with self.conn() as s:
+            s.sendall(b"GET /ahello HTTP/1.1\r\nHost: x\r\n\r\n" * 50)
+
     def garbage(self, i: int) -> None:
         requests = [
             b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
@@ -137,6 +144,7 @@ ATTACKS = {
     "stream_partial_body_disconnect": 20,
     "upload_abort": 10,
     "async_read_big": 4,
+    "abandoned_pipeline": 40,
     "garbage": 40,
 }
 COUNTED = ("threads", "tasks", "fds")

@@ -107,7 +107,6 @@ MAIN = (
         ("flask._responses", "serve"),
         ("flask.asgi._steps", "serve"),
         ("flask.asgi._steps", "direct_parts"),
-        ("flask.asgi._lean", "direct_parts"),
         ("flask.asgi._lean", "response_parts"),
     ]),
     ("response head", [
