@@ -23,10 +23,14 @@ This package's time is split by wrapping, at run time from this script
 accounting the time between two boundaries to the innermost part running:
 
 ================ ==========================================================
-scope            ``flask.asgi._environ.environ_from_scope``
-request          ``flask.wrappers.Request.__init__``
+scope            ``flask.asgi._environ.environ_from_scope``, or
+                 ``flask.asgi._scoped.scoped_context`` (the scope read
+                 without an environ, on the lean path)
+request          ``flask.wrappers.Request.__init__`` (on the lean path,
+                 only if something asks for the request)
 routing          ``Flask.create_url_adapter`` (bind) and
-                 ``flask._urls.match_rule`` (match)
+                 ``flask._urls.match_rule`` or ``remembered_match``
+                 (match)
 view             the view function (for a coroutine function: running it)
 response         ``Flask.make_response``, ``Flask._save_session``,
                  ``flask._responses.serve`` and ``direct_parts``,
@@ -96,10 +100,16 @@ CATEGORY_LABELS = {
 #: ``module:Class`` for a method; ``VIEWS`` stands for the view functions.
 VIEWS = ("<views>", "")
 MAIN = (
-    ("scope", [("flask.asgi._environ", "environ_from_scope")]),
+    ("scope", [
+        ("flask.asgi._environ", "environ_from_scope"),
+        ("flask.asgi._scoped", "scoped_context"),
+    ]),
     ("request", [("flask.wrappers:Request", "__init__")]),
     ("routing bind", [("flask.app:Flask", "create_url_adapter")]),
-    ("routing match", [("flask._urls", "match_rule")]),
+    ("routing match", [
+        ("flask._urls", "match_rule"),
+        ("flask._urls", "remembered_match"),
+    ]),
     ("view", [VIEWS]),
     ("response body", [
         ("flask.app:Flask", "make_response"),
@@ -134,6 +144,7 @@ DETAIL = (
     ("entry (ASGIApp.__call__, serve_http)", [
         ("flask.asgi:ASGIApp", "__call__"),
         ("flask.asgi._http", "serve_http"),
+        ("flask.asgi._http", "_serve_scoped"),
     ]),
     ("driving (drive, go_on, _inline, _finished)", [
         ("flask.asgi._http:Exchange", "drive"),
@@ -141,9 +152,11 @@ DETAIL = (
         ("flask.asgi._http:Exchange", "_inline"),
         ("flask.asgi._http:Exchange", "_finished"),
     ]),
-    ("lean path (serve_lean, open_inline)", [
+    ("lean path (serve_lean, open_*)", [
         ("flask.asgi._http", "serve_lean"),
         ("flask.asgi._lean", "open_inline"),
+        ("flask.asgi._lean", "open_environ"),
+        ("flask.asgi._lean", "open_scoped"),
     ]),
     ("steps on the loop (start/finish_inline)", [
         ("flask.asgi._steps:Pipeline", "start_inline"),

@@ -22,8 +22,11 @@ from .signals import request_started
 from .signals import request_tearing_down
 
 if t.TYPE_CHECKING:
+    from werkzeug.routing import Rule
+
     from .app import Flask
     from .ctx import AppContext
+    from .wrappers import Request
     from .wrappers import Response
 
 #: The pipeline methods whose Flask versions this module stands in for; an
@@ -120,7 +123,7 @@ def full_dispatch(
         return app.finalize_request(ctx, rv)
     # finalize_request and process_response with no hook to run.
     if not request_finished.receivers:
-        parts = response_parts(app, ctx, rv)
+        parts = response_parts(app, ctx, rv, bare(req))
         if parts is not None:
             return parts
     response = app.make_response(rv)
@@ -136,19 +139,7 @@ def teardown(ctx: AppContext, errors: list[Exception]) -> bool:
     return ``False`` and do nothing. An error closing the request is added
     to ``errors``, as the general teardown does."""
     req = ctx._request
-    app = ctx.app
-    if (
-        req is None
-        or not app._plain_pipeline
-        or app.teardown_appcontext_funcs
-        or request_tearing_down.receivers
-        or appcontext_tearing_down.receivers
-        or type(app).do_teardown_request is not _own[5]
-        or type(app).do_teardown_appcontext is not _own[6]
-    ):
-        return False
-    rule = req.url_rule
-    if not hookless(app, None if rule is None else rule.endpoint):
+    if req is None or not quiet_teardown(ctx.app, req.url_rule):
         return False
     try:
         req.close()
@@ -157,21 +148,41 @@ def teardown(ctx: AppContext, errors: list[Exception]) -> bool:
     return True
 
 
+def quiet_teardown(app: Flask, rule: Rule | None) -> bool:
+    """Whether the teardown of a request that matched ``rule`` runs nothing
+    but closing the request: no teardown function or hook, no receiver,
+    no override."""
+    if (
+        not app._plain_pipeline
+        or app.teardown_appcontext_funcs
+        or request_tearing_down.receivers
+        or appcontext_tearing_down.receivers
+        or type(app).do_teardown_request is not _own[5]
+        or type(app).do_teardown_appcontext is not _own[6]
+    ):
+        return False
+    return hookless(app, None if rule is None else rule.endpoint)
+
+
+def bare(request: Request) -> bool:
+    """Whether ``request`` is not a HEAD request and sent no cookie (so its
+    response may need no response object, see :func:`response_parts`)."""
+    return request.method != "HEAD" and "HTTP_COOKIE" not in request.environ
+
+
 def response_parts(
-    app: Flask, ctx: AppContext, value: t.Any
+    app: Flask, ctx: AppContext, value: t.Any, bare: bool
 ) -> tuple[list[tuple[str, str]], bytes] | None:
     """The headers and body of the 200 response for a view's ``value``,
     when making it would run no code but Flask's and no session is to be
     saved: a ``str`` or ``dict`` (see :func:`flask._responses.plain_parts`),
-    not for a HEAD request, with the cookie session unused and no cookie
-    sent. ``None`` otherwise (nothing done). Called where ``make_response``
-    and the session save would be, with no hook or receiver to run."""
-    req = ctx._request
+    for a ``bare`` request (see :func:`bare`) with the cookie session
+    unused. ``None`` otherwise (nothing done). Called where
+    ``make_response`` and the session save would be, with no hook or
+    receiver to run."""
     if (
-        ctx._session_value is not None
-        or req is None
-        or req.method == "HEAD"
-        or "HTTP_COOKIE" in req.environ
+        not bare
+        or ctx._session_value is not None
         or type(app.session_interface) is not SecureCookieSessionInterface
     ):
         return None

@@ -337,6 +337,23 @@ def _pure_rules(url_map: t.Any, endpoint: str) -> bool:
 _MATCH_CACHE_SIZE = 2048
 
 
+def remembered_match(
+    url_map: Map, path: str, method: str
+) -> tuple[t.Any, dict[str, t.Any]] | None:
+    """What :func:`match_rule` remembered for ``path`` (a request path,
+    starting with ``/``) and ``method`` (upper case) on a map bound without
+    host matching, to the default subdomain: the rule and a copy of its
+    arguments, or ``None`` if nothing is remembered. Binds no adapter."""
+    found = url_map.__dict__.get("_flask_match_cache")
+    if found is None:
+        return None
+    key = (url_map.default_subdomain or "", path, method, False, _generation(url_map))
+    hit = found.get(key)
+    if hit is None:
+        return None
+    return hit[0], dict(hit[1])
+
+
 def match_rule(adapter: MapAdapter) -> tuple[t.Any, dict[str, t.Any]]:
     """``adapter.match(return_rule=True)`` for the request the adapter was
     bound to, remembering successful matches of rules that use only the

@@ -112,13 +112,7 @@ class AppContext:
         if request is None:
             self.url_adapter = app.create_url_adapter(None)
         else:
-            try:
-                self.url_adapter = app.create_url_adapter(request)
-            except HTTPException as e:
-                # A malformed or untrusted Host: report it when dispatching,
-                # with an adapter still bound so url_for works in handlers.
-                request.routing_exception = e
-                self.url_adapter = _hostless_adapter(app, request)
+            self.url_adapter = _request_adapter(app, request)
         self.flashes: list[tuple[str, str]] | None = None
         self._after_request_functions: list[ft.AfterRequestCallable[t.Any]] = []
         self._cv_tokens: list[contextvars.Token[AppContext]] = []
@@ -230,10 +224,15 @@ class AppContext:
         if len(self._cv_tokens) == 1:
             if appcontext_pushed.receivers:
                 appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
-            request = self._request
-            if request is not None and request.routing_exception is None:
-                if request.url_rule is None:
-                    self.match_request()
+            self._match_on_push()
+
+    def _match_on_push(self) -> None:
+        """Match the request's URL when it is first pushed, unless that was
+        done or failed already."""
+        request = self._request
+        if request is not None and request.routing_exception is None:
+            if request.url_rule is None:
+                self.match_request()
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
         """Deactivate this context, running teardown functions on the last pop.
@@ -319,6 +318,17 @@ class AppContext:
             r = self._request
             return f"<{type(self).__name__} {r.url!r} [{r.method}] of {self.app.name}>"
         return f"<{type(self).__name__} of {self.app.name}>"
+
+
+def _request_adapter(app: Flask, request: Request) -> MapAdapter | None:
+    """The URL adapter for a request's context. A malformed or untrusted
+    Host is reported when dispatching (``routing_exception``), with an
+    adapter still bound so ``url_for`` works in handlers."""
+    try:
+        return app.create_url_adapter(request)
+    except HTTPException as e:
+        request.routing_exception = e
+        return _hostless_adapter(app, request)
 
 
 def has_app_context() -> bool:

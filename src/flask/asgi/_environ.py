@@ -39,6 +39,19 @@ def _header_key(name: bytes) -> str | None:
     return "HTTP_" + key
 
 
+def header_key(name: bytes) -> str | None:
+    """The environ key of a header name, as :func:`environ_from_scope`
+    files it (remembered for the names seen; raises ``TypeError`` for a
+    ``bytearray`` name, which that function handles itself)."""
+    try:
+        return _KEYS[name]
+    except KeyError:
+        key = _header_key(name)
+        if len(_KEYS) < _KEYS_MAX:
+            _KEYS[name] = key
+        return key
+
+
 def _target_path(raw: bytes) -> bytes:
     """The path of a raw request target, as WSGI servers (gunicorn,
     werkzeug) take it: a fragment is cut off (a request target has none,

@@ -42,12 +42,16 @@ from ._environ import Send
 from ._lean import AFTER_PUSH
 from ._lean import FAIL
 from ._lean import Handover
+from ._lean import open_environ
+from ._lean import open_scoped
+from ._lean import Opened
 from ._lean import RESPOND
 from ._lean import RESUME
 from ._lean import serve_lean
 from ._plan import Plan
 from ._plan import plan_of
 from ._pool import Gone
+from ._scoped import scoped_context
 from ._steps import call_wsgi
 from ._steps import HOP
 from ._steps import Outcome
@@ -56,10 +60,20 @@ from ._steps import plain_now
 
 if t.TYPE_CHECKING:
     from . import ASGIApp
+    from ._scoped import ScopeContext
 
 
 async def serve_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
     """Serve one ``http`` scope with ``asgi``'s app."""
+    app = asgi.app
+    plan: Plan = app.__dict__.get("_asgi_plan") or plan_of(app)
+    lean = plan.lean and plain_now(app)
+    if lean:
+        opened = scoped_context(app, scope)
+        if opened is not None:
+            # No environ needed yet: the lean path with a scope context.
+            await _serve_scoped(asgi, opened, receive, send)
+            return
     environ = environ_from_scope(scope, None)
     if "HTTP_TRANSFER_ENCODING" in environ and "CONTENT_LENGTH" in environ:
         # Two framings: which one a proxy in front used is unknown (request
@@ -79,29 +93,20 @@ async def serve_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) 
         if body is None:
             return  # the client left before its body was received
     environ["wsgi.input"] = body
-    app = asgi.app
     exchange: Exchange | None = None
     try:
-        plan: Plan = app.__dict__.get("_asgi_plan") or plan_of(app)
-        if plan.lean and type(body) is not RequestBody and plain_now(app):
+        if lean and type(body) is not RequestBody:
             # Nothing of the user's may run around an async view: the lean
             # path, handing over to the general one where it must.
             cv = contextvars.copy_context()
             binding = asgi._binding_for(loop)
-            handover = await InContext(serve_lean(app, environ, send, binding), cv)
+            handover = await InContext(
+                serve_lean(app, open_environ, environ, send, binding), cv
+            )
             if handover is None:
                 return
             exchange = Exchange(asgi, loop, receive, send, body, cv)
-            outcome: Outcome | None
-            if handover.step == RESPOND:
-                outcome = handover.value
-            else:
-                outcome = await exchange.go_on(
-                    exchange.take_over(environ, handover),
-                    handover.step,
-                    handover.value,
-                    handover.error,
-                )
+            outcome = await _take_over(exchange, environ, handover)
         else:
             exchange = Exchange(asgi, loop, receive, send, body)
             outcome = await exchange.drive(environ)
@@ -114,6 +119,49 @@ async def serve_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) 
         # The request refers to the environ and the environ (for werkzeug)
         # to the request: break the cycle, so both are freed at once.
         environ.pop("werkzeug.request", None)
+
+
+async def _serve_scoped(
+    asgi: ASGIApp, opened: Opened, receive: Receive, send: Send
+) -> None:
+    """The lean path for a request :func:`~._scoped.scoped_context` took:
+    its environ is built only if something asks for the request (or the
+    general path takes over)."""
+    loop = asyncio.get_running_loop()
+    ctx = t.cast("ScopeContext", opened[0])
+    cv = contextvars.copy_context()
+    try:
+        handover = await InContext(
+            serve_lean(asgi.app, open_scoped, opened, send, asgi._binding_for(loop)),
+            cv,
+        )
+        if handover is None:
+            return
+        environ = ctx.request.environ
+        exchange = Exchange(asgi, loop, receive, send, environ["wsgi.input"], cv)
+        try:
+            outcome = await _take_over(exchange, environ, handover)
+            if outcome is not None:
+                await respond(exchange, outcome)
+        finally:
+            exchange.stop_watching()
+    finally:
+        ctx.release()
+
+
+async def _take_over(
+    exchange: Exchange, environ: dict[str, t.Any], handover: Handover
+) -> Outcome | None:
+    """What the general path sends for a request the lean path handed over
+    (``None``: nothing, the client left)."""
+    if handover.step == RESPOND:
+        return t.cast("Outcome | None", handover.value)
+    return await exchange.go_on(
+        exchange.take_over(environ, handover),
+        handover.step,
+        handover.value,
+        handover.error,
+    )
 
 
 def _no_body(environ: dict[str, t.Any]) -> bool:

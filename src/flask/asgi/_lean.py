@@ -23,6 +23,7 @@ from __future__ import annotations
 import typing as t
 
 from .._async import server_loop
+from .._plain import bare
 from .._plain import response_parts
 from ._bridge import Binding
 from ._environ import Send
@@ -54,21 +55,51 @@ class Handover(t.NamedTuple):
     error: BaseException | None = None
 
 
-async def serve_lean(
-    app: Flask, environ: dict[str, t.Any], send: Send, binding: Binding
-) -> Handover | None:
-    """Serve the request of ``environ`` on the loop if nothing of the
-    user's runs around its view; else return where it stopped. Run in a
-    copy of the context made for this request."""
-    server_loop.set(binding)
+#: What an opener gives: the pushed context, the view (see
+#: ``_steps.open_inline``), its arguments, whether no after or teardown hook
+#: applies, and whether the request is bare (``flask._plain.bare``).
+Opened = tuple["AppContext", t.Any, dict[str, t.Any], bool, bool]
+
+
+def open_environ(app: Flask, environ: dict[str, t.Any]) -> Opened:
+    """Push the context for ``environ`` (see ``_steps.open_inline``)."""
     ctx, view, after = open_inline(app, environ)
+    req = ctx._request
+    if req is None or view is None or isinstance(view, Exception):
+        return ctx, view, {}, after, False
+    return ctx, view, req.view_args, after, bare(req)  # type: ignore[return-value]
+
+
+def open_scoped(app: Flask, opened: Opened) -> Opened:
+    """Push the context of ``opened`` (from ``_scoped.scoped_context``)."""
+    ctx = opened[0]
+    try:
+        ctx.push()
+    except Exception as e:
+        return ctx, e, {}, False, False
+    return opened
+
+
+async def serve_lean(
+    app: Flask,
+    open_: t.Callable[[Flask, t.Any], Opened],
+    request: t.Any,
+    send: Send,
+    binding: Binding,
+) -> Handover | None:
+    """Serve ``request`` (an environ for :func:`open_environ`, or what
+    :func:`open_scoped` takes) on the loop if nothing of the user's runs
+    around its view; else return where it stopped. Run in a copy of the
+    context made for this request."""
+    server_loop.set(binding)
+    ctx, view, args, after, is_bare = open_(app, request)
     if view is None:
         return Handover(ctx, AFTER_PUSH, after)
     if isinstance(view, Exception):
         # Error handling runs user code: in a worker.
         return Handover(ctx, FAIL, after, error=view)
     try:
-        value = await view(**ctx._request.view_args)  # type: ignore[arg-type, union-attr]
+        value = await view(**args)
     except BaseException as e:
         return Handover(ctx, RESUME, after, error=e)
     if not finishes_plainly(app, ctx, after, value):
@@ -76,12 +107,12 @@ async def serve_lean(
     # finalize_request and process_response with no hook to run.
     try:
         # A str or dict may need no response object.
-        parts = response_parts(app, ctx, value)
+        parts = response_parts(app, ctx, value, is_bare)
         outcome = None
         if parts is None:
             response = app.make_response(value)
             app._save_session(ctx, response)
-            outcome = serve_response(response, environ, Started())
+            outcome = serve_response(response, ctx.request.environ, Started())
     except Exception as e:
         # Error handling runs user code: in a worker.
         return Handover(ctx, FAIL, after, error=e)

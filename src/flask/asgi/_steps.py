@@ -142,14 +142,23 @@ def open_inline(
     rule = req.url_rule
     if rule is None or req.routing_exception is not None or req.method == "OPTIONS":
         return ctx, None, False
-    endpoint = rule.endpoint
+    view, after = lean_view(app, rule.endpoint)
+    return ctx, view, after
+
+
+def lean_view(app: Flask, endpoint: str) -> tuple[t.Any, bool]:
+    """For a request matched to ``endpoint`` (by a method other than an
+    automatic OPTIONS): the async view to call on the loop (``None`` if
+    code of the user's runs before it, or it is not a coroutine function,
+    or may call coroutines from sync code), and whether no after or
+    teardown hook applies (so the steps after the view may run there
+    too)."""
     before, after = _inline_steps(app, endpoint)
     view = app.view_functions.get(endpoint)
     if not before or not iscoroutinefunction(view) or _async_view_signals():
-        return ctx, None, after
-    # What Flask's own dispatch_request (the plan for this path) does for a
-    # matched rule and a method other than an automatic OPTIONS.
-    return ctx, view, after
+        return None, after
+    # What Flask's own dispatch_request (the plan for this path) does.
+    return view, after
 
 
 def finishes_plainly(app: Flask, ctx: AppContext, after: bool, value: t.Any) -> bool:
