@@ -637,3 +637,144 @@ def create_app(
         app.session_interface = StoreInterface()
     _register_common(app)
     return app
+
+
+def create_lean_app(root: str) -> Flask:
+    """An app without app-wide hooks whose views are mostly async: what the
+    ASGI door serves on its lean path (and WSGI on its plain one). One
+    blueprint has an after-request hook, one view is sync, one error is
+    handled: the requests the lean path hands over."""
+    app = Flask("diffapp", root_path=root)
+    app.config.update(SECRET_KEY=SECRET_KEY, MAX_CONTENT_LENGTH=64 * 1024)
+
+    @app.route("/")
+    async def index() -> str:
+        return "lean"
+
+    @app.route("/text")
+    async def text() -> str:
+        return "é <b>\n"
+
+    @app.route("/json")
+    async def as_json() -> t.Any:
+        return {"b": [1, "é", None], "a": {"z": 1.5, "y": True}}
+
+    @app.route("/list")
+    async def as_list() -> t.Any:
+        return [1, "x"]
+
+    @app.route("/int/<int:n>")
+    async def conv_int(n: int) -> t.Any:
+        return {
+            "n": n,
+            "url": url_for("conv_int", n=n),
+            "ext": url_for("conv_int", n=n + 1, _external=True, q="é"),
+        }
+
+    @app.route("/path/<path:rest>")
+    async def conv_path(rest: str) -> str:
+        return f"{rest} {request.view_args}"
+
+    @app.route("/request", methods=["GET", "POST", "DELETE"])
+    async def about() -> t.Any:
+        return {
+            "args": request.args.to_dict(flat=False),
+            "url": request.url,
+            "base": request.base_url,
+            "host": request.host,
+            "path": request.path,
+            "full": request.full_path,
+            "method": request.method,
+            "cookies": dict(request.cookies),
+            "agent": request.headers.get("User-Agent"),
+            "scheme": request.scheme,
+            "endpoint": request.endpoint,
+            "rule": str(request.url_rule),
+            "data": request.get_data(as_text=True),
+            "static": url_for("static", filename="style.css"),
+        }
+
+    @app.route("/session/get")
+    async def session_get() -> str:
+        return repr(session.get("user"))
+
+    @app.route("/session/set")
+    async def session_set() -> str:
+        session["user"] = request.args.get("user", "eve")
+        return "set"
+
+    @app.route("/g")
+    async def with_g() -> str:
+        g.x = request.args.get("x", "-")
+        return f"g {g.x} {g.get('y')}"
+
+    @app.route("/tuple")
+    async def as_tuple() -> t.Any:
+        return "made", 201, {"X-Tuple": "1"}
+
+    @app.route("/status/<int:code>")
+    async def status(code: int) -> t.Any:
+        return "status", code
+
+    @app.route("/abort/<int:code>")
+    async def abort_with(code: int) -> str:
+        abort(code)
+
+    @app.route("/boom")
+    async def boom() -> str:
+        raise ValueError("boom")
+
+    @app.route("/handled")
+    async def handled() -> str:
+        raise KeyError("handled")
+
+    @app.errorhandler(KeyError)
+    def on_key_error(e: KeyError) -> t.Any:
+        return f"handled {e} at {request.path}", 409
+
+    @app.route("/redirect")
+    async def go() -> t.Any:
+        return redirect(url_for("index", x=1), code=302)
+
+    @app.route("/after")
+    async def after() -> str:
+        @flask.after_this_request
+        def header(response: t.Any) -> t.Any:
+            response.headers["X-After"] = request.path
+            return response
+
+        return "after"
+
+    @app.route("/stream")
+    async def stream() -> t.Any:
+        def gen() -> t.Iterator[str]:
+            yield "a"
+            yield "b"
+
+        return gen()
+
+    @app.route("/none")
+    async def none() -> None:
+        return None
+
+    @app.route("/response")
+    async def response() -> t.Any:
+        return jsonify(ok=True, n=request.args.get("n"))
+
+    @app.route("/sync")
+    def sync() -> str:
+        return f"sync {request.args.get('x')}"
+
+    hooked = Blueprint("hooked", __name__, url_prefix="/hooked")
+
+    @hooked.after_request
+    def mark(response: t.Any) -> t.Any:
+        response.headers["X-Hooked"] = request.path
+        return response
+
+    @hooked.route("/")
+    async def hooked_index() -> str:
+        return "hooked"
+
+    app.register_blueprint(hooked)
+    return app

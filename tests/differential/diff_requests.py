@@ -916,6 +916,62 @@ def host_request(rng: random.Random) -> dict[str, t.Any]:
     )
 
 
+LEAN_PATHS = [
+    "/",
+    "/text",
+    "/json",
+    "/list",
+    "/int/7",
+    "/int/x",
+    "/path/a/b",
+    "/path/%C3%A9",
+    "/request",
+    "/session/get",
+    "/session/set",
+    "/g",
+    "/tuple",
+    "/status/204",
+    "/status/418",
+    "/abort/404",
+    "/abort/400",
+    "/boom",
+    "/handled",
+    "/redirect",
+    "/after",
+    "/stream",
+    "/none",
+    "/response",
+    "/sync",
+    "/hooked/",
+    "/hooked",
+    "/nope",
+    "//json",
+]
+
+
+def lean_request(rng: random.Random) -> dict[str, t.Any]:
+    """The app without app-wide hooks (the ASGI door's lean path): mostly
+    plain GETs, repeated (so that routes are remembered), some with
+    cookies, other methods, bodies or hosts."""
+    path = rng.choice(LEAN_PATHS)
+    method = rng.choices(
+        ["GET", "HEAD", "OPTIONS", "POST", "DELETE", "get"], [40, 3, 2, 3, 2, 1]
+    )[0]
+    headers: list[tuple[str, str]] = []
+    if rng.random() < 0.25:
+        headers.append(("Cookie", session_cookie(rng)))
+    if rng.random() < 0.2:
+        headers.append(("User-Agent", rng.choice(["wrk", "é", "a, b"])))
+    body = b""
+    if method in ("POST", "DELETE") and rng.random() < 0.5:
+        body = rng.choice([b"x=1", b"\xff\x00", b"a" * 300])
+    query = rng.choice(["", "", "x=1", "x=1&x=2&y=%C3%A9", "n=%FF", "user=bob"])
+    host: str | None = "localhost"
+    if rng.random() < 0.1:
+        host = rng.choice(HOSTS)
+    return spec(path, method, query, headers, body, host=host, app="lean")
+
+
 NAMED_HOSTS = [
     "example.com:8080",
     "EXAMPLE.COM:8080",
@@ -984,5 +1040,5 @@ def generate(seed: int, count: int) -> list[dict[str, t.Any]]:
     """``count`` requests, the same for the same seed."""
     rng = random.Random(seed)
     makers = [get_request] * 12 + [body_request] * 6 + [host_request] * 2
-    makers += [named_request]
+    makers += [named_request, lean_request]
     return [rng.choice(makers)(rng) for _ in range(count)]

@@ -86,6 +86,7 @@ def main() -> None:
     root, specs_path, out_path = sys.argv[1:4]
     sys.path.insert(0, sys.argv[4])
     from diff_app import create_app
+    from diff_app import create_lean_app
     from diff_app import STR_FALLBACK
 
     import flask
@@ -95,6 +96,7 @@ def main() -> None:
         "custom": create_app(root, custom_session=True),
         "strkey": create_app(root, fallbacks=STR_FALLBACK),
         "named": create_app(root, server_name="example.com:8080"),
+        "lean": create_lean_app(root),
     }
     # unhandled exceptions are logged to wsgi.errors; keep other noise out
     logging.getLogger("werkzeug").disabled = True

@@ -25,6 +25,7 @@ from urllib.parse import quote_from_bytes
 from urllib.parse import unquote_to_bytes
 
 from diff_app import create_app
+from diff_app import create_lean_app
 from diff_app import STR_FALLBACK
 
 import flask
@@ -35,6 +36,7 @@ APPS = {
     "custom": create_app(ROOT, custom_session=True),
     "strkey": create_app(ROOT, fallbacks=STR_FALLBACK),
     "named": create_app(ROOT, server_name="example.com:8080"),
+    "lean": create_lean_app(ROOT),
 }
 CONTROL = ("x-diff-app", "x-diff-script", "x-diff-scheme", "x-diff-meta")
 
