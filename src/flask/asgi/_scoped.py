@@ -23,6 +23,7 @@ from .._urls import _server_name
 from .._urls import remembered_match
 from ..ctx import _request_adapter
 from ..ctx import AppContext
+from ._environ import _KEYS
 from ._environ import environ_from_scope
 from ._environ import header_key
 from ._environ import Scope
@@ -158,9 +159,12 @@ def scoped_context(
     host = None
     cookie = False
     watched = _WATCHED
+    keys = _KEYS
     try:
         for name, value in scope["headers"]:
-            kind = watched.get(header_key(name))  # type: ignore[arg-type]
+            # header_key(name), without a call for the names seen before.
+            key = keys[name] if name in keys else header_key(name)
+            kind = watched.get(key)  # type: ignore[arg-type]
             if kind is None:
                 continue
             if kind == _HOST and host is None:

@@ -132,25 +132,29 @@ class DefaultJSONProvider(JSONProvider):
         kwargs.setdefault("ensure_ascii", self.ensure_ascii)
         kwargs.setdefault("sort_keys", self.sort_keys)
         if kwargs.keys() <= _ENCODER_ARGS:
-            encoder = self._encoder(kwargs)
+            encoder = self._encoder(
+                (
+                    kwargs["default"],
+                    kwargs["ensure_ascii"],
+                    kwargs["sort_keys"],
+                    kwargs.get("separators"),
+                    kwargs.get("indent"),
+                )
+            )
             if encoder is not None:
                 return encoder.encode(obj)
         return json.dumps(obj, **kwargs)
 
-    def _encoder(self, kwargs: dict[str, t.Any]) -> json.JSONEncoder | None:
-        """The encoder ``json.dumps(obj, **kwargs)`` would build, built once
-        per set of arguments and kept on this provider (an encoder holds
-        only its settings), or ``None`` for unhashable arguments."""
-        key = (
-            kwargs["default"],
-            kwargs["ensure_ascii"],
-            kwargs["sort_keys"],
-            kwargs.get("separators"),
-            kwargs.get("indent"),
+    def _encoder(self, key: tuple[t.Any, ...]) -> json.JSONEncoder | None:
+        """The encoder ``json.dumps`` would build for ``default``,
+        ``ensure_ascii``, ``sort_keys``, ``separators`` and ``indent`` (the
+        ``key``), built once per key and kept on this provider (an encoder
+        holds only its settings), or ``None`` for unhashable arguments."""
+        cache: dict[t.Any, json.JSONEncoder] | None = self.__dict__.get(
+            "_flask_encoders"
         )
-        cache: dict[t.Any, json.JSONEncoder] = self.__dict__.setdefault(
-            "_flask_encoders", {}
-        )
+        if cache is None:
+            cache = self.__dict__["_flask_encoders"] = {}
         try:
             encoder = cache.get(key)
         except TypeError:
@@ -187,7 +191,22 @@ class DefaultJSONProvider(JSONProvider):
     def _response_text(self, obj: t.Any) -> str:
         """The body of :meth:`response` for ``obj``."""
         compact = self.compact
-        if compact is False or (compact is None and self._app.debug):
+        indent = compact is False or (compact is None and self._app.debug)
+        if type(self).dumps is _DEFAULT_DUMPS and "dumps" not in self.__dict__:
+            # What dumps would do with these arguments, without the call.
+            separators = None if indent else (",", ":")
+            encoder = self._encoder(
+                (
+                    self.default,
+                    self.ensure_ascii,
+                    self.sort_keys,
+                    separators,
+                    2 if indent else None,
+                )
+            )
+            if encoder is not None:
+                return encoder.encode(obj) + "\n"
+        if indent:
             text = self.dumps(obj, indent=2)
         else:
             text = self.dumps(obj, separators=(",", ":"))
@@ -198,3 +217,4 @@ class DefaultJSONProvider(JSONProvider):
 #: ``response`` is another function (even one patched onto this class)
 #: builds its responses itself.
 _DEFAULT_RESPONSE = DefaultJSONProvider.response
+_DEFAULT_DUMPS = DefaultJSONProvider.dumps
