@@ -347,6 +347,7 @@ def remembered_match(
     found = url_map.__dict__.get("_flask_match_cache")
     if found is None:
         return None
+    # The key match_rule stores for such an adapter (see there).
     key = (url_map.default_subdomain or "", path, method, False, _generation(url_map))
     hit = found.get(key)
     if hit is None:
@@ -374,6 +375,7 @@ def match_rule(adapter: MapAdapter) -> tuple[t.Any, dict[str, t.Any]]:
     else:
         domain_part = adapter.server_name
     path_info = adapter.path_info
+    # remembered_match builds the same key from a request's scope.
     key = (
         domain_part,
         f"/{path_info.lstrip('/')}" if path_info else "",

@@ -92,6 +92,8 @@ async def serve_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) 
         body = await _receive_body(asgi, environ, receive, loop)
         if body is None:
             return  # the client left before its body was received
+        # Receivers may have come or gone while the body arrived.
+        lean = plan.lean and plain_now(app)
     environ["wsgi.input"] = body
     exchange: Exchange | None = None
     try:
