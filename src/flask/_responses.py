@@ -263,18 +263,20 @@ def plain_parts(app: Flask, value: t.Any) -> tuple[list[tuple[str, str]], bytes]
     not known to be the same (a response class or JSON provider method of
     the user's)."""
     cls = app.response_class
-    if not _is_plain(cls):
-        return None
     kind = type(value)  # pyright: ignore[reportUnknownVariableType]
     if kind is str:
-        content_type = _default_content_type(cls)
-        if content_type is None or not _fast_text(cls, content_type):
+        content_type = _plain_text_types.fast.get(cls, MISSING)
+        if content_type is MISSING:
+            content_type = _plain_text_type(cls)
+        if content_type is None:
             return None
         text: str = value
     elif kind is dict:
         provider = app.json
-        if type(provider).response is not _default_json_response() or (
-            "response" in provider.__dict__
+        if (
+            not _is_plain(cls)
+            or type(provider).response is not _default_json_response()
+            or "response" in provider.__dict__
         ):
             return None
         content_type = _mimetype_content_type(cls, provider.mimetype)  # type: ignore[attr-defined]
@@ -285,6 +287,22 @@ def plain_parts(app: Flask, value: t.Any) -> tuple[list[tuple[str, str]], bytes]
         return None
     data = text.encode()
     return text_headers(content_type, data), data
+
+
+_plain_text_types: ClassMemo[str | None] = ClassMemo()
+
+
+def _plain_text_type(cls: type[Response]) -> str | None:
+    """The ``Content-Type`` of a view's ``str`` for :func:`plain_parts`
+    (remembered per class), or ``None`` when ``cls`` is not served as
+    werkzeug serves or its text responses are built otherwise."""
+    found = _plain_text_types.find(cls)
+    if found is not MISSING:
+        return found
+    content_type = _default_content_type(cls) if _is_plain(cls) else None
+    if content_type is not None and not _fast_text(cls, content_type):
+        content_type = None
+    return _plain_text_types.put(cls, content_type)
 
 
 def _default_json_response() -> t.Any:

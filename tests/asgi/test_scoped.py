@@ -414,3 +414,27 @@ def test_a_scope_context_outside_the_lean_path() -> None:
         ctx.release()
 
     asyncio.run(go())
+
+
+def test_a_scope_context_has_what_an_app_context_has() -> None:
+    """``scoped_context`` sets an app context's attributes itself: all of
+    them, the request and URL adapter being built on first use."""
+    from flask.ctx import AppContext
+
+    app = make_app([])
+
+    async def go() -> None:
+        await serve(app, scope_for("GET", "/hello"))
+        await serve(app, scope_for("GET", "/hello"))
+        opened = _scoped.scoped_context(app, scope_for("GET", "/hello"))
+        assert opened is not None
+        ctx = opened[0]
+        eager = AppContext(app)
+        assert set(vars(eager)) - {"_request", "url_adapter"} <= set(vars(ctx))
+        for name, value in vars(eager).items():
+            if name not in ("_request", "url_adapter", "g", "app"):
+                assert getattr(ctx, name) == value, name
+        assert type(ctx.g) is type(eager.g) and ctx.app is app
+        assert ctx.url_adapter is not None and ctx._request is not None
+
+    asyncio.run(go())

@@ -148,7 +148,9 @@ class ASGIApp:
         """The binding shared by requests on the lean path (:mod:`._lean`),
         which never arm it: one per loop and pool."""
         binding = self._lean_binding
-        pool = self.pool
+        pool = self._pool
+        if pool is None or pool._closed:
+            pool = self.pool
         if binding is None or binding.loop is not loop or binding.pool is not pool:
             binding = self._lean_binding = Binding(
                 loop, self.app, pool, None, self.read_ahead

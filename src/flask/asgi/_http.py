@@ -130,7 +130,7 @@ async def _serve_scoped(
     its environ is built only if something asks for the request (or the
     general path takes over)."""
     loop = asyncio.get_running_loop()
-    ctx = t.cast("ScopeContext", opened[0])
+    ctx: ScopeContext = opened[0]  # type: ignore[assignment]
     cv = contextvars.copy_context()
     try:
         handover = await InContext(
@@ -148,7 +148,8 @@ async def _serve_scoped(
         finally:
             exchange.stop_watching()
     finally:
-        ctx.release()
+        if ctx._req is not None:
+            ctx.release()
 
 
 async def _take_over(

@@ -175,28 +175,9 @@ def scoped_context(
                 return None  # a body, an upgrade, or a second Host
     except TypeError:  # a bytearray header name
         return None
-    found = _route(app, scope, host, path, method)
-    if found is None:
-        return None
-    rule, args = found
-    view, after = lean_view(app, rule.endpoint)
-    if view is None:
-        return None
-    ctx = ScopeContext.__new__(ScopeContext)
-    AppContext.__init__(ctx, app)
-    ctx._adapter = _UNBOUND
-    ctx._scope = scope
-    ctx._rule = rule
-    ctx._args = args
-    return ctx, view, args, after, not cookie
-
-
-def _route(
-    app: Flask, scope: Scope, host: str | None, path: str, method: str
-) -> tuple[t.Any, dict[str, t.Any]] | None:
-    """The rule and arguments remembered for the request, if the URL
-    adapter the general path would bind for it takes the common way
-    (``flask._urls._fast_adapter``) and accepts its ``Host``."""
+    # The rule and arguments remembered for the request, if the URL adapter
+    # the general path would bind for it takes the common way
+    # (flask._urls._fast_adapter) and accepts its Host.
     server = scope.get("server")
     config = app.config
     url_map = app.url_map
@@ -218,4 +199,23 @@ def _route(
         _server_name(scheme, host, str(server[0]), "" if port is None else str(port))
     except Exception:
         return None
-    return remembered_match(url_map, "/" + path.lstrip("/"), method)
+    found = remembered_match(url_map, "/" + path.lstrip("/"), method)
+    if found is None:
+        return None
+    rule, args = found
+    view, after = lean_view(app, rule.endpoint)
+    if view is None:
+        return None
+    # What AppContext.__init__ sets, but the request and the URL adapter
+    # (class defaults until built): a request's context costs no more calls.
+    ctx = ScopeContext.__new__(ScopeContext)
+    ctx.app = app
+    ctx.g = app.app_ctx_globals_class()
+    ctx._session_value = None
+    ctx.flashes = None
+    ctx._after_request_functions = []
+    ctx._cv_tokens = []
+    ctx._scope = scope
+    ctx._rule = rule
+    ctx._args = args
+    return ctx, view, args, after, not cookie

@@ -78,7 +78,8 @@ def _inline_steps(app: Flask, endpoint: str) -> tuple[bool, bool]:
             app._hooks("after", blueprint) or app._hooks("teardown", blueprint)
         )
         found = cache[key] = (before, after)
-    return t.cast("tuple[bool, bool]", found)
+    steps: tuple[bool, bool] = found  # no t.cast call per request
+    return steps
 
 
 def _async_view_signals() -> bool:
@@ -166,9 +167,10 @@ def finishes_plainly(app: Flask, ctx: AppContext, after: bool, value: t.Any) -> 
     the user's (so they may run on the loop): no after or teardown hook
     applies (``after``, from :func:`open_inline`), the value is plain, no
     ``after_this_request`` callback and no receiver was added meanwhile."""
+    kind = type(value)  # pyright: ignore[reportUnknownVariableType]
     return (
         after
-        and plain_value(value)
+        and (kind is str or kind is dict or plain_value(value))
         and not ctx._after_request_functions
         and plain_now(app)
     )
