@@ -264,25 +264,29 @@ def plain_parts(app: Flask, value: t.Any) -> tuple[list[tuple[str, str]], bytes]
     the user's)."""
     cls = app.response_class
     kind = type(value)  # pyright: ignore[reportUnknownVariableType]
+    text: str
     if kind is str:
         content_type = _plain_text_types.fast.get(cls, MISSING)
         if content_type is MISSING:
             content_type = _plain_text_type(cls)
         if content_type is None:
             return None
-        text: str = value
+        text = value
     elif kind is dict:
-        provider = app.json
+        provider: t.Any = app.json
         if (
-            not _is_plain(cls)
-            or type(provider).response is not _default_json_response()
+            type(provider).response  # pyright: ignore[reportUnknownMemberType]
+            is not (_json_response or _default_json_response())
             or "response" in provider.__dict__
         ):
             return None
-        content_type = _mimetype_content_type(cls, provider.mimetype)  # type: ignore[attr-defined]
+        mimetype: str = provider.mimetype
+        content_type = _plain_json_types.get((cls, mimetype), MISSING)
+        if content_type is MISSING:
+            content_type = _plain_json_type(cls, mimetype)
         if content_type is None:
             return None
-        text = t.cast(str, provider._response_text(value))  # type: ignore[attr-defined]
+        text = provider._response_text(value)
     else:
         return None
     data = text.encode()
@@ -303,6 +307,22 @@ def _plain_text_type(cls: type[Response]) -> str | None:
     if content_type is not None and not _fast_text(cls, content_type):
         content_type = None
     return _plain_text_types.put(cls, content_type)
+
+
+#: (response class, mimetype) -> what :func:`_plain_json_type` gives.
+_plain_json_types: dict[tuple[type[t.Any], str], str | None] = {}
+
+
+def _plain_json_type(cls: type[Response], mimetype: str) -> str | None:
+    """The ``Content-Type`` of a view's ``dict`` for :func:`plain_parts`
+    with a JSON provider of ``mimetype`` (remembered, up to 64), or
+    ``None`` when ``cls`` is not served as werkzeug serves or builds such
+    responses otherwise."""
+    content_type = _mimetype_content_type(cls, mimetype) if _is_plain(cls) else None
+    if len(_plain_json_types) >= 64:
+        _plain_json_types.clear()
+    _plain_json_types[cls, mimetype] = content_type
+    return content_type
 
 
 def _default_json_response() -> t.Any:

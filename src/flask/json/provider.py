@@ -194,16 +194,20 @@ class DefaultJSONProvider(JSONProvider):
         indent = compact is False or (compact is None and self._app.debug)
         if type(self).dumps is _DEFAULT_DUMPS and "dumps" not in self.__dict__:
             # What dumps would do with these arguments, without the call.
-            separators = None if indent else (",", ":")
-            encoder = self._encoder(
-                (
-                    self.default,
-                    self.ensure_ascii,
-                    self.sort_keys,
-                    separators,
-                    2 if indent else None,
-                )
+            key = (
+                self.default,
+                self.ensure_ascii,
+                self.sort_keys,
+                None if indent else (",", ":"),
+                2 if indent else None,
             )
+            cache = self.__dict__.get("_flask_encoders")
+            try:
+                encoder = None if cache is None else cache.get(key)
+            except TypeError:  # an unhashable default
+                encoder = None
+            if encoder is None:
+                encoder = self._encoder(key)
             if encoder is not None:
                 return encoder.encode(obj) + "\n"
         if indent:
