@@ -156,7 +156,6 @@ DETAIL = (
         ("flask.asgi._http", "serve_lean"),
         ("flask.asgi._lean", "open_inline"),
         ("flask.asgi._lean", "open_environ"),
-        ("flask.asgi._lean", "open_scoped"),
     ]),
     ("steps on the loop (start/finish_inline)", [
         ("flask.asgi._steps:Pipeline", "start_inline"),

@@ -70,29 +70,27 @@ def open_environ(app: Flask, environ: dict[str, t.Any]) -> Opened:
     return ctx, view, req.view_args, after, bare(req)  # type: ignore[return-value]
 
 
-def open_scoped(app: Flask, opened: Opened) -> Opened:
-    """Push the context of ``opened`` (from ``_scoped.scoped_context``)."""
-    ctx = opened[0]
-    try:
-        ctx.push()
-    except Exception as e:
-        return ctx, e, {}, False, False
-    return opened
-
-
 async def serve_lean(
     app: Flask,
-    open_: t.Callable[[Flask, t.Any], Opened],
+    open_: t.Callable[[Flask, t.Any], Opened] | None,
     request: t.Any,
     send: Send,
     binding: Binding,
 ) -> Handover | None:
-    """Serve ``request`` (an environ for :func:`open_environ`, or what
-    :func:`open_scoped` takes) on the loop if nothing of the user's runs
-    around its view; else return where it stopped. Run in a copy of the
+    """Serve ``request`` on the loop if nothing of the user's runs around
+    its view; else return where it stopped. ``request`` is an environ for
+    ``open_`` (:func:`open_environ`), or with ``open_`` ``None`` what
+    ``_scoped.scoped_context`` gives, pushed here. Run in a copy of the
     context made for this request."""
     server_loop.set(binding)
-    ctx, view, args, after, is_bare = open_(app, request)
+    if open_ is None:
+        ctx, view, args, after, is_bare = request
+        try:
+            ctx.push()
+        except Exception as e:
+            return Handover(ctx, FAIL, False, error=e)
+    else:
+        ctx, view, args, after, is_bare = open_(app, request)
     if view is None:
         return Handover(ctx, AFTER_PUSH, after)
     if isinstance(view, Exception):
