@@ -156,6 +156,31 @@ def scoped_context(
         return None
     else:
         path = raw.decode("ascii")
+    # The URL adapter the general path would bind must take the common way
+    # (flask._urls._fast_adapter); the rule and arguments remembered for
+    # the request, and an async view (looked up first: a sync view's
+    # request is spared the rest).
+    server = scope.get("server")
+    config = app.config
+    url_map = app.url_map
+    if (
+        server is None
+        or config["SERVER_NAME"] is not None
+        or config["TRUSTED_HOSTS"] is not None
+        or url_map.host_matching
+        or app.subdomain_matching
+    ):
+        return None
+    scheme = scope.get("scheme") or "http"
+    if scheme != "http" and scheme != "https":
+        return None
+    found = remembered_match(url_map, "/" + path.lstrip("/"), method)
+    if found is None:
+        return None
+    rule, args = found
+    view, after = lean_view(app, rule.endpoint)
+    if view is None:
+        return None
     host = None
     cookie = False
     watched = _WATCHED
@@ -175,36 +200,13 @@ def scoped_context(
                 return None  # a body, an upgrade, or a second Host
     except TypeError:  # a bytearray header name
         return None
-    # The rule and arguments remembered for the request, if the URL adapter
-    # the general path would bind for it takes the common way
-    # (flask._urls._fast_adapter) and accepts its Host.
-    server = scope.get("server")
-    config = app.config
-    url_map = app.url_map
-    if (
-        server is None
-        or config["SERVER_NAME"] is not None
-        or config["TRUSTED_HOSTS"] is not None
-        or url_map.host_matching
-        or app.subdomain_matching
-        or (host is not None and not host.isascii())
-    ):
-        return None
-    scheme = scope.get("scheme") or "http"
-    if scheme != "http" and scheme != "https":
+    if host is not None and not host.isascii():
         return None
     port = server[1]
     try:
         # Raises for a Host the general path answers with 400.
         _server_name(scheme, host, str(server[0]), "" if port is None else str(port))
     except Exception:
-        return None
-    found = remembered_match(url_map, "/" + path.lstrip("/"), method)
-    if found is None:
-        return None
-    rule, args = found
-    view, after = lean_view(app, rule.endpoint)
-    if view is None:
         return None
     # What AppContext.__init__ sets, but the request and the URL adapter
     # (class defaults until built): a request's context costs no more calls.
