@@ -1368,6 +1368,9 @@ def test_shell_completion_hook(
     cli_runner: CliRunner, interact: dict[str, t.Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     readline = pytest.importorskip("readline")
+    # Imported first: importing rlcompleter sets a completer of its own,
+    # which would land in ``completers`` when the shell imports it first.
+    pytest.importorskip("rlcompleter")
     calls = []
     completers = []
     monkeypatch.setattr(
