@@ -347,13 +347,8 @@ def remembered_match(
     found = url_map.__dict__.get("_flask_match_cache")
     if found is None:
         return None
-    add = url_map.__dict__.get("add")
-    if type(add) is _CountingAdd and add.url_map is url_map:
-        generation = add.count  # what _generation gives, without the call
-    else:
-        generation = _generation(url_map)
     # The key match_rule stores for such an adapter (see there).
-    key = (url_map.default_subdomain or "", path, method, False, generation)
+    key = (url_map.default_subdomain or "", path, method, False, _generation(url_map))
     hit = found.get(key)
     if hit is None:
         return None

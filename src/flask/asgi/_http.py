@@ -131,20 +131,9 @@ async def _serve_scoped(
     loop = asyncio.get_running_loop()
     ctx: ScopeContext = opened[0]  # type: ignore[assignment]
     cv = contextvars.copy_context()
-    binding = asgi._lean_binding
-    pool = asgi._pool
-    if (
-        binding is None
-        or binding.loop is not loop
-        or pool is None
-        or binding.pool is not pool
-        or pool._closed
-    ):
-        # (what _binding_for keeps, without the call when it is current)
-        binding = asgi._binding_for(loop)
     try:
         handover = await InContext(
-            serve_lean(asgi.app, None, opened, send, binding), cv
+            serve_lean(asgi.app, None, opened, send, asgi._binding_for(loop)), cv
         )
         if handover is None:
             return

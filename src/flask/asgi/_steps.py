@@ -154,9 +154,7 @@ def lean_view(app: Flask, endpoint: str) -> tuple[t.Any, bool]:
     or may call coroutines from sync code), and whether no after or
     teardown hook applies (so the steps after the view may run there
     too)."""
-    found = app._dispatch_cache.get(("asgi inline", endpoint))
-    # (_inline_steps, without a call once known)
-    before, after = _inline_steps(app, endpoint) if found is None else found
+    before, after = _inline_steps(app, endpoint)
     view = app.view_functions.get(endpoint)
     if not before or not iscoroutinefunction(view) or _async_view_signals():
         return None, after

@@ -201,13 +201,7 @@ class DefaultJSONProvider(JSONProvider):
                 None if indent else (",", ":"),
                 2 if indent else None,
             )
-            cache = self.__dict__.get("_flask_encoders")
-            try:
-                encoder = None if cache is None else cache.get(key)
-            except TypeError:  # an unhashable default
-                encoder = None
-            if encoder is None:
-                encoder = self._encoder(key)
+            encoder = self._encoder(key)
             if encoder is not None:
                 return encoder.encode(obj) + "\n"
         if indent:
