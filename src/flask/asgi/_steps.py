@@ -57,28 +57,26 @@ def plain(app: Flask) -> bool:
     return plan_of(app).inline and plain_now(app)
 
 
+#: Where :func:`lean_view` keeps :func:`_inline_steps` per endpoint.
+_INLINE_STEPS = "asgi inline"
+
+
 def _inline_steps(app: Flask, endpoint: str) -> tuple[bool, bool]:
     """For a request to ``endpoint``: whether it meets no ``before_request``
     hook or URL value preprocessor and no async context processor (so the
     steps up to an async view may run on the loop), and whether it meets
     no ``after_request`` or teardown hook (so the steps after it may).
-    Kept with the app's hook tables, dropped with them on setup."""
-    cache = app._dispatch_cache
-    key = ("asgi inline", endpoint)
-    found = cache.get(key)
-    if found is None:
-        # The blueprint as Request.blueprint derives it from the endpoint.
-        blueprint = endpoint.rpartition(".")[0] if "." in endpoint else None
-        before = not (
-            app._hooks("before", blueprint)
-            or app._hooks("url_value", blueprint)
-            or calls_async_from_sync(app, blueprint, signals=False)
-        )
-        after = not (
-            app._hooks("after", blueprint) or app._hooks("teardown", blueprint)
-        )
-        found = cache[key] = (before, after)
-    steps: tuple[bool, bool] = found  # no t.cast call per request
+    Kept with the app's hook tables (read there by :func:`lean_view`),
+    dropped with them on setup."""
+    # The blueprint as Request.blueprint derives it from the endpoint.
+    blueprint = endpoint.rpartition(".")[0] if "." in endpoint else None
+    before = not (
+        app._hooks("before", blueprint)
+        or app._hooks("url_value", blueprint)
+        or calls_async_from_sync(app, blueprint, signals=False)
+    )
+    after = not (app._hooks("after", blueprint) or app._hooks("teardown", blueprint))
+    steps = app._dispatch_cache[_INLINE_STEPS, endpoint] = (before, after)
     return steps
 
 
@@ -154,7 +152,8 @@ def lean_view(app: Flask, endpoint: str) -> tuple[t.Any, bool]:
     or may call coroutines from sync code), and whether no after or
     teardown hook applies (so the steps after the view may run there
     too)."""
-    before, after = _inline_steps(app, endpoint)
+    found = app._dispatch_cache.get((_INLINE_STEPS, endpoint))
+    before, after = _inline_steps(app, endpoint) if found is None else found
     view = app.view_functions.get(endpoint)
     if not before or not iscoroutinefunction(view) or _async_view_signals():
         return None, after
