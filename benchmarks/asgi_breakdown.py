@@ -34,7 +34,7 @@ routing          ``Flask.create_url_adapter`` (bind) and
 view             the view function (for a coroutine function: running it)
 response         ``Flask.make_response``, ``Flask._save_session``,
                  ``flask._responses.serve`` and ``direct_parts``,
-                 ``flask._plain.response_parts`` (a ``str`` or ``dict``
+                 ``flask._plain.finish`` (a ``str`` or ``dict``
                  sent without a response object), and the
                  response head checked and encoded
                  (``flask.asgi._stream.response_headers``, ``status_code``)
@@ -117,7 +117,7 @@ MAIN = (
         ("flask._responses", "serve"),
         ("flask.asgi._steps", "serve"),
         ("flask.asgi._steps", "direct_parts"),
-        ("flask.asgi._lean", "response_parts"),
+        ("flask.asgi._lean", "finish"),
     ]),
     ("response head", [
         ("flask.asgi._stream", "response_headers"),

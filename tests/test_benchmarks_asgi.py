@@ -268,7 +268,7 @@ def test_breakdown_wraps_every_part_and_restores(bench: None) -> None:
             "submit": _pool.WorkerPool.submit,
             "call": flask_asgi.ASGIApp.__call__,
             "lean": _http.serve_lean,
-            "parts": _lean.response_parts,
+            "parts": _lean.finish,
         }
 
     before = wrappable()

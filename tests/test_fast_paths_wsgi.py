@@ -170,7 +170,7 @@ def test_text_with_headers_matches_constructor(
     headers: dict[t.Any, t.Any], text: str
 ) -> None:
     app = flask.Flask(__name__)
-    fast = make_response(app, (text, dict(headers)), {})
+    fast = make_response(app, (text, dict(headers)))
     slow = app.response_class(text, headers=dict(headers))
     assert type(fast) is type(slow)
     assert fast.headers.to_wsgi_list() == slow.headers.to_wsgi_list()
@@ -184,7 +184,7 @@ def test_text_with_headers_rejects_line_breaks_like_werkzeug(value: str) -> None
     with pytest.raises(ValueError, match="newline"):
         app.response_class("x", headers={"X-Bad": value})
     with pytest.raises(ValueError, match="newline"):
-        make_response(app, ("x", {"X-Bad": value}), {})
+        make_response(app, ("x", {"X-Bad": value}))
 
 
 def test_text_with_headers_through_the_app() -> None:

@@ -47,23 +47,32 @@ _HOOK_KINDS = ("url_value", "before", "after", "teardown")
 _own: tuple[t.Any, ...] = ()
 
 
+#: Methods ``Flask.wsgi_app`` stands in for when it calls a view itself
+#: (``flask._lazy_context.environ_context``), after PLAIN_METHODS in ``_own``.
+_VIEW_METHODS = ("dispatch_request", "ensure_sync")
+
+
 def remember(base: type) -> None:
     """Keep ``base``'s (Flask's) pipeline functions, to notice when one is
     replaced on a class after an app was created."""
     global _own
-    _own = tuple(getattr(base, name) for name in PLAIN_METHODS)
+    _own = tuple(getattr(base, name) for name in PLAIN_METHODS + _VIEW_METHODS)
 
 
 def _dispatch_unchanged(cls: type) -> bool:
     """Whether ``cls`` still has Flask's own versions of the methods
-    :func:`full_dispatch` skips (a class patched after its apps were
-    created is noticed here)."""
+    :func:`full_dispatch` skips, and of those ``wsgi_app`` skips when it
+    calls a view itself (a class patched after its apps were created is
+    noticed here)."""
     own = _own
     return (
         cls.full_dispatch_request is own[0]  # type: ignore[attr-defined]
         and cls.preprocess_request is own[1]  # type: ignore[attr-defined]
         and cls.finalize_request is own[2]  # type: ignore[attr-defined]
+        and cls.make_response is own[3]  # type: ignore[attr-defined]
         and cls.process_response is own[4]  # type: ignore[attr-defined]
+        and cls.dispatch_request is own[7]  # type: ignore[attr-defined]
+        and cls.ensure_sync is own[8]  # type: ignore[attr-defined]
     )
 
 
@@ -101,9 +110,8 @@ def full_dispatch(
     app: Flask, ctx: AppContext
 ) -> Response | tuple[list[tuple[str, str]], bytes]:
     """``app.full_dispatch_request(ctx)`` for a plain app: the view, the
-    response and the session, skipping hook steps that are empty. For a
-    ``str`` or ``dict`` that needs no response object (see
-    :func:`response_parts`), the headers and body of its 200 response."""
+    response and the session, skipping hook steps that are empty (see
+    :func:`finish` for what it returns)."""
     req = ctx._request
     assert req is not None
     rule = req.url_rule
@@ -119,16 +127,39 @@ def full_dispatch(
         rv = app.dispatch_request(ctx)
     except Exception as e:
         return app.finalize_request(ctx, app.handle_user_exception(ctx, e))
+    return finish(app, ctx, rv, bare(req))
+
+
+def finish(
+    app: Flask, ctx: AppContext, rv: t.Any, bare: bool
+) -> Response | tuple[list[tuple[str, str]], bytes]:
+    """``app.finalize_request(ctx, rv)`` for a plain app, skipping the hook
+    steps (none applies to the request; ``bare`` as :func:`bare` gives it).
+    For a value that needs no response object (see
+    :func:`flask._responses.plain_parts`) with no session to save and no
+    receiver to tell, the headers and body of its 200 response instead."""
     if ctx._after_request_functions:
         return app.finalize_request(ctx, rv)
-    # finalize_request and process_response with no hook to run.
-    if not request_finished.receivers:
-        parts = response_parts(app, ctx, rv, bare(req))
+    finished = request_finished.receivers
+    # What saving the session does when the cookie session was not used
+    # and the request sent no cookie: nothing.
+    unsaved = (
+        bare
+        and ctx._session_value is None
+        and type(app.session_interface) is SecureCookieSessionInterface
+    )
+    if unsaved and not finished:
+        parts = plain_parts(app, rv)
         if parts is not None:
+            ctx._response_done = True
             return parts
-    response = app.make_response(rv)
-    app._save_session(ctx, response)
-    if request_finished.receivers:
+    # make_response (Flask's own) returns a response of its class as is.
+    response = rv if type(rv) is app.response_class else app.make_response(rv)
+    if unsaved:
+        ctx._response_done = True
+    else:
+        app._save_session(ctx, response)
+    if finished:
         request_finished.send(app, _async_wrapper=app.ensure_sync, response=response)
     return response
 
@@ -161,32 +192,13 @@ def quiet_teardown(app: Flask, rule: Rule | None) -> bool:
         or type(app).do_teardown_appcontext is not _own[6]
     ):
         return False
-    return hookless(app, None if rule is None else rule.endpoint)
+    endpoint = None if rule is None else rule.endpoint
+    # hookless(app, endpoint), without the call once it is known.
+    funcs = app._dispatch_cache.get(("plain", endpoint))
+    return hookless(app, endpoint) if funcs is None else not funcs
 
 
 def bare(request: Request) -> bool:
     """Whether ``request`` is not a HEAD request and sent no cookie (so its
-    response may need no response object, see :func:`response_parts`)."""
+    response may need no response object, see :func:`finish`)."""
     return request.method != "HEAD" and "HTTP_COOKIE" not in request.environ
-
-
-def response_parts(
-    app: Flask, ctx: AppContext, value: t.Any, bare: bool
-) -> tuple[list[tuple[str, str]], bytes] | None:
-    """The headers and body of the 200 response for a view's ``value``,
-    when making it would run no code but Flask's and no session is to be
-    saved: a ``str`` or ``dict`` (see :func:`flask._responses.plain_parts`),
-    for a ``bare`` request (see :func:`bare`) with the cookie session
-    unused. ``None`` otherwise (nothing done). Called where
-    ``make_response`` and the session save would be, with no hook or
-    receiver to run."""
-    if (
-        not bare
-        or ctx._session_value is not None
-        or type(app.session_interface) is not SecureCookieSessionInterface
-    ):
-        return None
-    parts = plain_parts(app, value)
-    if parts is not None:
-        ctx._response_done = True  # what saving no session leaves
-    return parts

@@ -27,7 +27,7 @@ _BODY_TYPES = (str, bytes, bytearray)
 _HEADER_TYPES = (Headers, dict, tuple, list)
 
 
-def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Response:
+def make_response(app: Flask, rv: ft.ResponseReturnValue) -> Response:
     """Convert ``rv`` (see :meth:`flask.Flask.make_response`) to
     ``app.response_class``, raising a ``TypeError`` that says what was wrong."""
     response_class = app.response_class
@@ -86,12 +86,13 @@ def make_response(app: Flask, rv: ft.ResponseReturnValue, environ: t.Any) -> Res
             rv = app.json.response(rv)
         elif (
             isinstance(rv, HTTPException)
-            and (fast := _from_http_exception(response_class, rv, environ)) is not None
+            and (fast := _from_http_exception(response_class, rv, _environ()))
+            is not None
         ):
             rv = fast
         elif isinstance(rv, BaseResponse) or callable(rv):  # pyright: ignore[reportUnknownArgumentType]
             try:
-                rv = response_class.force_type(rv, environ)  # type: ignore[arg-type]
+                rv = response_class.force_type(rv, _environ())  # type: ignore[arg-type]
             except TypeError as e:
                 raise TypeError(
                     f"{e}\nThe view function did not return a valid response."
@@ -220,12 +221,18 @@ _fast_text_classes: ClassMemo[bool] = ClassMemo()
 #: Per class: mimetype -> the content type to pass, or ``None`` (build it
 #: through the constructor).
 _mimetype_content_types: ClassMemo[dict[str, str | None]] = ClassMemo()
+_NO_TYPES: dict[str, str | None] = {}
 
 
 def mimetype_response(cls: type[t.Any], text: str, mimetype: str) -> t.Any:
     """``cls(text, mimetype=mimetype)``, built directly (see
     :func:`_text_response`) when that gives the same response for ``cls``."""
-    content_type = _mimetype_content_type(cls, mimetype)
+    # _mimetype_content_type(cls, mimetype), without a call once known.
+    content_type = _mimetype_content_types.fast.get(cls, _NO_TYPES).get(
+        mimetype, MISSING
+    )
+    if content_type is MISSING:
+        content_type = _mimetype_content_type(cls, mimetype)
     if content_type is None:
         return cls(text, mimetype=mimetype)
     return _text_response(cls, text, content_type)
@@ -257,21 +264,37 @@ def _mimetype_content_type(cls: type[t.Any], mimetype: str) -> str | None:
 
 
 def plain_parts(app: Flask, value: t.Any) -> tuple[list[tuple[str, str]], bytes] | None:
-    """For a view's ``str`` or ``dict`` value: the header list and body that
-    :func:`make_response` and then :func:`direct_parts` give (status 200,
-    not for HEAD), without building the response; ``None`` where that is
-    not known to be the same (a response class or JSON provider method of
-    the user's)."""
+    """For a view's ``str``, ``dict`` or ``(str, dict_of_headers)`` value:
+    the header list and body that :func:`make_response` and then
+    :func:`direct_parts` give (status 200, not for HEAD), without building
+    the response; ``None`` where that is not known to be the same (a
+    response class or JSON provider method of the user's, a header that
+    werkzeug checks or rewrites)."""
     cls = app.response_class
     kind = type(value)  # pyright: ignore[reportUnknownVariableType]
     text: str
-    if kind is str:
+    given: list[tuple[str, str]] | None = None
+    typed = False
+    if kind is str or kind is tuple:
         content_type = _plain_text_types.fast.get(cls, MISSING)
         if content_type is MISSING:
             content_type = _plain_text_type(cls)
         if content_type is None:
             return None
-        text = value
+        if kind is str:
+            text = value
+        elif (
+            len(value) == 2  # pyright: ignore[reportUnknownArgumentType]
+            and type(value[0]) is str
+            and type(value[1]) is dict
+        ):
+            checked = _checked_headers(value[1])
+            if checked is None or checked[2]:
+                return None  # a Location header is made absolute when sent
+            given, typed, _located = checked
+            text = value[0]
+        else:
+            return None
     elif kind is dict:
         provider: t.Any = app.json
         if (
@@ -290,7 +313,12 @@ def plain_parts(app: Flask, value: t.Any) -> tuple[list[tuple[str, str]], bytes]
     else:
         return None
     data = text.encode()
-    return text_headers(content_type, data), data
+    if given is None:
+        return text_headers(content_type, data), data
+    if not typed:
+        given.append(("Content-Type", content_type))
+    given.append(("Content-Length", str(len(data))))
+    return given, data
 
 
 _plain_text_types: ClassMemo[str | None] = ClassMemo()
@@ -348,8 +376,8 @@ def _text_with_headers(
     cls: type[Response], text: str, given: dict[t.Any, t.Any]
 ) -> Response | None:
     """``cls(text, headers=given)`` (a view's ``(text, headers_dict)``),
-    built directly when every header is a ``str`` name and a ``str`` value
-    without a line break and none is ``Content-Length``; ``None`` otherwise.
+    built directly when :func:`_checked_headers` accepts the headers;
+    ``None`` otherwise.
 
     The constructor keeps the given headers in order, adds the default
     ``Content-Type`` after them unless one is given, then the length.
@@ -357,7 +385,23 @@ def _text_with_headers(
     content_type = _default_content_type(cls)
     if content_type is None or not _fast_text(cls, content_type):
         return None
+    checked = _checked_headers(given)
+    if checked is None:
+        return None
+    items, typed, _located = checked
+    return _text_response(cls, text, None if typed else content_type, items)
+
+
+def _checked_headers(
+    given: dict[t.Any, t.Any],
+) -> tuple[list[tuple[str, str]], bool, bool] | None:
+    """A view's headers dict as the header list a response constructor
+    makes of it, when every header is a ``str`` name and a ``str`` value
+    without a line break and none is ``Content-Length`` (else ``None``);
+    with whether one is ``Content-Type`` and whether one is ``Location``
+    or ``Content-Location``."""
     items: list[tuple[str, str]] = []
+    typed = located = False
     for key, value in given.items():
         if (
             type(key) is not str
@@ -370,9 +414,11 @@ def _text_with_headers(
         if lower == "content-length":
             return None
         if lower == "content-type":
-            content_type = None
+            typed = True
+        elif lower == "location" or lower == "content-location":
+            located = True
         items.append((key, value))
-    return _text_response(cls, text, content_type, items)
+    return items, typed, located
 
 
 def _text_response(
@@ -385,9 +431,15 @@ def _text_response(
     header validation: the attributes it would set, set directly (after
     the ``given`` headers, checked by the caller)."""
     data = text.encode()
-    headers = Headers()
+    # Headers() without its __init__, which only sets the list (checked by
+    # _fast_text with the rest).
+    headers = _new_headers(Headers)
     if given is None:
-        headers._list = text_headers(content_type, data)  # type: ignore[arg-type]
+        # text_headers(content_type, data), without the call.
+        headers._list = [
+            ("Content-Type", content_type),  # type: ignore[list-item]  # pyright: ignore[reportAttributeAccessIssue]
+            ("Content-Length", str(len(data))),
+        ]
     else:
         if content_type is not None:
             given.append(("Content-Type", content_type))
@@ -427,6 +479,7 @@ def _fast_text(cls: type[Response], content_type: str) -> bool:
                 list(vars(fast)) == list(vars(slow))
                 and fast.headers.to_wsgi_list() == slow.headers.to_wsgi_list()
                 and type(fast.headers) is type(slow.headers)
+                and vars(fast.headers).keys() == vars(slow.headers).keys()
                 and all(
                     getattr(fast, k) == getattr(slow, k)
                     for k in vars(slow)
@@ -438,6 +491,7 @@ def _fast_text(cls: type[Response], content_type: str) -> bool:
     return _fast_text_classes.put(cls, ok)
 
 
+_new_headers = object.__new__
 _content_types: ClassMemo[str | None] = ClassMemo()
 
 
@@ -457,6 +511,14 @@ def _default_content_type(cls: type[Response]) -> str | None:
     return _content_types.put(cls, value)
 
 
+def _environ() -> WSGIEnvironment:
+    """The current request's environ (empty without one), for a value that
+    becomes a response by running it as an HTTP error or WSGI app."""
+    ctx = _cv_app.get(None)
+    request = None if ctx is None else ctx._request
+    return {} if request is None else request.environ
+
+
 def _current_endpoint() -> str | None:
     ctx = _cv_app.get(None)
     if ctx is None or ctx._request is None:
@@ -470,6 +532,8 @@ def _current_endpoint() -> str | None:
 #: overrides any of them is always served through its own ``__call__``.
 _SERVE_METHODS = (
     "__call__",
+    "status",
+    "status_code",
     "get_wsgi_response",
     "get_wsgi_headers",
     "get_app_iter",
@@ -512,7 +576,9 @@ def serve(
     direct = direct_parts(response, environ)
     if direct is not None:
         headers, chunks = direct
-        start_response(response.status, headers)
+        # The status as the property gives it (direct_parts checked the
+        # class serves like werkzeug's).
+        start_response(response._status, headers)
         return chunks
     return response(environ, start_response)
 
@@ -522,20 +588,33 @@ def direct_parts(
 ) -> tuple[list[tuple[str, str]], list[bytes]] | None:
     """The header list and body chunks :func:`serve` sends directly (the
     common case it describes), or ``None`` when werkzeug must serve it."""
-    body = response.response
-    if type(body) is not list:
+    chunks: list[bytes] = response.response  # type: ignore[assignment]
+    if type(chunks) is not list:
         return None
-    status = response.status_code
+    cls = type(response)
+    # _is_plain(cls), without a call once it is known.
+    plain = _plain_classes.fast.get(cls)
+    if plain is None:
+        plain = _is_plain(cls)
+    if not plain:
+        return None
+    # What the status properties give, for a class that serves like
+    # werkzeug's (its own status properties included).
+    status: int = response._status_code
     if (
         response._on_close
         or not 200 <= status < 600
         or status == 204
         or status == 304
         or environ["REQUEST_METHOD"] == "HEAD"
-        or not _is_plain(type(response))
     ):
         return None
-    headers = response.headers.to_wsgi_list()
+    headers_obj = response.headers
+    if type(headers_obj) is Headers:
+        # to_wsgi_list() of werkzeug's own class: a copy of its list.
+        headers = list(headers_obj._list)
+    else:
+        headers = headers_obj.to_wsgi_list()
     has_length = False
     for key, _value in headers:
         key = key.lower()
@@ -543,7 +622,6 @@ def direct_parts(
             has_length = True
         elif key == "location" or key == "content-location":
             return None
-    chunks = t.cast("list[bytes]", body)
     for chunk in chunks:
         if type(chunk) is not bytes:
             return None

@@ -347,8 +347,14 @@ def remembered_match(
     found = url_map.__dict__.get("_flask_match_cache")
     if found is None:
         return None
+    # _generation(url_map), without the call once the map is counted.
+    add = url_map.__dict__.get("add")
+    if type(add) is _CountingAdd and add.url_map is url_map:
+        generation = add.count
+    else:
+        generation = _generation(url_map)
     # The key match_rule stores for such an adapter (see there).
-    key = (url_map.default_subdomain or "", path, method, False, _generation(url_map))
+    key = (url_map.default_subdomain or "", path, method, False, generation)
     hit = found.get(key)
     if hit is None:
         return None

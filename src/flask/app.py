@@ -33,6 +33,8 @@ from ._hooks import legacy_hooks_of_class
 from ._hooks import legacy_hooks_of_instance
 from ._hooks import own_methods
 from ._lazy import lazy_names as _lazy_names
+from ._lazy_context import environ_context as _environ_context
+from ._plain import finish as _plain_finish
 from ._plain import full_dispatch as _plain_full_dispatch
 from ._plain import is_plain as _is_plain
 from ._plain import PLAIN_METHODS
@@ -89,6 +91,8 @@ T_shell = t.TypeVar("T_shell")
 #: Default of arguments that the 3.1 calling form leaves out.
 _missing: t.Any = object()
 #: Attributes whose assignment changes what is derived from them.
+#: The view arguments ``wsgi_app`` starts with (read only).
+_NO_ARGS: dict[str, t.Any] = {}
 _WATCHED = CTX_HOOKS | PLAN_INPUTS | frozenset(PLAIN_METHODS)
 
 
@@ -514,7 +518,7 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
         if name in CTX_HOOKS or name in PLAIN_METHODS:
             attrs["_legacy_hooks"] = legacy_hooks_of_instance(self)
             attrs["_plain_pipeline"] = _is_plain(self, Flask)
-        attrs.pop("_asgi_plan", None)
+        attrs.pop("_plan", None)
 
     def wsgi_app(
         self, environ: WSGIEnvironment, start_response: StartResponse
@@ -529,14 +533,35 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
                 rv = serve_upgrade(self, environ, start_response)
                 if rv is not None:
                     return rv
-        ctx = self.request_context(environ)
+        # A context whose request is built on first use, when the request
+        # allows (see flask._lazy_context); with the view to call directly
+        # if nothing of the user's runs around it.
+        lazy = _environ_context(self, environ)
+        view = None
+        args: dict[str, t.Any] = _NO_ARGS
+        bare = False
+        ctx: AppContext
+        if lazy is None:
+            ctx = self.request_context(environ)
+        else:
+            ctx, view, args, bare = lazy
         legacy = self._legacy_hooks
         error: BaseException | None = None
         response: Response | tuple[list[tuple[str, str]], bytes]
         try:
             try:
                 ctx.push()
-                if "full_dispatch_request" in legacy:
+                if view is not None:
+                    # full_dispatch for a hookless sync view, found so by
+                    # environ_context before the push.
+                    try:
+                        value = view(**args)
+                    except Exception as e:
+                        value = self.handle_user_exception(ctx, e)
+                        response = self.finalize_request(ctx, value)
+                    else:
+                        response = _plain_finish(self, ctx, value, bare)
+                elif "full_dispatch_request" in legacy:
                     response = self.full_dispatch_request()
                 elif self._plain_pipeline:
                     response = _plain_full_dispatch(self, ctx)
@@ -685,9 +710,7 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
         a response object, a WSGI callable, or a tuple ``(body, status)``,
         ``(body, headers)`` or ``(body, status, headers)``.
         """
-        ctx = _cv_app.get(None)
-        environ = ctx._request.environ if ctx is not None and ctx._request else {}
-        return _make_response(self, rv, environ)
+        return _make_response(self, rv)
 
     def process_response(
         self, ctx: AppContext = _missing, response: Response = _missing

@@ -96,6 +96,9 @@ class AppContext:
     #: Set once the response was processed (the session saved or skipped);
     #: a class default, so contexts pay for it only when it is set.
     _response_done = False
+    #: Whether a push may have to match the request's URL (a context whose
+    #: request always comes matched says not; see ``flask._lazy_context``).
+    _may_match = True
 
     def __init__(
         self,
@@ -224,7 +227,8 @@ class AppContext:
         if len(self._cv_tokens) == 1:
             if appcontext_pushed.receivers:
                 appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
-            self._match_on_push()
+            if self._may_match:
+                self._match_on_push()
 
     def _match_on_push(self) -> None:
         """Match the request's URL when it is first pushed, unless that was

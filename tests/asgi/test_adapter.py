@@ -863,7 +863,7 @@ def test_watch_drops_unread_body_past_limit_and_reads_answer_413(
 def test_plan_is_made_again_when_pipeline_attributes_change(app: Flask) -> None:
     """What the door decides once per app is decided again when the app's
     pipeline methods or classes are replaced on the instance."""
-    from flask.asgi._plan import plan_of
+    from flask._plan import plan_of
 
     seen: list[str] = []
 

@@ -130,7 +130,11 @@ def _exchange(
 
 
 def _read(out: Path) -> list[dict[str, t.Any]]:
-    return [json.loads(line) for line in out.read_text().splitlines()]
+    """The records written so far: a line still being written (no newline
+    yet) is left for the next read."""
+    text = out.read_text()
+    text = text[: text.rfind("\n") + 1]
+    return [json.loads(line) for line in text.splitlines()]
 
 
 def _wait_records(out: Path, expected: int) -> list[dict[str, t.Any]]:

@@ -401,12 +401,12 @@ def test_a_scope_context_outside_the_lean_path() -> None:
         ctx, view, args, after, bare = opened
         assert (args, after, bare) == ({"n": 5}, True, True)
         assert view is app.view_functions["args"]
-        assert ctx.has_request and ctx._scope is not None
+        assert ctx.has_request and ctx._source is not None
         with ctx:
             assert flask.request.view_args == {"n": 5}
             assert flask.url_for("args", n=2) == "/args/2"
             copied = ctx.copy()
-            assert isinstance(copied, AppContext) and copied._scope is None
+            assert isinstance(copied, AppContext) and copied._source is None
             assert copied._request is ctx._request
             assert copied.url_adapter is not None
         expected = "<AppContext 'http://localhost/args/5?q=1' [GET] of test_scoped>"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import inspect
 import io
 import json
 import os
@@ -639,11 +640,12 @@ def create_app(
     return app
 
 
-def create_lean_app(root: str) -> Flask:
+def create_lean_app(root: str, sync: bool = False) -> Flask:
     """An app without app-wide hooks whose views are mostly async: what the
     ASGI door serves on its lean path (and WSGI on its plain one). One
     blueprint has an after-request hook, one view is sync, one error is
-    handled: the requests the lean path hands over."""
+    handled: the requests the lean path hands over. With ``sync``, every
+    view is a plain function (what WSGI's ``wsgi_app`` calls itself)."""
     app = Flask("diffapp", root_path=root)
     app.config.update(SECRET_KEY=SECRET_KEY, MAX_CONTENT_LENGTH=64 * 1024)
 
@@ -765,6 +767,18 @@ def create_lean_app(root: str) -> Flask:
     def sync() -> str:
         return f"sync {request.args.get('x')}"
 
+    @app.route("/headers")
+    async def with_headers() -> t.Any:
+        return "headers é", {"X-Headers": "1", "content-type": "text/x-t"}
+
+    @app.route("/located")
+    async def located() -> t.Any:
+        return "moved", {"Location": "/elsewhere?é", "X-A": "1"}
+
+    @app.route("/jsonify")
+    async def as_jsonify() -> t.Any:
+        return jsonify(message="Hello, World!")
+
     hooked = Blueprint("hooked", __name__, url_prefix="/hooked")
 
     @hooked.after_request
@@ -777,4 +791,25 @@ def create_lean_app(root: str) -> Flask:
         return "hooked"
 
     app.register_blueprint(hooked)
+    if sync:
+        for endpoint, func in list(app.view_functions.items()):
+            if inspect.iscoroutinefunction(func):
+                app.view_functions[endpoint] = _run_sync(func)
     return app
+
+
+def _run_sync(func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    """A plain function running the coroutine function ``func``, which
+    never awaits, to its end."""
+
+    def view(**kwargs: t.Any) -> t.Any:
+        coro = func(**kwargs)
+        try:
+            coro.send(None)
+        except StopIteration as stop:
+            return stop.value
+        coro.close()
+        raise RuntimeError(f"{func.__name__} awaited")
+
+    view.__name__ = func.__name__
+    return view

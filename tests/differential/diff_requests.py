@@ -942,6 +942,9 @@ LEAN_PATHS = [
     "/none",
     "/response",
     "/sync",
+    "/headers",
+    "/located",
+    "/jsonify",
     "/hooked/",
     "/hooked",
     "/nope",
@@ -950,9 +953,10 @@ LEAN_PATHS = [
 
 
 def lean_request(rng: random.Random) -> dict[str, t.Any]:
-    """The app without app-wide hooks (the ASGI door's lean path): mostly
-    plain GETs, repeated (so that routes are remembered), some with
-    cookies, other methods, bodies or hosts."""
+    """The app without app-wide hooks (the ASGI door's lean path; with sync
+    views, the one where ``wsgi_app`` calls the view itself): mostly plain
+    GETs, repeated (so that routes are remembered), some with cookies,
+    other methods, bodies or hosts."""
     path = rng.choice(LEAN_PATHS)
     method = rng.choices(
         ["GET", "HEAD", "OPTIONS", "POST", "DELETE", "get"], [40, 3, 2, 3, 2, 1]
@@ -969,7 +973,8 @@ def lean_request(rng: random.Random) -> dict[str, t.Any]:
     host: str | None = "localhost"
     if rng.random() < 0.1:
         host = rng.choice(HOSTS)
-    return spec(path, method, query, headers, body, host=host, app="lean")
+    app = "lean" if rng.random() < 0.5 else "leansync"
+    return spec(path, method, query, headers, body, host=host, app=app)
 
 
 NAMED_HOSTS = [

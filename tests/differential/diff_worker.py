@@ -97,6 +97,7 @@ def main() -> None:
         "strkey": create_app(root, fallbacks=STR_FALLBACK),
         "named": create_app(root, server_name="example.com:8080"),
         "lean": create_lean_app(root),
+        "leansync": create_lean_app(root, sync=True),
     }
     # unhandled exceptions are logged to wsgi.errors; keep other noise out
     logging.getLogger("werkzeug").disabled = True

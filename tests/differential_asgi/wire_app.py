@@ -37,6 +37,7 @@ APPS = {
     "strkey": create_app(ROOT, fallbacks=STR_FALLBACK),
     "named": create_app(ROOT, server_name="example.com:8080"),
     "lean": create_lean_app(ROOT),
+    "leansync": create_lean_app(ROOT, sync=True),
 }
 CONTROL = ("x-diff-app", "x-diff-script", "x-diff-scheme", "x-diff-meta")
 

@@ -30,6 +30,8 @@ from werkzeug.exceptions import BadRequest
 
 from .._async import InContext
 from .._async import server_loop
+from .._plan import Plan
+from .._plan import plan_of
 from ._body import RequestBody
 from ._bridge import Binding
 from ._bridge import calls_async_from_sync
@@ -47,8 +49,6 @@ from ._lean import Opened
 from ._lean import RESPOND
 from ._lean import RESUME
 from ._lean import serve_lean
-from ._plan import Plan
-from ._plan import plan_of
 from ._pool import Gone
 from ._scoped import scoped_context
 from ._steps import call_wsgi
@@ -65,7 +65,7 @@ if t.TYPE_CHECKING:
 async def serve_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
     """Serve one ``http`` scope with ``asgi``'s app."""
     app = asgi.app
-    plan: Plan = app.__dict__.get("_asgi_plan") or plan_of(app)
+    plan: Plan = app.__dict__.get("_plan") or plan_of(app)
     lean = plan.lean and plain_now(app)
     if lean:
         opened = scoped_context(app, scope)

@@ -24,7 +24,7 @@ import typing as t
 
 from .._async import server_loop
 from .._plain import bare
-from .._plain import response_parts
+from .._plain import finish
 from ._bridge import Binding
 from ._environ import Send
 from ._steps import finishes_plainly
@@ -105,12 +105,12 @@ async def serve_lean(
     # finalize_request and process_response with no hook to run.
     try:
         # A str or dict may need no response object.
-        parts = response_parts(app, ctx, value, is_bare)
-        outcome = None
-        if parts is None:
-            response = app.make_response(value)
-            app._save_session(ctx, response)
-            outcome = serve_response(response, ctx.request.environ, Started())
+        result = finish(app, ctx, value, is_bare)
+        parts = outcome = None
+        if isinstance(result, tuple):
+            parts = result
+        else:
+            outcome = serve_response(result, ctx.request.environ, Started())
     except Exception as e:
         # Error handling runs user code: in a worker.
         return Handover(ctx, FAIL, after, error=e)

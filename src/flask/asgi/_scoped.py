@@ -18,11 +18,10 @@ from __future__ import annotations
 import io
 import typing as t
 
-from .._plain import quiet_teardown
+from .._lazy_context import lazy_context
+from .._lazy_context import LazyContext
 from .._urls import _server_name
 from .._urls import remembered_match
-from ..ctx import _request_adapter
-from ..ctx import AppContext
 from ._environ import _KEYS
 from ._environ import environ_from_scope
 from ._environ import header_key
@@ -30,13 +29,7 @@ from ._environ import Scope
 from ._steps import lean_view
 
 if t.TYPE_CHECKING:
-    from werkzeug.routing import MapAdapter
-    from werkzeug.routing import Rule
-
     from ..app import Flask
-    from ..wrappers import Request
-
-_UNBOUND: t.Any = object()
 
 #: What the request's headers may hold for the lean path: ``Host`` (once),
 #: ``Cookie``, ``Content-Length: 0``; any other framing or an upgrade is
@@ -53,70 +46,13 @@ _WATCHED = {
 _HTTP1 = frozenset({"1.1", "1.0"})
 
 
-class ScopeContext(AppContext):
-    """An app context whose request is built from its ASGI scope when
-    first used (``_request``, ``request``, ``url_adapter``...).
+class ScopeContext(LazyContext):
+    """A lazy context (see :mod:`flask._lazy_context`) whose request is
+    built from its ASGI scope. Made by :func:`scoped_context`."""
 
-    Made by :func:`scoped_context`; one made otherwise (``copy()``) is an
-    ordinary context."""
-
-    #: The scope while the request is not built (then ``None``).
-    _scope: Scope | None = None
-    _req: Request | None = None
-    _adapter: MapAdapter | None = _UNBOUND
-    #: The rule matched and its arguments, for the request when built.
-    _rule: Rule | None = None
-    _args: dict[str, t.Any] | None = None
-
-    @property
-    def _request(self) -> Request | None:
-        if self._scope is not None:
-            return self._build()
-        return self._req
-
-    @_request.setter
-    def _request(self, value: Request | None) -> None:
-        self._req = value
-
-    @property
-    def url_adapter(self) -> MapAdapter | None:
-        adapter = self._adapter
-        if adapter is _UNBOUND:
-            request = self._request
-            assert request is not None
-            adapter = self._adapter = _request_adapter(self.app, request)
-        return adapter
-
-    @url_adapter.setter
-    def url_adapter(self, value: MapAdapter | None) -> None:  # pyright: ignore[reportIncompatibleVariableOverride]
-        self._adapter = value
-
-    @property
-    def has_request(self) -> bool:
-        return self._scope is not None or self._req is not None
-
-    def _build(self) -> Request:
-        """The request, as ``AppContext.from_environ`` and the match on
-        push make it."""
-        scope = self._scope
-        assert scope is not None
-        app = self.app
-        environ = environ_from_scope(scope, io.BytesIO(b""))
-        request = app.request_class(environ)
-        request.json_module = app.json
-        request.url_rule, request.view_args = self._rule, self._args
-        self._req = request
-        self._scope = None
-        return request
-
-    def _match_on_push(self) -> None:
-        if self._scope is None:
-            super()._match_on_push()
-
-    def _teardown(self, exc: BaseException | None, errors: list[Exception]) -> None:
-        if self._scope is not None and quiet_teardown(self.app, self._rule):
-            return  # a request never built has nothing to close
-        super()._teardown(exc, errors)
+    def _environ(self) -> dict[str, t.Any]:
+        scope: Scope = self._source
+        return environ_from_scope(scope, io.BytesIO(b""))
 
     def release(self) -> None:
         """Once the request was answered: close the request's body and
@@ -127,9 +63,6 @@ class ScopeContext(AppContext):
             environ = request.environ
             environ["wsgi.input"].close()
             environ.pop("werkzeug.request", None)
-
-    def __repr__(self) -> str:
-        return super().__repr__().replace(type(self).__name__, "AppContext", 1)
 
 
 def scoped_context(
@@ -208,16 +141,5 @@ def scoped_context(
         _server_name(scheme, host, str(server[0]), "" if port is None else str(port))
     except Exception:
         return None
-    # What AppContext.__init__ sets, but the request and the URL adapter
-    # (class defaults until built): a request's context costs no more calls.
-    ctx = ScopeContext.__new__(ScopeContext)
-    ctx.app = app
-    ctx.g = app.app_ctx_globals_class()
-    ctx._session_value = None
-    ctx.flashes = None
-    ctx._after_request_functions = []
-    ctx._cv_tokens = []
-    ctx._scope = scope
-    ctx._rule = rule
-    ctx._args = args
+    ctx = lazy_context(ScopeContext, app, scope, rule, args)
     return ctx, view, args, after, not cookie

@@ -16,6 +16,8 @@ from __future__ import annotations
 import typing as t
 
 from .._inspect import iscoroutinefunction
+from .._plan import Plan
+from .._plan import plan_of
 from .._responses import direct_parts
 from .._responses import serve
 from ..app import Flask
@@ -37,8 +39,6 @@ from ._bridge import Binding
 from ._bridge import calls_async_from_sync
 from ._bridge import Deferred
 from ._bridge import HANDLER
-from ._plan import Plan
-from ._plan import plan_of
 
 #: Returned by a step tried on the loop that must continue in a worker.
 HOP = object()

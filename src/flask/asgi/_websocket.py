@@ -31,6 +31,7 @@ from inspect import iscoroutinefunction
 
 from .._async import server_loop
 from .._async import task_in
+from .._plan import own as _own
 from .._websocket import ABNORMAL_CLOSURE
 from .._websocket import DEFAULT_MAX_MESSAGE_SIZE
 from .._websocket import INTERNAL_ERROR
@@ -52,7 +53,6 @@ from ._environ import environ_from_scope
 from ._environ import Receive
 from ._environ import Scope
 from ._environ import Send
-from ._plan import own as _own
 from ._pool import Gone
 from ._websocket_connection import ASGIConnection
 from ._websocket_connection import MAX_QUEUED as MAX_QUEUED

@@ -62,4 +62,8 @@ def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:
     arguments a dict (not both). Needs an app context, since the response is
     built by ``current_app.json.response``.
     """
-    return current_app.json.response(*args, **kwargs)  # type: ignore[return-value]
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        # The proxy raises the error that says an app context is needed.
+        return current_app.json.response(*args, **kwargs)  # type: ignore[return-value]
+    return ctx.app.json.response(*args, **kwargs)  # type: ignore[return-value]

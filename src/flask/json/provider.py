@@ -182,7 +182,17 @@ class DefaultJSONProvider(JSONProvider):
         Output is indented by 2 if :attr:`compact` is ``False``, or ``None``
         while the app is in debug mode.
         """
-        obj = self._prepare_response_obj(args, kwargs)
+        if (
+            type(self)._prepare_response_obj is not _DEFAULT_PREPARE
+            or "_prepare_response_obj" in self.__dict__
+        ):
+            obj = self._prepare_response_obj(args, kwargs)
+        elif not args and kwargs:
+            obj = kwargs  # what _prepare_response_obj gives, without the call
+        elif len(args) == 1 and not kwargs:
+            obj = args[0]
+        else:
+            obj = self._prepare_response_obj(args, kwargs)
         rv: Response = mimetype_response(
             self._app.response_class, self._response_text(obj), self.mimetype
         )
@@ -201,7 +211,12 @@ class DefaultJSONProvider(JSONProvider):
                 None if indent else (",", ":"),
                 2 if indent else None,
             )
-            encoder = self._encoder(key)
+            # self._encoder(key), without the call once it is built.
+            encoder: json.JSONEncoder | None
+            try:
+                encoder = self.__dict__["_flask_encoders"][key]
+            except (KeyError, TypeError):
+                encoder = self._encoder(key)
             if encoder is not None:
                 return encoder.encode(obj) + "\n"
         if indent:
@@ -216,3 +231,4 @@ class DefaultJSONProvider(JSONProvider):
 #: builds its responses itself.
 _DEFAULT_RESPONSE = DefaultJSONProvider.response
 _DEFAULT_DUMPS = DefaultJSONProvider.dumps
+_DEFAULT_PREPARE = JSONProvider._prepare_response_obj

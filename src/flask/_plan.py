@@ -1,4 +1,4 @@
-"""What the ASGI door decides once per app, not on every request.
+"""What the WSGI and ASGI doors decide once per app, not on every request.
 
 Whether the app overrides the pipeline's methods (in a subclass or on the
 instance), uses its own request, response or session classes, or wraps
@@ -18,9 +18,9 @@ from __future__ import annotations
 import typing as t
 
 if t.TYPE_CHECKING:
-    from ..app import Flask
+    from .app import Flask
 
-from .._serving import INLINE_METHODS
+from ._serving import INLINE_METHODS
 
 
 class Plan:
@@ -34,13 +34,15 @@ class Plan:
         "own_handlers",
         "inline",
         "lean",
+        "lazy",
+        "direct",
     )
 
     def __init__(self, app: Flask) -> None:
-        from ..app import Flask
-        from ..sessions import SecureCookieSessionInterface
-        from ..wrappers import Request
-        from ..wrappers import Response
+        from .app import Flask
+        from .sessions import SecureCookieSessionInterface
+        from .wrappers import Request
+        from .wrappers import Response
 
         cls = type(app)
         own_names = app.__dict__
@@ -87,21 +89,39 @@ class Plan:
             and type(app.session_interface) is SecureCookieSessionInterface
             and all(own(name) for name in INLINE_METHODS)
         )
-        #: Requests may take the lean path (:mod:`._lean`).
+        #: Requests may take the ASGI door's lean path (``flask.asgi._lean``).
         self.lean = self.splittable and self.inline
+        #: A WSGI request's context may build its request on first use
+        #: (``flask._lazy_context``): the context, the URL adapter and the
+        #: request are made by Flask's own code.
+        self.lazy = (
+            own("request_context")
+            and own("create_url_adapter")
+            and app.request_class is Request
+        )
+        #: A WSGI request to a sync view with no hook may have its view
+        #: called by ``Flask.wsgi_app`` itself (then ``flask._plain.finish``),
+        #: once serving started.
+        self.direct = (
+            self.lazy
+            and app._plain_pipeline
+            and app._got_first_request
+            and own("dispatch_request")
+            and own("ensure_sync")
+        )
 
 
 def own(app: Flask, name: str) -> bool:
     """Whether ``app.<name>`` is Flask's own method (not overridden on the
     class or assigned on the instance)."""
-    from ..app import Flask
+    from .app import Flask
 
     return name not in app.__dict__ and getattr(type(app), name) is getattr(Flask, name)
 
 
 def plan_of(app: Flask) -> Plan:
     """The app's plan, made on first use."""
-    plan: Plan | None = app.__dict__.get("_asgi_plan")
+    plan: Plan | None = app.__dict__.get("_plan")
     if plan is None:
-        plan = app.__dict__["_asgi_plan"] = Plan(app)
+        plan = app.__dict__["_plan"] = Plan(app)
     return plan
