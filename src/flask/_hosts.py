@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import typing as t
-from encodings.idna import nameprep
 from functools import lru_cache
 
 from werkzeug.exceptions import BadHost
@@ -76,6 +75,9 @@ def idna_host(host: str) -> str | None:
     name, colon, port = host.partition(":")
     if len(name) > _MAX_NAME:
         return None
+    # Imported here: the IDNA codec is not needed at start-up.
+    from encodings.idna import nameprep
+
     try:
         for label in _split_labels(name):
             # Punycode never shortens the mapped label.

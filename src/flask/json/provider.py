@@ -8,15 +8,15 @@ switches all of them to another JSON library at once.
 from __future__ import annotations
 
 import dataclasses
-import decimal
 import json
+import sys
 import typing as t
-import uuid
 import weakref
 from datetime import date
 
 from werkzeug.http import http_date
 
+from .._lazy import lazy_names as _lazy_names
 from .._responses import mimetype_response
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -34,7 +34,14 @@ def _default(o: t.Any) -> t.Any:
     """
     if isinstance(o, date):
         return http_date(o)
-    if isinstance(o, (decimal.Decimal, uuid.UUID)):
+    # No Decimal or UUID exists before its module is imported (they are
+    # not at start-up: they cost a few milliseconds).
+    modules = sys.modules
+    decimal = modules.get("decimal") or modules.get("_decimal")
+    uuid = modules.get("uuid")
+    if (decimal is not None and isinstance(o, decimal.Decimal)) or (
+        uuid is not None and isinstance(o, uuid.UUID)
+    ):
         return str(o)
     if dataclasses.is_dataclass(o):
         return dataclasses.asdict(o)  # type: ignore[arg-type]
@@ -232,3 +239,9 @@ class DefaultJSONProvider(JSONProvider):
 _DEFAULT_RESPONSE = DefaultJSONProvider.response
 _DEFAULT_DUMPS = DefaultJSONProvider.dumps
 _DEFAULT_PREPARE = JSONProvider._prepare_response_obj
+
+
+# Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__: t.Callable[[str], t.Any]
+__dir__: t.Callable[[], list[str]]
+__getattr__, __dir__ = _lazy_names(__name__, {"decimal": "decimal", "uuid": "uuid"})

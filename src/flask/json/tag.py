@@ -29,18 +29,22 @@ Custom tags subclass :class:`JSONTag` and are added with
 
 from __future__ import annotations
 
+import sys
 import typing as t
 from base64 import b64decode
 from base64 import b64encode
 from datetime import datetime
-from uuid import UUID
 
 from markupsafe import Markup
 from werkzeug.http import http_date
 from werkzeug.http import parse_date
 
+from .._lazy import lazy_names as _lazy_names
 from ..json import dumps
 from ..json import loads
+
+if t.TYPE_CHECKING:
+    pass
 
 
 class JSONTag:
@@ -189,12 +193,17 @@ class TagUUID(JSONTag):
     key = " u"
 
     def check(self, value: t.Any) -> bool:
-        return isinstance(value, UUID)
+        # No UUID exists before the uuid module is imported (it is not at
+        # start-up: it costs a few milliseconds).
+        uuid = sys.modules.get("uuid")
+        return uuid is not None and isinstance(value, uuid.UUID)
 
     def to_json(self, value: t.Any) -> t.Any:
         return value.hex
 
     def to_python(self, value: t.Any) -> t.Any:
+        from uuid import UUID
+
         return UUID(value)
 
 
@@ -329,3 +338,9 @@ class TaggedJSONSerializer:
 
 #: The tag classes of a fresh serializer, in check order.
 _BUILTIN_ORDER: list[type[JSONTag]] = list(TaggedJSONSerializer.default_tags)
+
+
+# Names Flask's module of the same name also exposes, resolved on first use.
+__getattr__: t.Callable[[str], t.Any]
+__dir__: t.Callable[[], list[str]]
+__getattr__, __dir__ = _lazy_names(__name__, {"UUID": "uuid:UUID"})
