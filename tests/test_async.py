@@ -713,3 +713,48 @@ def test_stream_with_context_async_generator(app: flask.Flask) -> None:
 
 async def agen_outside() -> t.AsyncIterator[str]:
     yield "x"
+
+
+def test_start_in_runs_in_the_context_to_the_end_or_hands_on() -> None:
+    """``start_in`` runs a coroutine's first step in the given context; one
+    that finishes there gives its value, one that waits goes on as
+    ``InContext`` does, in the same context object at every step."""
+    import asyncio
+    import contextvars
+
+    from flask._async import start_in
+
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="-")
+
+    async def quick() -> str:
+        var.set("quick")
+        return "done"
+
+    async def slow() -> list[str]:
+        seen = [var.get()]
+        token = var.set("slow")
+        await asyncio.sleep(0)
+        seen.append(var.get())
+        var.reset(token)  # a token from an earlier step
+        seen.append(var.get())
+        var.set("end")
+        return seen
+
+    async def main() -> None:
+        context = contextvars.copy_context()
+        assert start_in(quick(), context) == (True, "done")
+        assert context[var] == "quick" and var.get() == "-"
+        done, rest = start_in(slow(), context)
+        assert not done
+        assert await rest == ["quick", "slow", "quick"]
+        assert context[var] == "end" and var.get() == "-"
+
+        async def failing() -> None:
+            await asyncio.sleep(0)
+            raise KeyError("x")
+
+        done, rest = start_in(failing(), context)
+        with pytest.raises(KeyError):
+            await rest
+
+    asyncio.run(main())

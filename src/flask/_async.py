@@ -249,32 +249,43 @@ def run_sync(aw: cabc.Awaitable[t.Any], keep: t.Any = None) -> t.Any:
         _adopt(ctx)
 
 
+#: No step run yet (see :class:`InContext`).
+_NO_STEP: t.Any = object()
+
+
 class InContext:
     """An awaitable that runs the coroutine ``coro`` inside ``context``, the
     same :class:`contextvars.Context` object at every step (a task always
     runs in a copy on Python 3.10): variables it sets stay in ``context``,
-    and a token it got at one step can reset the variable at a later one."""
+    and a token it got at one step can reset the variable at a later one.
+    ``step`` is what its first step yielded when it was run already (see
+    :func:`start_in`)."""
 
-    __slots__ = ("_coro", "_context")
+    __slots__ = ("_coro", "_context", "_step")
 
-    def __init__(self, coro: t.Any, context: contextvars.Context) -> None:
+    def __init__(
+        self, coro: t.Any, context: contextvars.Context, step: t.Any = _NO_STEP
+    ) -> None:
         self._coro = coro
         self._context = context
+        self._step = step
 
     def __await__(self) -> t.Generator[t.Any, t.Any, t.Any]:
         coro = self._coro
         run = self._context.run
         value: t.Any = None
         error: BaseException | None = None
+        step = self._step
         while True:
-            try:
-                if error is None:
-                    step = run(coro.send, value)
-                else:
-                    step = run(coro.throw, error)
-            except StopIteration as stop:
-                return stop.value
-            error = None
+            if step is _NO_STEP:
+                try:
+                    if error is None:
+                        step = run(coro.send, value)
+                    else:
+                        step = run(coro.throw, error)
+                except StopIteration as stop:
+                    return stop.value
+                error = None
             try:
                 value = yield step
             except GeneratorExit:
@@ -282,6 +293,20 @@ class InContext:
                 raise
             except BaseException as e:
                 value, error = None, e
+            step = _NO_STEP
+
+
+def start_in(coro: t.Any, context: contextvars.Context) -> tuple[bool, t.Any]:
+    """Run the first step of the coroutine ``coro`` inside ``context``:
+    ``(True, its result)`` if it finished there (most requests that await
+    nothing but sends that need no waiting do), else ``(False, an
+    awaitable)`` running the rest as :class:`InContext` does. Spares such
+    requests the awaitable and its generator."""
+    try:
+        step = context.run(coro.send, None)
+    except StopIteration as stop:
+        return True, stop.value
+    return False, InContext(coro, context, step)
 
 
 class SyncIterator:

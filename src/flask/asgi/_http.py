@@ -29,6 +29,7 @@ import typing as t
 from werkzeug.exceptions import BadRequest
 
 from .._async import InContext
+from .._async import start_in
 from .._async import server_loop
 from .._plan import Plan
 from .._plan import plan_of
@@ -101,9 +102,11 @@ async def serve_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) 
             # path, handing over to the general one where it must.
             cv = contextvars.copy_context()
             binding = asgi._binding_for(loop)
-            handover = await InContext(
+            done, handover = start_in(
                 serve_lean(app, open_environ, environ, send, binding), cv
             )
+            if not done:
+                handover = await handover
             if handover is None:
                 return
             exchange = Exchange(asgi, loop, receive, send, body, cv)
@@ -132,9 +135,11 @@ async def _serve_scoped(
     ctx: ScopeContext = opened[0]  # type: ignore[assignment]
     cv = contextvars.copy_context()
     try:
-        handover = await InContext(
+        done, handover = start_in(
             serve_lean(asgi.app, None, opened, send, asgi._binding_for(loop)), cv
         )
+        if not done:
+            handover = await handover
         if handover is None:
             return
         environ = ctx.request.environ
