@@ -29,8 +29,8 @@ import typing as t
 from werkzeug.exceptions import BadRequest
 
 from .._async import InContext
-from .._async import start_in
 from .._async import server_loop
+from .._async import start_in
 from .._plan import Plan
 from .._plan import plan_of
 from ._body import RequestBody
