@@ -314,7 +314,11 @@ def plain_parts(app: Flask, value: t.Any) -> tuple[list[tuple[str, str]], bytes]
         return None
     data = text.encode()
     if given is None:
-        return text_headers(content_type, data), data
+        # A text response's headers: its type, then its length.
+        return [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(data))),
+        ], data
     if not typed:
         given.append(("Content-Type", content_type))
     given.append(("Content-Length", str(len(data))))
@@ -365,11 +369,6 @@ def _default_json_response() -> t.Any:
 
 
 _json_response: t.Any = None
-
-
-def text_headers(content_type: str, data: bytes) -> list[tuple[str, str]]:
-    """The headers of a text response (see :func:`_text_response`)."""
-    return [("Content-Type", content_type), ("Content-Length", str(len(data)))]
 
 
 def _text_with_headers(
@@ -435,7 +434,7 @@ def _text_response(
     # _fast_text with the rest).
     headers = _new_headers(Headers)
     if given is None:
-        # text_headers(content_type, data), without the call.
+        # A text response's headers: its type, then its length.
         headers._list = [
             ("Content-Type", content_type),  # type: ignore[list-item]  # pyright: ignore[reportAttributeAccessIssue]
             ("Content-Length", str(len(data))),

@@ -14,6 +14,8 @@ runs in them (:func:`plain`).
 from __future__ import annotations
 
 import typing as t
+from inspect import CO_COROUTINE
+from types import FunctionType
 
 from .._inspect import iscoroutinefunction
 from .._plan import Plan
@@ -155,7 +157,20 @@ def lean_view(app: Flask, endpoint: str) -> tuple[t.Any, bool]:
     found = app._dispatch_cache.get((_INLINE_STEPS, endpoint))
     before, after = _inline_steps(app, endpoint) if found is None else found
     view = app.view_functions.get(endpoint)
-    if not before or not iscoroutinefunction(view) or _async_view_signals():
+    if type(view) is FunctionType and "_is_coroutine_marker" not in view.__dict__:
+        # iscoroutinefunction(view) for a plain function, without the call.
+        coro = view.__code__.co_flags & CO_COROUTINE
+    else:
+        coro = iscoroutinefunction(view)
+    if not before or not coro:
+        return None, after
+    # _async_view_signals(), without the call while no receiver is connected.
+    if (
+        before_render_template.receivers
+        or template_rendered.receivers
+        or message_flashed.receivers
+        or got_request_exception.receivers
+    ) and _async_view_signals():
         return None, after
     # What Flask's own dispatch_request (the plan for this path) does.
     return view, after
