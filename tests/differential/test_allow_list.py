@@ -102,6 +102,32 @@ def test_idna_host(host: str, served: str, iri: str) -> None:
     assert check(request, ours, flask) == "idna_host"
 
 
+def test_idna_host_redirect_without_a_host() -> None:
+    """Python 3.13's ``urljoin`` gives ``https:path`` for an empty host
+    where earlier versions give ``https:///path``: both are the hostless
+    redirect, as long as nothing else differs."""
+    request = spec("/slash//", host="b\xc3\xbccher.example")
+
+    def moved(url: str, page_url: str, status: str = "308 PERMANENT REDIRECT") -> t.Any:
+        headers = [("Content-Type", "text/html"), ("Location", url)]
+        return raw(status, headers, body=f"<a href='{page_url}'>x</a>".encode())
+
+    served = "https://xn--bcher-kva.example/%C3%A9/slash/"
+    ours = moved(served, "https://xn--bcher-kva.example/é/slash/")
+    for flask_url, flask_page in [
+        ("https:%C3%A9/slash/", "https:é/slash/"),
+        ("https:///%C3%A9/slash/", "https:///é/slash/"),
+    ]:
+        assert check(request, ours, moved(flask_url, flask_page)) == "idna_host"
+    for flask in [
+        moved("https:%C3%A9/other/", "https:é/other/"),  # another path
+        moved("https:%C3%A9/slash/", "https:é/slash/", "301 MOVED"),
+        moved("http:%C3%A9/slash/", "http:é/slash/"),  # another scheme
+        moved("https:%C3%A9/slash/", "https:é/slash/!"),  # another page
+    ]:
+        assert check(request, ours, flask) is None
+
+
 def test_idna_host_nothing_else_differs() -> None:
     request = spec("/args", host="\xc3\xa9.com")
     flask = raw("200 OK", body=args_page("", ""))
