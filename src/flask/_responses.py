@@ -572,7 +572,7 @@ def serve(
 
         response.response = SyncIterator(t.cast("t.AsyncIterable[t.Any]", body))
         return response(environ, start_response)
-    direct = direct_parts(response, environ)
+    direct = direct_parts(response, environ["REQUEST_METHOD"] == "HEAD")
     if direct is not None:
         headers, chunks = direct
         # The status as the property gives it (direct_parts checked the
@@ -583,10 +583,11 @@ def serve(
 
 
 def direct_parts(
-    response: BaseResponse, environ: WSGIEnvironment
+    response: BaseResponse, head: bool
 ) -> tuple[list[tuple[str, str]], list[bytes]] | None:
     """The header list and body chunks :func:`serve` sends directly (the
-    common case it describes), or ``None`` when werkzeug must serve it."""
+    common case it describes) for a request that is a HEAD request or not
+    (``head``), or ``None`` when werkzeug must serve it."""
     chunks: list[bytes] = response.response  # type: ignore[assignment]
     if type(chunks) is not list:
         return None
@@ -605,7 +606,7 @@ def direct_parts(
         or not 200 <= status < 600
         or status == 204
         or status == 304
-        or environ["REQUEST_METHOD"] == "HEAD"
+        or head
     ):
         return None
     headers_obj = response.headers

@@ -33,6 +33,12 @@ def make_app(events: list[str]) -> Flask:
     async def tuple_() -> t.Any:
         return "made", 201, {"X-A": "1"}
 
+    @app.get("/jsonify")
+    async def as_jsonify() -> t.Any:
+        response = flask.jsonify(message="Hello")
+        response.headers["X-J"] = "1"
+        return response
+
     @app.get("/args/<int:n>")
     async def args(n: int) -> str:
         return f"{n} {flask.request.args.get('q')}"
@@ -133,15 +139,16 @@ def make_app(events: list[str]) -> Flask:
 
 
 #: (method, path, headers, where the lean path stops: None when it sends
-#: the response itself (a str or dict with no session in use), else the
-#: step it hands over; "respond": the response is made, the general path
-#: sends it).
+#: the response itself (a str or dict with no session in use, or a
+#: response served directly), else the step it hands over; "respond": the
+#: response is made, the general path sends it).
 CASES = [
     ("GET", "/hello", [], None),
     ("GET", "/json", [], None),
-    ("GET", "/tuple", [], "respond"),
+    ("GET", "/tuple", [], None),
+    ("GET", "/jsonify", [], None),
     ("GET", "/args/7?q=%C3%A9", [], None),
-    ("GET", "/session", [(b"cookie", b"session=garbage")], "respond"),
+    ("GET", "/session", [(b"cookie", b"session=garbage")], None),
     ("GET", "/nowhere", [], "after push"),
     ("POST", "/hello", [], "after push"),
     ("OPTIONS", "/hello", [], "after push"),
@@ -341,7 +348,7 @@ def test_plain_parts_give_what_make_response_gives(value: t.Any, setup: str) -> 
         if not direct:
             assert parts is None
             return
-        slow = direct_parts(app.make_response(value), flask.request.environ)
+        slow = direct_parts(app.make_response(value), head=False)
     assert slow is not None
     assert parts == (slow[0], b"".join(slow[1]))
 

@@ -6,9 +6,11 @@ value. For them the general driver (:class:`~._http.Exchange` with a
 :class:`~._steps.Pipeline`) only decides, step after step, that the next
 step runs on the loop. :func:`serve_lean` does the same steps in one
 coroutine, run in the request's own context: push the context, await the
-view, make the response, save the session, pop, and send a ``str`` or
-``dict`` returned while no session is in use itself; any other response
-is sent by the general path (``respond``).
+view, make the response, save the session, pop, and send it itself when
+it is a ``str``, ``dict`` or ``(str, headers)`` returned while no session
+is in use, or a buffered response served directly (``direct_parts``, as
+``respond`` sends it); any other response is sent by the general path
+(``respond``).
 
 Wherever a request needs more (no matched rule, a hook, a sync view, an
 error, ``after_this_request``, a value that runs user code to become a
@@ -25,6 +27,7 @@ import typing as t
 from .._async import server_loop
 from .._plain import bare
 from .._plain import finish
+from .._responses import direct_parts
 from ._bridge import Binding
 from ._environ import Send
 from ._steps import finishes_plainly
@@ -107,10 +110,22 @@ async def serve_lean(
         # A str or dict may need no response object.
         result = finish(app, ctx, value, is_bare)
         parts = outcome = None
+        status = 200
         if isinstance(result, tuple):
             parts = result
         else:
-            outcome = serve_response(result, ctx.request.environ, Started())
+            # A buffered response served directly needs no environ: a
+            # request without one is not a HEAD request.
+            head = open_ is not None and request["REQUEST_METHOD"] == "HEAD"
+            direct = direct_parts(result, head)
+            if direct is not None:
+                headers, chunks = direct
+                parts = headers, chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                # The status as the property gives it (direct_parts checked
+                # the class serves like werkzeug's).
+                status = result._status_code
+            else:
+                outcome = serve_response(result, ctx.request.environ, Started())
     except Exception as e:
         # Error handling runs user code: in a worker.
         return Handover(ctx, FAIL, after, error=e)
@@ -125,7 +140,7 @@ async def serve_lean(
     await send(
         {
             "type": "http.response.start",
-            "status": 200,
+            "status": status,
             "headers": response_headers(headers),
         }
     )

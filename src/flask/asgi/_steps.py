@@ -556,7 +556,7 @@ def serve_response(
         finally:
             response.response = body
         return Outcome(started, app_iter, async_body(started, environ, body))
-    direct = direct_parts(response, environ)
+    direct = direct_parts(response, environ["REQUEST_METHOD"] == "HEAD")
     if direct is not None:
         # What serve() would send, without the WSGI call in between.
         started.status = response.status
