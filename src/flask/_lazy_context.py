@@ -144,9 +144,9 @@ def environ_context(
     an :class:`EnvironContext` (not pushed), the sync view ``wsgi_app``
     may call itself, as ``dispatch_request`` would, with no hook to run
     around it (``None`` if the request is to be dispatched as usual), the
-    view's arguments, and whether the request
-    is bare (``flask._plain.bare``). ``None`` for any other request
-    (nothing done): it gets an ordinary context."""
+    view's arguments, and whether the request is bare
+    (``flask._plain.bare``). ``None`` for any other request (nothing
+    done): it gets an ordinary context."""
     plan = app.__dict__.get("_plan") or plan_of(app)
     config = app.config
     url_map = app.url_map
