@@ -356,6 +356,20 @@ def test_receivers_added_later_are_seen(
     ]
 
 
+def test_receivers_for_another_app_leave_the_lazy_path_on() -> None:
+    app, other = make_app([]), Flask("other")
+    serve(app, "GET", "/hello")
+    environ = EnvironBuilder(path="/hello").get_environ()
+
+    def pushed(sender: Flask, **kw: t.Any) -> None:
+        raise AssertionError("not for this app")
+
+    with flask.appcontext_pushed.connected_to(pushed, other):
+        assert _lazy_context.environ_context(app, environ) is not None
+        with flask.appcontext_pushed.connected_to(pushed, app):
+            assert _lazy_context.environ_context(app, environ) is None
+
+
 def test_the_request_is_built_only_when_asked_for(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

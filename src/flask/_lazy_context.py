@@ -157,8 +157,9 @@ def environ_context(
         or url_map.host_matching
         or app.subdomain_matching
         or "HTTP_UPGRADE" in environ
-        # The request is not matched yet for them.
-        or appcontext_pushed.receivers
+        # The request is not matched yet for them (receivers for other
+        # apps do not count).
+        or (appcontext_pushed.receivers and appcontext_pushed.has_receivers_for(app))
     ):
         return None
     path: str | None = environ.get("PATH_INFO")
