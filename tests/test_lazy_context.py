@@ -4,6 +4,7 @@ the same answers, hooks, signals and request as the ordinary path."""
 
 from __future__ import annotations
 
+import collections
 import typing as t
 
 import pytest
@@ -17,6 +18,19 @@ from flask import Flask
 from flask.ctx import AppContext
 
 _OWN = {"wsgi.input", "wsgi.errors", "werkzeug.request"}
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_receivers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Receivers other tests in this process left connected to
+    ``appcontext_pushed`` (a docs example connects some with
+    ``weak=False``) send requests down the eager path; each test here
+    starts without them."""
+    signal = flask.appcontext_pushed
+    monkeypatch.setattr(signal, "receivers", {})
+    monkeypatch.setattr(signal, "_by_sender", collections.defaultdict(set))
+    monkeypatch.setattr(signal, "_by_receiver", collections.defaultdict(set))
+    monkeypatch.setattr(signal, "_weak_senders", {})
 
 
 def make_app(events: list[str]) -> Flask:
