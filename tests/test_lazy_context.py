@@ -22,15 +22,17 @@ _OWN = {"wsgi.input", "wsgi.errors", "werkzeug.request"}
 
 @pytest.fixture(autouse=True)
 def _no_stray_receivers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Receivers other tests in this process left connected to
-    ``appcontext_pushed`` (a docs example connects some with
-    ``weak=False``) send requests down the eager path; each test here
-    starts without them."""
-    signal = flask.appcontext_pushed
-    monkeypatch.setattr(signal, "receivers", {})
-    monkeypatch.setattr(signal, "_by_sender", collections.defaultdict(set))
-    monkeypatch.setattr(signal, "_by_receiver", collections.defaultdict(set))
-    monkeypatch.setattr(signal, "_weak_senders", {})
+    """Receivers other tests in this process left connected to Flask's
+    signals (a docs example connects some with ``weak=False``) send
+    requests down the general path; each test here starts without them."""
+    import blinker
+
+    for signal in vars(flask.signals).values():
+        if isinstance(signal, blinker.Signal):
+            monkeypatch.setattr(signal, "receivers", {})
+            monkeypatch.setattr(signal, "_by_sender", collections.defaultdict(set))
+            monkeypatch.setattr(signal, "_by_receiver", collections.defaultdict(set))
+            monkeypatch.setattr(signal, "_weak_senders", {})
 
 
 def make_app(events: list[str]) -> Flask:
