@@ -10,6 +10,7 @@ import typing as t
 import pytest
 from werkzeug.routing import Rule
 from werkzeug.test import EnvironBuilder
+from werkzeug.test import run_wsgi_app
 
 import flask
 from flask import _lazy_context
@@ -204,23 +205,10 @@ def serve(app: Flask, method: str, path: str, **kw: t.Any) -> t.Any:
         environ = builder.get_environ()
     finally:
         builder.close()
-    started: list[t.Any] = []
+    # werkzeug runs the app as a server would (body joined, iterable closed).
+    app_iter, status, headers = run_wsgi_app(app, environ, buffered=True)
+    return status, headers.to_wsgi_list(), b"".join(app_iter)
 
-    def start_response(status: str, headers: t.Any, exc_info: t.Any = None) -> t.Any:
-        started[:] = [status, headers]
-        return lambda data: None
-
-    app_iter = app(environ, start_response)
-    try:
-        body = b"".join(app_iter)
-    finally:
-        close = getattr(app_iter, "close", None)
-        if close is not None:
-            close()
-    return started[0], started[1], body
-
-
-HOST = {"Host": "localhost"}
 
 #: (method, path, builder arguments, whether the lazy context is used, whether
 #: wsgi_app calls the view itself).
