@@ -118,6 +118,7 @@ MAIN = (
         ("flask.asgi._steps", "serve"),
         ("flask.asgi._steps", "direct_parts"),
         ("flask.asgi._lean", "finish"),
+        ("flask.asgi._lean", "direct_parts"),
     ]),
     ("response head", [
         ("flask.asgi._stream", "response_headers"),
@@ -152,10 +153,12 @@ DETAIL = (
         ("flask.asgi._http:Exchange", "_inline"),
         ("flask.asgi._http:Exchange", "_finished"),
     ]),
-    ("lean path (serve_lean, open_*)", [
+    ("lean path (serve_lean, open_*, run_sync)", [
         ("flask.asgi._http", "serve_lean"),
         ("flask.asgi._lean", "open_inline"),
         ("flask.asgi._lean", "open_environ"),
+        ("flask.asgi._http", "_serve_sync"),
+        ("flask.asgi._http", "run_sync"),
     ]),
     ("steps on the loop (start/finish_inline)", [
         ("flask.asgi._steps:Pipeline", "start_inline"),

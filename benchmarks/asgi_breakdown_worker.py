@@ -292,10 +292,10 @@ def timed_submit(submit: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
     @functools.wraps(submit)
     def wrapper(
         pool: t.Any, loop: t.Any, context: t.Any, func: t.Any, args: t.Any = (),
-        client: t.Any = None,
+        client: t.Any = None, orphan: t.Any = None,
     ) -> t.Any:  # fmt: skip
         METER.enter("hop", "sync")
-        future = submit(pool, loop, context, _job, (func, args), client)
+        future = submit(pool, loop, context, _job, (func, args), client, orphan)
         future.add_done_callback(_hop_done)
         return future
 

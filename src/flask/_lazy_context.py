@@ -14,11 +14,8 @@ doors decide when one may be used (:func:`flask._plain.lean_context`,
 from __future__ import annotations
 
 import typing as t
-from inspect import CO_COROUTINE
-from types import FunctionType
 
-from ._plain import _dispatch_unchanged
-from ._plain import hookless
+from ._plain import direct_view
 from ._plain import quiet_teardown
 from ._plan import plan_of
 from ._urls import _server_name
@@ -188,23 +185,7 @@ def environ_context(
     rule, args = found
     ctx = lazy_context(EnvironContext, app, environ, rule, args)
     view = None
-    if (
-        plan.direct
-        and method != "OPTIONS"
-        and not request_started.receivers
-        and _dispatch_unchanged(type(app))
-    ):
-        endpoint = rule.endpoint
-        # hookless(app, endpoint), without a call once it is known.
-        hooks = app._dispatch_cache.get(("plain", endpoint))
-        view = app.view_functions.get(endpoint)
-        if (
-            (hooks if hooks is not None else not hookless(app, endpoint))
-            or type(view) is not FunctionType
-            or view.__code__.co_flags & CO_COROUTINE
-            or "_is_coroutine_marker" in view.__dict__
-        ):
-            # Not what ensure_sync returns as it is: dispatched as usual.
-            view = None
+    if plan.direct and method != "OPTIONS" and not request_started.receivers:
+        view = direct_view(app, rule.endpoint)
     bare = method != "HEAD" and "HTTP_COOKIE" not in environ
     return ctx, view, args, bare

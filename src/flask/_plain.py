@@ -13,6 +13,8 @@ callback, a receiver) takes the general path at the point where it differs.
 from __future__ import annotations
 
 import typing as t
+from inspect import CO_COROUTINE
+from types import FunctionType
 
 from ._responses import plain_parts
 from .sessions import SecureCookieSessionInterface
@@ -104,6 +106,28 @@ def hookless(app: Flask, endpoint: str | None) -> bool:
     funcs = tuple(f for kind in _HOOK_KINDS for f in app._hooks(kind, blueprint))
     cache[key] = funcs
     return not funcs
+
+
+def direct_view(app: Flask, endpoint: str) -> t.Any:
+    """The view of ``endpoint`` if a door may call it itself, as Flask's
+    ``dispatch_request`` would, and then :func:`finish` the request: the
+    app's plan allows it (``Plan.direct``, checked by the caller), the
+    class still has Flask's dispatch methods, no hook applies to the
+    endpoint, and the view is a plain function that ``ensure_sync``
+    returns as it is. Else ``None``."""
+    if not _dispatch_unchanged(type(app)):
+        return None
+    # hookless(app, endpoint), without a call once it is known.
+    hooks = app._dispatch_cache.get(("plain", endpoint))
+    view = app.view_functions.get(endpoint)
+    if (
+        (hooks if hooks is not None else not hookless(app, endpoint))
+        or type(view) is not FunctionType
+        or view.__code__.co_flags & CO_COROUTINE
+        or "_is_coroutine_marker" in view.__dict__
+    ):
+        return None
+    return view
 
 
 def full_dispatch(

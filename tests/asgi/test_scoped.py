@@ -5,6 +5,7 @@ and the request built only when something asks for them."""
 from __future__ import annotations
 
 import asyncio
+import io
 import typing as t
 
 import pytest
@@ -12,6 +13,7 @@ from test_adapter import make_scope
 
 import flask
 from flask import Flask
+from flask._plan import plan_of
 from flask.asgi import _http
 from flask.asgi import _scoped
 
@@ -33,6 +35,9 @@ def make_app(events: list[str]) -> Flask:
 
     @app.route("/environ", methods=["GET", "POST", "DELETE"])
     async def environ() -> dict[str, t.Any]:
+        return describe()
+
+    def describe() -> dict[str, t.Any]:
         req = flask.request
         return {
             "environ": sorted(
@@ -114,6 +119,88 @@ def make_app(events: list[str]) -> Flask:
     def sync() -> str:
         return "sync"
 
+    # Sync views: the lean path calls them in one worker job (_lean.run_sync).
+    @app.get("/s/json")
+    def s_json() -> dict[str, t.Any]:
+        return {"message": "Hello", "thread": flask.request.path}
+
+    @app.route("/s/environ", methods=["GET", "POST", "DELETE"])
+    def s_environ() -> t.Any:
+        return describe()
+
+    @app.get("/s/args/<int:n>")
+    def s_args(n: int) -> str:
+        flask.request.view_args["n"] = -1  # type: ignore[index]
+        return f"{n} {flask.request.view_args} {flask.request.args.get('q')}"
+
+    @app.get("/s/session")
+    def s_session() -> str:
+        flask.session["n"] = flask.session.get("n", 0) + 1
+        return str(flask.session["n"])
+
+    @app.get("/s/tuple")
+    def s_tuple() -> t.Any:
+        return "made", 201, {"X-A": "1"}
+
+    @app.get("/s/bytes")
+    def s_bytes() -> t.Any:
+        return b"raw", {"X-B": "2"}
+
+    @app.get("/s/g")
+    def s_g() -> str:
+        flask.g.x = "gx"
+        return flask.g.x + flask.url_for("hello", _external=True)
+
+    @app.get("/s/after-this")
+    def s_after_this() -> str:
+        @flask.after_this_request
+        def add(response: flask.Response) -> flask.Response:
+            events.append(f"after_this_request {flask.request.path}")
+            response.headers["X-After"] = "1"
+            return response
+
+        return "after"
+
+    @app.get("/s/error")
+    def s_error() -> str:
+        raise ValueError("boom")
+
+    @app.get("/s/async-handled")
+    def s_async_handled() -> str:
+        raise LookupError("looked")
+
+    @app.get("/s/abort")
+    def s_abort() -> str:
+        flask.abort(418)
+
+    @app.get("/s/none")
+    def s_none() -> None:
+        return None
+
+    @app.get("/s/redirect")
+    def s_redirect() -> t.Any:
+        return flask.redirect(flask.url_for("hello"))
+
+    @app.get("/s/stream")
+    def s_stream() -> t.Any:
+        def chunks() -> t.Iterator[str]:
+            yield "one "
+            yield flask.request.path
+
+        return flask.Response(flask.stream_with_context(chunks()))
+
+    @app.get("/s/file")
+    def s_file() -> t.Any:
+        return flask.send_file(io.BytesIO(b"file body"), mimetype="text/plain")
+
+    @app.get("/s/ensure")
+    def s_ensure() -> str:
+        async def inner() -> str:
+            await asyncio.sleep(0)
+            return f"awaited {flask.request.path}"
+
+        return app.ensure_sync(inner)()  # type: ignore[no-any-return]
+
     bp = flask.Blueprint("torn", __name__, url_prefix="/torn")
 
     @bp.teardown_request
@@ -129,12 +216,22 @@ def make_app(events: list[str]) -> Flask:
     async def torn() -> str:
         return "torn"
 
+    @bp.get("/sync")
+    def torn_sync() -> str:
+        return "torn sync"
+
     app.register_blueprint(bp)
 
     @app.errorhandler(ValueError)
     def on_value_error(e: ValueError) -> tuple[str, int]:
         events.append(f"handler {flask.request.path}")
         return f"handled {e}", 500
+
+    @app.errorhandler(LookupError)
+    async def on_lookup_error(e: LookupError) -> tuple[str, int]:
+        await asyncio.sleep(0)
+        events.append(f"async handler {flask.request.path}")
+        return f"handled {e}", 409
 
     return app
 
@@ -201,9 +298,31 @@ CASES: list[tuple[str, str, t.Any, dict[str, t.Any], bytes, bool]] = [
     ("GET", "/abort", None, {}, b"", True),
     ("GET", "/redirect", None, {}, b"", True),
     ("GET", "/torn/", None, {}, b"", True),
+    ("GET", "/sync", None, {}, b"", True),
+    ("GET", "/s/json", None, {}, b"", True),
+    ("GET", "/s/environ?a=1&a=%C3%A9&b=%FF", None, {}, b"", True),
+    ("GET", "/s/environ", HOST + [(b"cookie", b"a=b")], {}, b"", True),
+    ("DELETE", "/s/environ", None, {"scheme": "https"}, b"", True),
+    ("GET", "/s/args/7?q=x", None, {}, b"", True),
+    ("GET", "/s/session", None, {}, b"", True),
+    ("GET", "/s/session", HOST + [(b"cookie", b"session=garbage")], {}, b"", True),
+    ("GET", "/s/tuple", None, {}, b"", True),
+    ("GET", "/s/bytes", None, {}, b"", True),
+    ("GET", "/s/g", None, {}, b"", True),
+    ("GET", "/s/after-this", None, {}, b"", True),
+    ("GET", "/s/error", None, {}, b"", True),
+    ("GET", "/s/async-handled", None, {}, b"", True),
+    ("GET", "/s/abort", None, {}, b"", True),
+    ("GET", "/s/none", None, {}, b"", True),
+    ("GET", "/s/redirect", None, {}, b"", True),
+    ("GET", "/s/stream", None, {}, b"", True),
+    ("GET", "/s/file", None, {}, b"", True),
+    ("GET", "/s/ensure", None, {}, b"", True),
     # What the scope cannot tell: the general path.
     ("GET", "/slash", None, {}, b"", False),  # a redirect: not remembered
-    ("GET", "/sync", None, {}, b"", False),
+    ("GET", "/torn/sync", None, {}, b"", False),  # a sync view with hooks
+    ("HEAD", "/sync", None, {}, b"", False),
+    ("POST", "/s/environ", HOST + [(b"content-length", b"3")], {}, b"a=b", False),
     ("GET", "/nowhere", None, {}, b"", False),
     ("HEAD", "/hello", None, {}, b"", False),
     ("OPTIONS", "/hello", None, {}, b"", False),
@@ -257,9 +376,13 @@ def run_both(
         taken: list[bool] = []
 
         def spy(
-            app: Flask, scope: t.Any, use: bool = use, taken: t.Any = taken
+            app: Flask,
+            scope: t.Any,
+            *plan: t.Any,
+            use: bool = use,
+            taken: t.Any = taken,
         ) -> t.Any:
-            found = real(app, scope) if use else None
+            found = real(app, scope, *plan) if use else None
             taken.append(found is not None)
             return found
 
@@ -396,10 +519,12 @@ def test_a_scope_context_outside_the_lean_path() -> None:
 
     async def go() -> None:
         await serve(app, scope_for("GET", "/args/5?q=1"))
-        opened = _scoped.scoped_context(app, scope_for("GET", "/args/5?q=1"))
+        opened = _scoped.scoped_context(
+            app, scope_for("GET", "/args/5?q=1"), plan_of(app)
+        )
         assert opened is not None
-        ctx, view, args, after, bare = opened
-        assert (args, after, bare) == ({"n": 5}, True, True)
+        ctx, view, args, after, bare, sync = opened
+        assert (args, after, bare, sync) == ({"n": 5}, True, True, False)
         assert view is app.view_functions["args"]
         assert ctx.has_request and ctx._source is not None
         with ctx:
@@ -426,7 +551,7 @@ def test_a_scope_context_has_what_an_app_context_has() -> None:
     async def go() -> None:
         await serve(app, scope_for("GET", "/hello"))
         await serve(app, scope_for("GET", "/hello"))
-        opened = _scoped.scoped_context(app, scope_for("GET", "/hello"))
+        opened = _scoped.scoped_context(app, scope_for("GET", "/hello"), plan_of(app))
         assert opened is not None
         ctx = opened[0]
         eager = AppContext(app)

@@ -43,20 +43,26 @@ from ._environ import Receive
 from ._environ import Scope
 from ._environ import Send
 from ._lean import AFTER_PUSH
+from ._lean import Continued
 from ._lean import FAIL
 from ._lean import Handover
 from ._lean import open_environ
 from ._lean import Opened
+from ._lean import orphaned
 from ._lean import RESPOND
 from ._lean import RESUME
+from ._lean import run_sync
 from ._lean import serve_lean
+from ._pool import DROPPED
 from ._pool import Gone
 from ._scoped import scoped_context
+from ._steps import abandon_after
 from ._steps import call_wsgi
 from ._steps import HOP
 from ._steps import Outcome
 from ._steps import Pipeline
 from ._steps import plain_now
+from ._stream import response_headers
 
 if t.TYPE_CHECKING:
     from . import ASGIApp
@@ -69,7 +75,7 @@ async def serve_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) 
     plan: Plan = app.__dict__.get("_plan") or plan_of(app)
     lean = plan.lean and plain_now(app)
     if lean:
-        opened = scoped_context(app, scope)
+        opened = scoped_context(app, scope, plan)
         if opened is not None:
             # No environ needed yet: the lean path with a scope context.
             await _serve_scoped(asgi, opened, receive, send)
@@ -135,6 +141,9 @@ async def _serve_scoped(
     ctx: ScopeContext = opened[0]  # type: ignore[assignment]
     cv = contextvars.copy_context()
     try:
+        if opened[5]:
+            await _serve_sync(asgi, opened, receive, send, loop, cv)
+            return
         done, handover = start_in(
             serve_lean(asgi.app, None, opened, send, asgi._binding_for(loop)), cv
         )
@@ -153,6 +162,58 @@ async def _serve_scoped(
     finally:
         if ctx._req is not None:
             ctx.release()
+
+
+async def _serve_sync(
+    asgi: ASGIApp,
+    opened: Opened,
+    receive: Receive,
+    send: Send,
+    loop: asyncio.AbstractEventLoop,
+    cv: contextvars.Context,
+) -> None:
+    """The lean path for a sync view: one job in a worker (``run_sync``),
+    then its response sent, or the general path going on from where the
+    job left the request."""
+    binding = asgi._binding_for(loop)
+    pool = asgi.pool
+    exchange = None
+    if pool.saturated():
+        # The job waits for a thread: dropped if the client leaves meanwhile
+        # (as Exchange.run does).
+        exchange = Exchange(asgi, loop, receive, send, _NO_BODY, cv)
+        exchange.watch()
+    try:
+        result = await pool.submit(
+            loop, cv, run_sync, (asgi.app, opened, binding, cv), exchange, orphaned
+        )
+    except Gone:
+        return
+    finally:
+        if exchange is not None:
+            exchange.stop_watching()
+    if type(result) is not Continued:
+        status, headers, data = result
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": response_headers(headers),
+            }
+        )
+        await send({"type": "http.response.body", "body": data})
+        return
+    if exchange is None:
+        exchange = Exchange(asgi, loop, receive, send, _NO_BODY, cv)
+    try:
+        outcome: Outcome | Deferred | None = result.outcome
+        if type(outcome) is Deferred:
+            assert result.pipe is not None
+            outcome = await exchange.go_on(result.pipe, _CONTINUE, outcome)
+        if outcome is not None:
+            await respond(exchange, t.cast(Outcome, outcome))
+    finally:
+        exchange.stop_watching()
 
 
 async def _take_over(
@@ -222,11 +283,26 @@ async def _receive_body(
     return body
 
 
+def _chain(done: asyncio.Future[t.Any], later: asyncio.Future[t.Any]) -> None:
+    """Give ``later`` the outcome of ``done`` (unless it was cancelled)."""
+    if later.done():
+        return
+    if done.cancelled():
+        later.cancel()
+    elif done.exception() is not None:
+        later.set_exception(t.cast(BaseException, done.exception()))
+    else:
+        later.set_result(done.result())
+
+
 #: Where :meth:`Exchange.go_on` starts besides the lean path's handovers.
 _START = "start"  # the whole pipeline in a worker
+_CONTINUE = "continue"  # from a step a worker job already returned
 _INLINE = "inline"  # the steps around an async view on the loop if they can
 
 _HTTP1 = frozenset({"HTTP/1.1", "HTTP/1.0"})
+#: The body of a request the scope shows to have none.
+_NO_BODY = io.BytesIO(b"")
 
 
 def _content_length(environ: dict[str, t.Any]) -> int | None:
@@ -281,6 +357,13 @@ class Exchange:
         self._watcher: asyncio.Task[None] | None = None
         #: Called on the loop when a disconnect is seen.
         self.on_disconnect: t.Callable[[], object] | None = None
+        #: The job last submitted, whether it ended (a job whose future was
+        #: cancelled may still be running), and what is to run after it.
+        self._job: asyncio.Future[t.Any] | None = None
+        self._ended = False
+        self._left: t.Any = None
+        self._then: tuple[asyncio.Future[t.Any], t.Callable[..., t.Any], t.Any] | None
+        self._then = None
 
     @property
     def disconnected(self) -> bool:
@@ -301,14 +384,57 @@ class Exchange:
             body = self.body
             if body is None or body.complete:
                 self.watch()
-        return pool.submit(self.loop, self.context, func, args, self)
+        self._ended = False
+        job = self._job = pool.submit(
+            self.loop, self.context, func, args, self, self._orphaned
+        )
+        return job
 
     def run_always(
         self, func: t.Callable[..., t.Any], *args: t.Any
     ) -> asyncio.Future[t.Any]:
         """Run ``func`` in a worker thread even if the client left
         (closing, teardown)."""
-        return self.asgi.pool.submit(self.loop, self.context, func, args)
+        self._ended = False
+        job = self._job = self.asgi.pool.submit(
+            self.loop, self.context, func, args, None, self._orphaned
+        )
+        return job
+
+    def after_job(
+        self, func: t.Callable[..., t.Any], *args: t.Any
+    ) -> asyncio.Future[t.Any]:
+        """Run ``func(*args, value)`` in a worker thread once the job last
+        submitted has ended, ``value`` being what it returned (``None`` if
+        it raised or never ran): at once, unless the request was cancelled
+        while the job ran. Two jobs of one request cannot run at once (its
+        context can be entered only once), and a cancelled job cannot be
+        stopped: clean-up (pop, close) waits for it."""
+        job = self._job
+        if job is None or not job.cancelled() or self._ended:
+            value = None
+            if job is not None and job.done() and not job.cancelled():
+                value = job.result() if job.exception() is None else None
+            elif self._ended:
+                value = self._left
+            return self.run_always(func, *args, value)
+        later = self.loop.create_future()
+        self._then = (later, func, args)
+        return later
+
+    def _orphaned(self, value: t.Any) -> None:
+        """On the loop: the job last submitted, whose future was cancelled,
+        ended with ``value`` (see ``WorkerPool.submit``)."""
+        self._ended = True
+        if value is DROPPED or isinstance(value, BaseException):
+            value = None
+        self._left = value
+        then = self._then
+        if then is not None:
+            self._then = None
+            later, func, args = then
+            job = self.run_always(func, *args, self._left)
+            job.add_done_callback(lambda done: _chain(done, later))
 
     async def before_loop_code(self) -> None:
         """Receive the body ahead (bounded) before code that may read it
@@ -401,7 +527,9 @@ class Exchange:
         stopped, or the start) to the outcome to send; ``None`` if the
         client left before the work was done."""
         try:
-            if step == _START:
+            if step == _CONTINUE:
+                outcome = value
+            elif step == _START:
                 outcome = await self.run(pipe.start)
             elif step == _INLINE:
                 outcome = await self._inline(pipe)
@@ -417,7 +545,9 @@ class Exchange:
             await self.run_always(pipe.abandon)
             return None
         except asyncio.CancelledError as e:
-            self.run_always(pipe.abandon, e)
+            # Once the job that may still run (cancelled with the request)
+            # has ended: teardown, and the response it made closed.
+            self.after_job(abandon_after, pipe, e)
             raise
         return t.cast(Outcome, outcome)
 

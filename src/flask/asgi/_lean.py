@@ -18,10 +18,19 @@ response, a response werkzeug must serve), it stops and returns a
 :class:`Handover`: the general path takes the request over at that point,
 in the state it would have reached itself (see ``Exchange.take_over``).
 So both give the same bytes, and the same calls in the same order.
+
+A sync view with no hook (``flask._plain.direct_view``) of a request the
+scope alone describes (``_scoped.scoped_context``) takes :func:`run_sync`
+instead: the same steps in one job in a worker thread, where the general
+path would push on the loop and then run the rest in a worker. Where it
+needs more, the general path's pipeline takes over in that same job
+(:class:`Continued`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import typing as t
 
 from .._async import server_loop
@@ -29,9 +38,13 @@ from .._plain import bare
 from .._plain import finish
 from .._responses import direct_parts
 from ._bridge import Binding
+from ._bridge import Deferred
 from ._environ import Send
+from ._steps import abandon_after
 from ._steps import finishes_plainly
 from ._steps import open_inline
+from ._steps import Outcome
+from ._steps import Pipeline
 from ._steps import serve_response
 from ._steps import Started
 from ._stream import response_headers
@@ -60,8 +73,9 @@ class Handover(t.NamedTuple):
 
 #: What an opener gives: the pushed context, the view (see
 #: ``_steps.open_inline``), its arguments, whether no after or teardown hook
-#: applies, and whether the request is bare (``flask._plain.bare``).
-Opened = tuple["AppContext", t.Any, dict[str, t.Any], bool, bool]
+#: applies, whether the request is bare (``flask._plain.bare``), and
+#: whether the view is a sync one for :func:`run_sync` (never, here).
+Opened = tuple["AppContext", t.Any, dict[str, t.Any], bool, bool, bool]
 
 
 def open_environ(app: Flask, environ: dict[str, t.Any]) -> Opened:
@@ -69,8 +83,8 @@ def open_environ(app: Flask, environ: dict[str, t.Any]) -> Opened:
     ctx, view, after = open_inline(app, environ)
     req = ctx._request
     if req is None or view is None or isinstance(view, Exception):
-        return ctx, view, {}, after, False
-    return ctx, view, req.view_args, after, bare(req)  # type: ignore[return-value]
+        return ctx, view, {}, after, False, False
+    return ctx, view, req.view_args, after, bare(req), False  # type: ignore[return-value]
 
 
 async def serve_lean(
@@ -87,13 +101,13 @@ async def serve_lean(
     context made for this request."""
     server_loop.set(binding)
     if open_ is None:
-        ctx, view, args, after, is_bare = request
+        ctx, view, args, after, is_bare, _ = request
         try:
             ctx.push()
         except Exception as e:
             return Handover(ctx, FAIL, False, error=e)
     else:
-        ctx, view, args, after, is_bare = open_(app, request)
+        ctx, view, args, after, is_bare, _ = open_(app, request)
     if view is None:
         return Handover(ctx, AFTER_PUSH, after)
     if isinstance(view, Exception):
@@ -146,3 +160,113 @@ async def serve_lean(
     )
     await send({"type": "http.response.body", "body": data})
     return None
+
+
+class Continued(t.NamedTuple):
+    """What :func:`run_sync` gives where the general path goes on: the
+    pipeline (``None`` once the context is popped), the outcome to send
+    or the async call to await next (a :class:`~._bridge.Deferred`), and
+    the request's context and lean binding (to clean up after a request
+    cancelled meanwhile, see :func:`orphaned`)."""
+
+    pipe: Pipeline | None
+    outcome: Outcome | Deferred
+    context: contextvars.Context
+    binding: Binding
+
+
+#: What :func:`run_sync` gives when the lean path sends the response:
+#: its status, headers and body.
+Parts = tuple[int, list[tuple[str, str]], bytes]
+
+
+def run_sync(
+    app: Flask, opened: Opened, binding: Binding, cv: contextvars.Context
+) -> Parts | Continued:
+    """In a worker, in the request's context ``cv``: what
+    :func:`serve_lean` does for an async view, for a sync one (``opened``
+    by ``_scoped.scoped_context``): push, call the view, finish, pop. Where
+    the request needs more (an error, a value that is not plain, a hook or
+    receiver added meanwhile), the general path's pipeline goes on from
+    that point in this same job."""
+    ctx, view, args, after, is_bare, _ = opened
+    server_loop.set(binding)
+    try:
+        ctx.push()
+    except Exception as e:
+        return _go_on(app, ctx, binding, cv, FAIL, after, None, e)
+    try:
+        value = view(**args)
+    except BaseException as e:
+        return _go_on(app, ctx, binding, cv, RESUME, after, None, e)
+    if not finishes_plainly(app, ctx, after, value):
+        return _go_on(app, ctx, binding, cv, RESUME, after, value, None)
+    outcome = None
+    status = 200
+    headers: list[tuple[str, str]] = []
+    data = b""
+    try:
+        result = finish(app, ctx, value, is_bare)
+        if isinstance(result, tuple):
+            headers, data = result
+        else:
+            # (A scope context's request is never a HEAD request.)
+            direct = direct_parts(result, False)
+            if direct is not None:
+                headers, chunks = direct
+                data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                status = result._status_code
+            else:
+                outcome = serve_response(result, ctx.request.environ, Started())
+    except Exception as e:
+        return _go_on(app, ctx, binding, cv, FAIL, after, None, e)
+    except BaseException as e:
+        ctx.pop(None if app.should_ignore_error(e) else e)
+        raise
+    ctx.pop(None)
+    if outcome is not None:
+        # Sent as the general path sends any other response.
+        return Continued(None, outcome, cv, binding)
+    return status, headers, data
+
+
+def _go_on(
+    app: Flask,
+    ctx: AppContext,
+    lean: Binding,
+    cv: contextvars.Context,
+    step: str,
+    after: bool,
+    value: t.Any,
+    error: BaseException | None,
+) -> Continued:
+    """The general path's pipeline going on from ``step`` (``RESUME`` or
+    ``FAIL``, as for a :class:`Handover`) in this worker job, with a
+    binding of the request's own (``Exchange.take_over``)."""
+    binding = Binding(lean.loop, app, lean.pool, None, lean.read_ahead)
+    server_loop.set(binding)
+    pipe = Pipeline(app, ctx.request.environ, binding)
+    pipe.ctx = ctx
+    pipe.inline_after = after
+    if step == RESUME:
+        pipe.phase = "view"
+        outcome = pipe.resume(value, error)
+    else:
+        pipe.pending_error = t.cast("Exception", error)
+        outcome = pipe.fail()
+    return Continued(pipe, outcome, cv, lean)
+
+
+def orphaned(result: t.Any) -> None:
+    """On the loop, once a :func:`run_sync` job whose request was cancelled
+    ended with ``result``: what the general path does when cancelled, in a
+    worker (see ``_steps.abandon_after``)."""
+    if type(result) is Continued:
+        binding = result.binding
+        assert binding.pool is not None
+        binding.pool.submit(
+            binding.loop,
+            result.context,
+            abandon_after,
+            (result.pipe, asyncio.CancelledError(), result.outcome),
+        )

@@ -27,14 +27,35 @@ class ClientState(t.Protocol):
     def disconnected(self) -> bool: ...
 
 
-def _set_result(future: asyncio.Future[t.Any], value: t.Any) -> None:
+#: Called once on the loop for a job whose future was cancelled: with what
+#: the job returned or raised once it ended, or :data:`DROPPED` if it never
+#: ran. (A job cannot be stopped; this is where what it left is cleaned up.)
+Orphan = t.Callable[[t.Any], object]
+
+#: What an :data:`Orphan` gets for a job that was dropped before it ran.
+DROPPED = object()
+
+
+def _set_result(
+    future: asyncio.Future[t.Any], value: t.Any, orphan: Orphan | None
+) -> None:
     if not future.done():
         future.set_result(value)
+    elif orphan is not None:
+        orphan(value)
 
 
-def _set_exception(future: asyncio.Future[t.Any], error: BaseException) -> None:
+def _set_exception(
+    future: asyncio.Future[t.Any], error: BaseException, orphan: Orphan | None
+) -> None:
     if not future.done():
         future.set_exception(error)
+    elif orphan is not None:
+        orphan(error)
+
+
+def _dropped(future: asyncio.Future[t.Any], value: t.Any, orphan: Orphan) -> None:
+    orphan(DROPPED)
 
 
 _Job = tuple[
@@ -43,6 +64,7 @@ _Job = tuple[
     t.Callable[..., t.Any],
     tuple[t.Any, ...],
     "ClientState | None",
+    "Orphan | None",
 ]
 
 
@@ -78,11 +100,14 @@ class WorkerPool:
         func: t.Callable[..., t.Any],
         args: tuple[t.Any, ...] = (),
         client: ClientState | None = None,
+        orphan: Orphan | None = None,
     ) -> asyncio.Future[t.Any]:
         """Run ``context.run(func, *args)`` in a worker; the returned future
         (of ``loop``) gets its result. If ``client`` has disconnected when
         the job's turn comes, the job is dropped and the future raises
-        :class:`Gone`."""
+        :class:`Gone`. A job whose future is cancelled before it starts is
+        dropped. ``orphan``, if given, is called on the loop once a job
+        whose future was cancelled ended (see :data:`Orphan`)."""
         if self._closed:
             raise RuntimeError("The worker pool was shut down.")
         future = loop.create_future()
@@ -99,7 +124,7 @@ class WorkerPool:
                 thread.start()
             else:
                 self._backlog += 1
-        self._jobs.put((future, context, func, args, client))
+        self._jobs.put((future, context, func, args, client, orphan))
         return future
 
     def _work(self) -> None:
@@ -111,16 +136,16 @@ class WorkerPool:
             outcome = _outcome(*job)
             # Let go of the job (its context refers to the request and the
             # app) before the loop learns it is done, so nothing of the
-            # request outlives its response in this thread.
+            # request outlives its response in this thread: what the loop
+            # gets is in a list it empties (``_deliver``).
             del job
             if outcome is not None:
-                callback, future, value = outcome
-                del outcome
+                loop = outcome[1].get_loop()
                 try:
-                    future.get_loop().call_soon_threadsafe(callback, future, value)
+                    loop.call_soon_threadsafe(_deliver, outcome)
                 except RuntimeError:
                     pass  # the loop was closed: nobody waits for the outcome
-                del future, value
+                del outcome, loop
             with self._lock:
                 if self._backlog:
                     self._backlog -= 1  # takes a waiting job next
@@ -135,20 +160,28 @@ class WorkerPool:
                 self._jobs.put(None)
 
 
+def _deliver(outcome: list[t.Any]) -> None:
+    """On the loop: hand a job's outcome over (see :func:`_outcome`)."""
+    callback, future, value, orphan = outcome
+    outcome.clear()
+    callback(future, value, orphan)
+
+
 def _outcome(
     future: asyncio.Future[t.Any],
     context: contextvars.Context,
     func: t.Callable[..., t.Any],
     args: tuple[t.Any, ...],
     client: ClientState | None,
-) -> tuple[t.Callable[..., None], asyncio.Future[t.Any], t.Any] | None:
-    """Run one job; what to call on the loop with its result or error
-    (``None`` if nobody waits for it any more)."""
+    orphan: Orphan | None,
+) -> list[t.Any] | None:
+    """Run one job; what to call on the loop with its result or error, the
+    future and ``orphan`` (``None`` if nobody waits for it any more)."""
     if future.cancelled():
-        return None
+        return None if orphan is None else [_dropped, future, DROPPED, orphan]
     if client is not None and client.disconnected:
-        return _set_exception, future, Gone()
+        return [_set_exception, future, Gone(), orphan]
     try:
-        return _set_result, future, context.run(func, *args)
+        return [_set_result, future, context.run(func, *args), orphan]
     except BaseException as e:
-        return _set_exception, future, e
+        return [_set_exception, future, e, orphan]

@@ -1,16 +1,17 @@
 """A request context made from the ASGI scope, its request built on first use.
 
-Most async views on the lean path (:mod:`._lean`) never read ``request``,
-yet the WSGI environ, the werkzeug request and the bound URL adapter are
-most of what the framework costs such a request. When the scope alone
-tells everything the lean path needs (a rule already matched once for this
-path and method, a valid ``Host``, no body, an HTTP/1 request without a
-root path, ``SERVER_NAME`` or ``TRUSTED_HOSTS``), :func:`scoped_context`
-makes a :class:`ScopeContext`. Its request (with the environ) and its URL
-adapter are built the first time anything asks for them, by the same
-functions and from the same scope as the general path builds them up
-front, so nothing differs but when. Whatever the scope cannot tell, or any
-doubt, gives ``None``, and the request takes the general way.
+Most views on the lean path (:mod:`._lean`: async views, and sync views
+with no hook) never read ``request``, yet the WSGI environ, the werkzeug
+request and the bound URL adapter are most of what the framework costs
+such a request. When the scope alone tells everything the lean path needs
+(a rule already matched once for this path and method, a valid ``Host``,
+no body, an HTTP/1 request without a root path, ``SERVER_NAME`` or
+``TRUSTED_HOSTS``), :func:`scoped_context` makes a :class:`ScopeContext`.
+Its request (with the environ) and its URL adapter are built the first
+time anything asks for them, by the same functions and from the same
+scope as the general path builds them up front, so nothing differs but
+when. Whatever the scope cannot tell, or any doubt, gives ``None``, and
+the request takes the general way.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import typing as t
 
 from .._lazy_context import lazy_context
 from .._lazy_context import LazyContext
+from .._plain import direct_view
 from .._urls import _server_name
 from .._urls import remembered_match
 from ._environ import _KEYS
@@ -29,6 +31,7 @@ from ._environ import Scope
 from ._steps import lean_view
 
 if t.TYPE_CHECKING:
+    from .._plan import Plan
     from ..app import Flask
 
 #: What the request's headers may hold for the lean path: ``Host`` (once),
@@ -66,15 +69,17 @@ class ScopeContext(LazyContext):
 
 
 def scoped_context(
-    app: Flask, scope: Scope
-) -> tuple[ScopeContext, t.Any, dict[str, t.Any], bool, bool] | None:
+    app: Flask, scope: Scope, plan: Plan
+) -> tuple[ScopeContext, t.Any, dict[str, t.Any], bool, bool, bool] | None:
     """For an ``http`` scope the lean path may serve without an environ: a
-    :class:`ScopeContext` (not pushed), the async view and its arguments,
-    whether no after or teardown hook applies, and whether the request is
-    bare (sent no cookie; see ``flask._plain.bare``). ``None`` otherwise
-    (nothing done).
+    :class:`ScopeContext` (not pushed), the view and its arguments,
+    whether no after or teardown hook applies, whether the request is bare
+    (sent no cookie; see ``flask._plain.bare``), and whether the view is a
+    sync one with no hook (``flask._plain.direct_view``) rather than an
+    async one. ``None`` otherwise (nothing done).
 
-    The caller checked the app's plan (``Plan.lean``) and ``plain_now``."""
+    The caller checked the app's ``plan`` (``Plan.lean``) and
+    ``plain_now``."""
     if scope.get("http_version") not in _HTTP1 or scope.get("root_path"):
         return None
     method: str = scope["method"]
@@ -91,8 +96,8 @@ def scoped_context(
         path = raw.decode("ascii")
     # The URL adapter the general path would bind must take the common way
     # (flask._urls._fast_adapter); the rule and arguments remembered for
-    # the request, and an async view (looked up first: a sync view's
-    # request is spared the rest).
+    # the request, and a view the lean path may call (looked up first: any
+    # other view's request is spared the rest).
     server = scope.get("server")
     config = app.config
     url_map = app.url_map
@@ -111,9 +116,17 @@ def scoped_context(
     if found is None:
         return None
     rule, args = found
-    view, after = lean_view(app, rule.endpoint)
+    endpoint = rule.endpoint
+    view, after = lean_view(app, endpoint)
+    sync = False
     if view is None:
-        return None
+        # A sync view called in one worker job (``_lean.run_sync``).
+        if not plan.direct:
+            return None
+        view = direct_view(app, endpoint)
+        if view is None:
+            return None
+        sync = after = True
     host = None
     cookie = False
     watched = _WATCHED
@@ -142,4 +155,4 @@ def scoped_context(
     except Exception:
         return None
     ctx = lazy_context(ScopeContext, app, scope, rule, args)
-    return ctx, view, args, after, not cookie
+    return ctx, view, args, after, not cookie, sync

@@ -567,6 +567,22 @@ def serve_response(
     return Outcome(started, app_iter, None)
 
 
+def abandon_after(
+    pipe: Pipeline | None, error: BaseException | None, value: t.Any
+) -> None:
+    """In a worker, for a request cancelled while its job ran, once that
+    job ended with ``value``: close the response it made, if any, and pop
+    the context it left pushed (``Pipeline.abandon``)."""
+    try:
+        if type(value) is Outcome:
+            close = getattr(value.app_iter, "close", None)
+            if close is not None:
+                close()
+    finally:
+        if pipe is not None:
+            pipe.abandon(error)
+
+
 def raise_(error: BaseException) -> t.NoReturn:
     raise error
 

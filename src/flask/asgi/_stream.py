@@ -159,7 +159,12 @@ async def respond(exchange: Exchange, outcome: Outcome) -> None:
             await _stream_sync(exchange, app_iter)
     finally:
         if close is not None:
-            await exchange.run_always(close)
+            # After the job that may still be iterating it, if cancelled.
+            await exchange.after_job(_close, close)
+
+
+def _close(close: t.Callable[[], object], value: object) -> None:
+    close()
 
 
 def _buffered(app_iter: object) -> bool:
