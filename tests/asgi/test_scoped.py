@@ -563,3 +563,55 @@ def test_a_scope_context_has_what_an_app_context_has() -> None:
         assert ctx.url_adapter is not None and ctx._request is not None
 
     asyncio.run(go())
+
+
+def test_receivers_for_another_app_leave_the_scope_path_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A receiver of a signal the steps send, connected for another app,
+    is never called for this one: the scope path (and the lean path) stay
+    on, with the same answers. One connected for this app turns them off."""
+    from flask import signals
+
+    other = Flask("other")
+    seen: list[t.Any] = []
+
+    def receiver(sender: t.Any, **kwargs: t.Any) -> None:
+        seen.append(sender)
+
+    names = (
+        "appcontext_pushed",
+        "request_started",
+        "request_finished",
+        "request_tearing_down",
+        "appcontext_tearing_down",
+        "appcontext_popped",
+    )
+    requests: list[Request] = [
+        ("GET", "/hello", None, {}, b""),
+        ("GET", "/sync", None, {}, b""),
+        ("GET", "/s/json", None, {}, b""),
+    ]
+    try:
+        for name in names:
+            getattr(signals, name).connect(receiver, sender=other)
+        (on, on_events, on_taken), (off, off_events, _) = run_both(
+            monkeypatch, requests
+        )
+        assert on == off
+        assert on_events == off_events
+        assert on_taken == [True, True, True]
+        assert seen == []
+
+        def connect(app: Flask) -> None:
+            signals.request_finished.connect(receiver, sender=app)
+
+        (on, _, on_taken), (off, _, _) = run_both(monkeypatch, requests, connect)
+        assert on == off
+        assert on_taken == []  # not even asked
+        # Called for each request served (3 each, twice), never for "other".
+        assert len(seen) == 2 * 3 * len(requests)
+        assert other not in seen
+    finally:
+        for name in names:
+            getattr(signals, name).disconnect(receiver)

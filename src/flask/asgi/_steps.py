@@ -96,17 +96,34 @@ def _async_view_signals() -> bool:
     )
 
 
+#: The signals sent by the steps around a view.
+_STEP_SIGNALS = (
+    appcontext_pushed,
+    request_started,
+    request_finished,
+    request_tearing_down,
+    appcontext_tearing_down,
+    appcontext_popped,
+)
+
+
 def plain_now(app: Flask) -> bool:
     """The part of :func:`plain` that can change without an assignment on
-    the app: app teardown functions and signal receivers."""
-    return not app.teardown_appcontext_funcs and not (
+    the app: app teardown functions and receivers of the signals the steps
+    send (for any sender or for ``app``; one connected for another app
+    only is never called for this one)."""
+    if app.teardown_appcontext_funcs:
+        return False
+    if not (
         appcontext_pushed.receivers
         or request_started.receivers
         or request_finished.receivers
         or request_tearing_down.receivers
         or appcontext_tearing_down.receivers
         or appcontext_popped.receivers
-    )
+    ):
+        return True
+    return not any(signal.has_receivers_for(app) for signal in _STEP_SIGNALS)
 
 
 _PLAIN_BODIES = (str, bytes, dict, list)
