@@ -21,6 +21,18 @@ from flask.asgi import _scoped
 _OWN = {"wsgi.input", "wsgi.errors", "asgi.scope", "werkzeug.request"}
 
 
+def add_after_this(events: list[str]) -> str:
+    """What the ``after-this`` views do: an ``after_this_request`` callback."""
+
+    @flask.after_this_request
+    def add(response: flask.Response) -> flask.Response:
+        events.append(f"after_this_request {flask.request.path}")
+        response.headers["X-After"] = "1"
+        return response
+
+    return "after"
+
+
 def make_app(events: list[str]) -> Flask:
     app = Flask(__name__)
     app.config.update(SECRET_KEY="k")
@@ -83,13 +95,7 @@ def make_app(events: list[str]) -> Flask:
 
     @app.get("/after-this")
     async def after_this() -> str:
-        @flask.after_this_request
-        def add(response: flask.Response) -> flask.Response:
-            events.append(f"after_this_request {flask.request.path}")
-            response.headers["X-After"] = "1"
-            return response
-
-        return "after"
+        return add_after_this(events)
 
     @app.get("/copy")
     async def copy() -> str:
@@ -153,13 +159,7 @@ def make_app(events: list[str]) -> Flask:
 
     @app.get("/s/after-this")
     def s_after_this() -> str:
-        @flask.after_this_request
-        def add(response: flask.Response) -> flask.Response:
-            events.append(f"after_this_request {flask.request.path}")
-            response.headers["X-After"] = "1"
-            return response
-
-        return "after"
+        return add_after_this(events)
 
     @app.get("/s/error")
     def s_error() -> str:
