@@ -121,25 +121,10 @@ async def serve_lean(
         return Handover(ctx, RESUME, after, value=value)
     # finalize_request and process_response with no hook to run.
     try:
-        # A str or dict may need no response object.
-        result = finish(app, ctx, value, is_bare)
-        parts = outcome = None
-        status = 200
-        if isinstance(result, tuple):
-            parts = result
-        else:
-            # A buffered response served directly needs no environ: a
-            # request without one is not a HEAD request.
-            head = open_ is not None and request["REQUEST_METHOD"] == "HEAD"
-            direct = direct_parts(result, head)
-            if direct is not None:
-                headers, chunks = direct
-                parts = headers, chunks[0] if len(chunks) == 1 else b"".join(chunks)
-                # The status as the property gives it (direct_parts checked
-                # the class serves like werkzeug's).
-                status = result._status_code
-            else:
-                outcome = serve_response(result, ctx.request.environ, Started())
+        # A buffered response served directly needs no environ: a request
+        # without one is not a HEAD request.
+        head = open_ is not None and request["REQUEST_METHOD"] == "HEAD"
+        sent = finished(app, ctx, value, is_bare, head)
     except Exception as e:
         # Error handling runs user code: in a worker.
         return Handover(ctx, FAIL, after, error=e)
@@ -147,10 +132,10 @@ async def serve_lean(
         ctx.pop(None if app.should_ignore_error(e) else e)
         raise
     ctx.pop(None)
-    if parts is None:
+    if isinstance(sent, Outcome):
         # Any other response is sent as the general path sends it.
-        return Handover(ctx, RESPOND, after, value=outcome)
-    headers, data = parts
+        return Handover(ctx, RESPOND, after, value=sent)
+    status, headers, data = sent
     await send(
         {
             "type": "http.response.start",
@@ -160,6 +145,31 @@ async def serve_lean(
     )
     await send({"type": "http.response.body", "body": data})
     return None
+
+
+#: The status, headers and body of a response the lean path sends itself.
+Parts = tuple[int, list[tuple[str, str]], bytes]
+
+
+def finished(
+    app: Flask, ctx: AppContext, value: t.Any, is_bare: bool, head: bool
+) -> Parts | Outcome:
+    """``finish`` the request with the view's ``value``: the parts to send
+    for a ``str`` or ``dict`` needing no response object or for a buffered
+    response served directly (``direct_parts``, as ``respond`` sends it),
+    else the :class:`~._steps.Outcome` the general path sends."""
+    result = finish(app, ctx, value, is_bare)
+    if isinstance(result, tuple):
+        headers, data = result
+        return 200, headers, data
+    direct = direct_parts(result, head)
+    if direct is None:
+        return serve_response(result, ctx.request.environ, Started())
+    headers, chunks = direct
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    # The status as the property gives it (direct_parts checked the class
+    # serves like werkzeug's).
+    return result._status_code, headers, data
 
 
 class Continued(t.NamedTuple):
@@ -173,11 +183,6 @@ class Continued(t.NamedTuple):
     outcome: Outcome | Deferred
     context: contextvars.Context
     binding: Binding
-
-
-#: What :func:`run_sync` gives when the lean path sends the response:
-#: its status, headers and body.
-Parts = tuple[int, list[tuple[str, str]], bytes]
 
 
 def run_sync(
@@ -201,33 +206,19 @@ def run_sync(
         return _go_on(app, ctx, binding, cv, RESUME, after, None, e)
     if not finishes_plainly(app, ctx, after, value):
         return _go_on(app, ctx, binding, cv, RESUME, after, value, None)
-    outcome = None
-    status = 200
-    headers: list[tuple[str, str]] = []
-    data = b""
     try:
-        result = finish(app, ctx, value, is_bare)
-        if isinstance(result, tuple):
-            headers, data = result
-        else:
-            # (A scope context's request is never a HEAD request.)
-            direct = direct_parts(result, False)
-            if direct is not None:
-                headers, chunks = direct
-                data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-                status = result._status_code
-            else:
-                outcome = serve_response(result, ctx.request.environ, Started())
+        # (A scope context's request is never a HEAD request.)
+        sent = finished(app, ctx, value, is_bare, False)
     except Exception as e:
         return _go_on(app, ctx, binding, cv, FAIL, after, None, e)
     except BaseException as e:
         ctx.pop(None if app.should_ignore_error(e) else e)
         raise
     ctx.pop(None)
-    if outcome is not None:
+    if isinstance(sent, Outcome):
         # Sent as the general path sends any other response.
-        return Continued(None, outcome, cv, binding)
-    return status, headers, data
+        return Continued(None, sent, cv, binding)
+    return sent
 
 
 def _go_on(
