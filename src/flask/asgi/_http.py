@@ -52,6 +52,7 @@ from ._lean import orphaned
 from ._lean import RESPOND
 from ._lean import RESUME
 from ._lean import run_sync
+from ._lean import send_parts
 from ._lean import serve_lean
 from ._pool import DROPPED
 from ._pool import Gone
@@ -62,7 +63,6 @@ from ._steps import HOP
 from ._steps import Outcome
 from ._steps import Pipeline
 from ._steps import plain_now
-from ._stream import response_headers
 
 if t.TYPE_CHECKING:
     from . import ASGIApp
@@ -193,15 +193,7 @@ async def _serve_sync(
         if exchange is not None:
             exchange.stop_watching()
     if type(result) is not Continued:
-        status, headers, data = result
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": response_headers(headers),
-            }
-        )
-        await send({"type": "http.response.body", "body": data})
+        await send_parts(send, result)
         return
     if exchange is None:
         exchange = Exchange(asgi, loop, receive, send, _NO_BODY, cv)
@@ -301,6 +293,8 @@ _CONTINUE = "continue"  # from a step a worker job already returned
 _INLINE = "inline"  # the steps around an async view on the loop if they can
 
 _HTTP1 = frozenset({"HTTP/1.1", "HTTP/1.0"})
+#: What ``Exchange._left`` holds while its last job may still run.
+_RUNNING = object()
 #: The body of a request the scope shows to have none.
 _NO_BODY = io.BytesIO(b"")
 
@@ -357,11 +351,11 @@ class Exchange:
         self._watcher: asyncio.Task[None] | None = None
         #: Called on the loop when a disconnect is seen.
         self.on_disconnect: t.Callable[[], object] | None = None
-        #: The job last submitted, whether it ended (a job whose future was
-        #: cancelled may still be running), and what is to run after it.
+        #: The job last submitted, what it left if its future was cancelled
+        #: (``_RUNNING`` until it ended: it cannot be stopped), and what is
+        #: to run after it.
         self._job: asyncio.Future[t.Any] | None = None
-        self._ended = False
-        self._left: t.Any = None
+        self._left: t.Any = _RUNNING
         self._then: tuple[asyncio.Future[t.Any], t.Callable[..., t.Any], t.Any] | None
         self._then = None
 
@@ -384,7 +378,7 @@ class Exchange:
             body = self.body
             if body is None or body.complete:
                 self.watch()
-        self._ended = False
+        self._left = _RUNNING
         job = self._job = pool.submit(
             self.loop, self.context, func, args, self, self._orphaned
         )
@@ -395,7 +389,7 @@ class Exchange:
     ) -> asyncio.Future[t.Any]:
         """Run ``func`` in a worker thread even if the client left
         (closing, teardown)."""
-        self._ended = False
+        self._left = _RUNNING
         job = self._job = self.asgi.pool.submit(
             self.loop, self.context, func, args, None, self._orphaned
         )
@@ -411,21 +405,20 @@ class Exchange:
         context can be entered only once), and a cancelled job cannot be
         stopped: clean-up (pop, close) waits for it."""
         job = self._job
-        if job is None or not job.cancelled() or self._ended:
-            value = None
-            if job is not None and job.done() and not job.cancelled():
-                value = job.result() if job.exception() is None else None
-            elif self._ended:
-                value = self._left
-            return self.run_always(func, *args, value)
-        later = self.loop.create_future()
-        self._then = (later, func, args)
-        return later
+        value = None
+        if job is not None and job.cancelled():
+            value = self._left
+            if value is _RUNNING:
+                later = self.loop.create_future()
+                self._then = (later, func, args)
+                return later
+        elif job is not None and job.done() and job.exception() is None:
+            value = job.result()
+        return self.run_always(func, *args, value)
 
     def _orphaned(self, value: t.Any) -> None:
         """On the loop: the job last submitted, whose future was cancelled,
         ended with ``value`` (see ``WorkerPool.submit``)."""
-        self._ended = True
         if value is DROPPED or isinstance(value, BaseException):
             value = None
         self._left = value
@@ -433,7 +426,7 @@ class Exchange:
         if then is not None:
             self._then = None
             later, func, args = then
-            job = self.run_always(func, *args, self._left)
+            job = self.run_always(func, *args, value)
             job.add_done_callback(lambda done: _chain(done, later))
 
     async def before_loop_code(self) -> None:

@@ -135,7 +135,17 @@ async def serve_lean(
     if isinstance(sent, Outcome):
         # Any other response is sent as the general path sends it.
         return Handover(ctx, RESPOND, after, value=sent)
-    status, headers, data = sent
+    await send_parts(send, sent)
+    return None
+
+
+#: The status, headers and body of a response the lean path sends itself.
+Parts = tuple[int, list[tuple[str, str]], bytes]
+
+
+async def send_parts(send: Send, parts: Parts) -> None:
+    """Send a response the lean path made: its two ASGI messages."""
+    status, headers, data = parts
     await send(
         {
             "type": "http.response.start",
@@ -144,11 +154,6 @@ async def serve_lean(
         }
     )
     await send({"type": "http.response.body", "body": data})
-    return None
-
-
-#: The status, headers and body of a response the lean path sends itself.
-Parts = tuple[int, list[tuple[str, str]], bytes]
 
 
 def finished(

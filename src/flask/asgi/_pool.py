@@ -54,10 +54,6 @@ def _set_exception(
         orphan(error)
 
 
-def _dropped(future: asyncio.Future[t.Any], value: t.Any, orphan: Orphan) -> None:
-    orphan(DROPPED)
-
-
 _Job = tuple[
     asyncio.Future[t.Any],
     contextvars.Context,
@@ -178,7 +174,8 @@ def _outcome(
     """Run one job; what to call on the loop with its result or error, the
     future and ``orphan`` (``None`` if nobody waits for it any more)."""
     if future.cancelled():
-        return None if orphan is None else [_dropped, future, DROPPED, orphan]
+        # (Its future is done: _set_result tells the orphan callback.)
+        return None if orphan is None else [_set_result, future, DROPPED, orphan]
     if client is not None and client.disconnected:
         return [_set_exception, future, Gone(), orphan]
     try:
