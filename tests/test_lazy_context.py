@@ -8,6 +8,7 @@ import collections
 import typing as t
 
 import pytest
+from plain_sync_views import add_sync_views
 from werkzeug.routing import Rule
 from werkzeug.test import EnvironBuilder
 from werkzeug.test import run_wsgi_app
@@ -107,30 +108,12 @@ def make_app(events: list[str]) -> Flask:
             "form": dict(req.form),
         }
 
-    @app.get("/args/<int:n>")
-    def args(n: int) -> str:
-        flask.request.view_args["n"] = -1  # type: ignore[index]
-        return f"{n} {flask.request.view_args} {flask.request.args.get('q')}"
-
-    @app.get("/session")
-    def session() -> str:
-        flask.session["n"] = flask.session.get("n", 0) + 1
-        return str(flask.session["n"])
+    add_sync_views(app, events)
 
     @app.get("/g")
     def g() -> str:
         flask.g.x = "gx"
         return flask.g.x + flask.url_for("hello")
-
-    @app.get("/after-this")
-    def after_this() -> str:
-        @flask.after_this_request
-        def add(response: flask.Response) -> flask.Response:
-            events.append(f"after_this_request {flask.request.path}")
-            response.headers["X-After"] = "1"
-            return response
-
-        return "after"
 
     @app.get("/copy")
     def copy() -> str:
@@ -140,27 +123,11 @@ def make_app(events: list[str]) -> Flask:
 
         return inner()
 
-    @app.get("/error")
-    def error() -> str:
-        raise ValueError("boom")
-
-    @app.get("/abort")
-    def abort() -> str:
-        flask.abort(418)
-
-    @app.get("/redirect")
-    def redirect() -> t.Any:
-        return flask.redirect(flask.url_for("hello"))
-
     @app.get("/http-exception")
     def http_exception() -> t.Any:
         from werkzeug.exceptions import Gone
 
         return Gone()
-
-    @app.get("/none")
-    def none() -> t.Any:
-        return None
 
     @app.get("/slash/")
     def slash() -> str:

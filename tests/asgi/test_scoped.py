@@ -9,6 +9,8 @@ import io
 import typing as t
 
 import pytest
+from plain_sync_views import add_after_this
+from plain_sync_views import add_sync_views
 from test_adapter import make_scope
 
 import flask
@@ -19,18 +21,6 @@ from flask.asgi import _scoped
 
 #: Environ keys whose values are objects of the request's own.
 _OWN = {"wsgi.input", "wsgi.errors", "asgi.scope", "werkzeug.request"}
-
-
-def add_after_this(events: list[str]) -> str:
-    """What the ``after-this`` views do: an ``after_this_request`` callback."""
-
-    @flask.after_this_request
-    def add(response: flask.Response) -> flask.Response:
-        events.append(f"after_this_request {flask.request.path}")
-        response.headers["X-After"] = "1"
-        return response
-
-    return "after"
 
 
 def make_app(events: list[str]) -> Flask:
@@ -126,6 +116,8 @@ def make_app(events: list[str]) -> Flask:
         return "sync"
 
     # Sync views: the lean path calls them in one worker job (_lean.run_sync).
+    add_sync_views(app, events, "s/")
+
     @app.get("/s/json")
     def s_json() -> dict[str, t.Any]:
         return {"message": "Hello", "thread": flask.request.path}
@@ -133,16 +125,6 @@ def make_app(events: list[str]) -> Flask:
     @app.route("/s/environ", methods=["GET", "POST", "DELETE"])
     def s_environ() -> t.Any:
         return describe()
-
-    @app.get("/s/args/<int:n>")
-    def s_args(n: int) -> str:
-        flask.request.view_args["n"] = -1  # type: ignore[index]
-        return f"{n} {flask.request.view_args} {flask.request.args.get('q')}"
-
-    @app.get("/s/session")
-    def s_session() -> str:
-        flask.session["n"] = flask.session.get("n", 0) + 1
-        return str(flask.session["n"])
 
     @app.get("/s/tuple")
     def s_tuple() -> t.Any:
@@ -157,29 +139,9 @@ def make_app(events: list[str]) -> Flask:
         flask.g.x = "gx"
         return flask.g.x + flask.url_for("hello", _external=True)
 
-    @app.get("/s/after-this")
-    def s_after_this() -> str:
-        return add_after_this(events)
-
-    @app.get("/s/error")
-    def s_error() -> str:
-        raise ValueError("boom")
-
     @app.get("/s/async-handled")
     def s_async_handled() -> str:
         raise LookupError("looked")
-
-    @app.get("/s/abort")
-    def s_abort() -> str:
-        flask.abort(418)
-
-    @app.get("/s/none")
-    def s_none() -> None:
-        return None
-
-    @app.get("/s/redirect")
-    def s_redirect() -> t.Any:
-        return flask.redirect(flask.url_for("hello"))
 
     @app.get("/s/stream")
     def s_stream() -> t.Any:
