@@ -23,9 +23,10 @@ def add_after_this(events: list[str]) -> str:
 
 def add_sync_views(app: flask.Flask, events: list[str], prefix: str = "") -> None:
     """Register the shared sync views under ``/{prefix}...``, their
-    endpoints named as the rule with ``_`` for ``/`` in ``prefix``: ``args/<int:n>``, ``session``,
-    ``after-this``, ``error`` (a ``ValueError``), ``abort`` (418), ``none``
-    and ``redirect`` (to the app's ``hello`` endpoint)."""
+    endpoints named as the rule with ``_`` for ``/`` in ``prefix``:
+    ``args/<int:n>``, ``session``, ``after-this``, ``error`` (a
+    ``ValueError``), ``abort`` (418), ``none`` and ``redirect`` (to the
+    app's ``hello`` endpoint)."""
 
     def args(n: int) -> str:
         flask.request.view_args["n"] = -1  # type: ignore[index]

@@ -347,14 +347,14 @@ def remembered_match(
     found = url_map.__dict__.get("_flask_match_cache")
     if found is None:
         return None
-    # _generation(url_map), without the call once the map is counted.
+    # generation(url_map), without the call once the map is counted.
     add = url_map.__dict__.get("add")
     if type(add) is _CountingAdd and add.url_map is url_map:
-        generation = add.count
+        gen = add.count
     else:
-        generation = _generation(url_map)
+        gen = _generation(url_map)
     # The key match_rule stores for such an adapter (see there).
-    key = (url_map.default_subdomain or "", path, method, False, generation)
+    key = (url_map.default_subdomain or "", path, method, False, gen)
     hit = found.get(key)
     if hit is None:
         return None
@@ -445,6 +445,14 @@ def _pure_map(url_map: t.Any, generation: int) -> bool:
     )
     url_map.__dict__["_flask_pure_map"] = (generation, pure)
     return pure
+
+
+def generation(url_map: t.Any) -> int:
+    """:func:`_generation`, without its call once the map is counted."""
+    add = url_map.__dict__.get("add")
+    if type(add) is _CountingAdd and add.url_map is url_map:
+        return add.count
+    return _generation(url_map)
 
 
 def _generation(url_map: t.Any) -> int:

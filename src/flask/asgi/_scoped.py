@@ -12,6 +12,14 @@ time anything asks for them, by the same functions and from the same
 scope as the general path builds them up front, so nothing differs but
 when. Whatever the scope cannot tell, or any doubt, gives ``None``, and
 the request takes the general way.
+
+Most of that decision depends only on the request line, the ``Host``
+header and the server's address, so it is kept per app for the lines seen
+(a bounded table, dropped with the app's dispatch tables on any setup
+change) and reused after a few identity checks: the same plan, URL map
+generation and view, and no receiver that would change it. Under a real
+server this matters more than the in-process figures say: a request runs
+with cold caches, and every object looked at costs.
 """
 
 from __future__ import annotations
@@ -21,16 +29,26 @@ import typing as t
 
 from .._lazy_context import lazy_context
 from .._lazy_context import LazyContext
+from .._plain import _dispatch_unchanged
 from .._plain import direct_view
+from .._urls import _CountingAdd
 from .._urls import _server_name
+from .._urls import generation
 from .._urls import remembered_match
+from ..signals import before_render_template
+from ..signals import got_request_exception
+from ..signals import message_flashed
+from ..signals import template_rendered
 from ._environ import _KEYS
 from ._environ import environ_from_scope
 from ._environ import header_key
 from ._environ import Scope
+from ._steps import _async_view_signals
 from ._steps import lean_view
 
 if t.TYPE_CHECKING:
+    from werkzeug.routing import Rule
+
     from .._plan import Plan
     from ..app import Flask
 
@@ -68,6 +86,28 @@ class ScopeContext(LazyContext):
             environ.pop("werkzeug.request", None)
 
 
+#: Where the decisions :func:`scoped_context` took for a request line are
+#: kept, in the app's dispatch tables (so dropped with them on any setup
+#: change), and how many at most (then they start afresh).
+_MEMO = ("asgi scoped", None)
+_MEMO_MAX = 1024
+
+
+class _Decision(t.NamedTuple):
+    """What :func:`scoped_context` decided for a request line and ``Host``,
+    and what it depends on besides them (checked before it is reused)."""
+
+    plan: Plan
+    generation: int
+    subdomain: str
+    rule: Rule
+    args: dict[str, t.Any]
+    endpoint: str
+    view: t.Any
+    after: bool
+    sync: bool
+
+
 def scoped_context(
     app: Flask, scope: Scope, plan: Plan
 ) -> tuple[ScopeContext, t.Any, dict[str, t.Any], bool, bool, bool] | None:
@@ -79,9 +119,104 @@ def scoped_context(
     async one. ``None`` otherwise (nothing done).
 
     The caller checked the app's ``plan`` (``Plan.lean``) and
-    ``plain_now``."""
+    ``plain_now``. What depends only on the request line, the ``Host``
+    header and the server's address is decided once (:func:`_decide`) and
+    reused while the app's plan, URL map, view and dispatch tables stay
+    the same."""
     if scope.get("http_version") not in _HTTP1 or scope.get("root_path"):
         return None
+    host = None
+    cookie = False
+    watched = _WATCHED
+    keys = _KEYS
+    try:
+        for name, value in scope["headers"]:
+            # header_key(name), without a call for the names seen before.
+            key = keys[name] if name in keys else header_key(name)
+            kind = watched.get(key)  # type: ignore[arg-type]
+            if kind is None:
+                continue
+            if kind == _HOST and host is None:
+                host = value
+            elif kind == _COOKIE:
+                cookie = True
+            elif kind != _LENGTH or value != b"0":
+                return None  # a body, an upgrade, or a second Host
+    except TypeError:  # a bytearray header name
+        return None
+    config = app.config
+    url_map = app.url_map
+    if (
+        config["SERVER_NAME"] is not None
+        or config["TRUSTED_HOSTS"] is not None
+        or url_map.host_matching
+        or app.subdomain_matching
+    ):
+        return None
+    raw = scope.get("raw_path")
+    line = (
+        scope["path"] if raw is None else raw,
+        scope["method"],
+        host,
+        scope.get("scheme"),
+        scope.get("server"),
+    )
+    memo: dict[t.Any, _Decision] | None = app._dispatch_cache.get(_MEMO)  # type: ignore[assignment]
+    if memo is None:
+        memo = app._dispatch_cache[_MEMO] = {}  # type: ignore[assignment]
+    try:
+        found = memo.get(line)
+    except TypeError:  # a list or bytearray where the spec says tuple or bytes
+        return _scoped(app, scope, _decide(app, scope, plan, host), cookie)
+    # generation(url_map), without the call once the map is counted.
+    add = url_map.__dict__.get("add")
+    if (
+        found is None
+        or found.plan is not plan
+        or type(add) is not _CountingAdd
+        or add.url_map is not url_map
+        or add.count != found.generation
+        or (url_map.default_subdomain or "") != found.subdomain
+        or app.view_functions.get(found.endpoint) is not found.view
+        or (found.sync and not _dispatch_unchanged(type(app)))
+        or (
+            # What lean_view checks per request for an async view.
+            not found.sync
+            and (
+                before_render_template.receivers
+                or template_rendered.receivers
+                or message_flashed.receivers
+                or got_request_exception.receivers
+            )
+            and _async_view_signals()
+        )
+    ):
+        found = _decide(app, scope, plan, host)
+        if found is None:
+            return None
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        memo[line] = found
+    return _scoped(app, scope, found, cookie)
+
+
+def _scoped(
+    app: Flask, scope: Scope, found: _Decision | None, cookie: bool
+) -> tuple[ScopeContext, t.Any, dict[str, t.Any], bool, bool, bool] | None:
+    """What :func:`scoped_context` gives for the decision ``found``."""
+    if found is None:
+        return None
+    args = found.args
+    ctx = lazy_context(ScopeContext, app, scope, found.rule, dict(args) if args else {})
+    return ctx, found.view, ctx._args, found.after, not cookie, found.sync  # type: ignore[return-value]
+
+
+def _decide(
+    app: Flask, scope: Scope, plan: Plan, host_value: bytes | None
+) -> _Decision | None:
+    """What :func:`scoped_context` decides from the request line, the
+    ``Host`` header's value and the server's address, for a request its
+    caller accepted so far; ``None`` if the lean path may not take it."""
     method: str = scope["method"]
     if method == "HEAD" or method == "OPTIONS" or not method.isupper():
         return None
@@ -94,24 +229,27 @@ def scoped_context(
         return None
     else:
         path = raw.decode("ascii")
-    # The URL adapter the general path would bind must take the common way
-    # (flask._urls._fast_adapter); the rule and arguments remembered for
-    # the request, and a view the lean path may call (looked up first: any
-    # other view's request is spared the rest).
     server = scope.get("server")
-    config = app.config
-    url_map = app.url_map
-    if (
-        server is None
-        or config["SERVER_NAME"] is not None
-        or config["TRUSTED_HOSTS"] is not None
-        or url_map.host_matching
-        or app.subdomain_matching
-    ):
+    if server is None:
         return None
     scheme = scope.get("scheme") or "http"
     if scheme != "http" and scheme != "https":
         return None
+    host = None if host_value is None else host_value.decode("latin-1")
+    if host is not None and not host.isascii():
+        return None
+    port = server[1]
+    try:
+        # Raises for a Host the general path answers with 400.
+        _server_name(scheme, host, str(server[0]), "" if port is None else str(port))
+    except Exception:
+        return None
+    # The URL adapter the general path would bind must take the common way
+    # (flask._urls._fast_adapter); the rule and arguments remembered for
+    # the request, and a view the lean path may call. (The map's generation
+    # is read first: a rule added meanwhile makes the decision stale.)
+    url_map = app.url_map
+    current = generation(url_map)
     found = remembered_match(url_map, "/" + path.lstrip("/"), method)
     if found is None:
         return None
@@ -127,32 +265,14 @@ def scoped_context(
         if view is None:
             return None
         sync = after = True
-    host = None
-    cookie = False
-    watched = _WATCHED
-    keys = _KEYS
-    try:
-        for name, value in scope["headers"]:
-            # header_key(name), without a call for the names seen before.
-            key = keys[name] if name in keys else header_key(name)
-            kind = watched.get(key)  # type: ignore[arg-type]
-            if kind is None:
-                continue
-            if kind == _HOST and host is None:
-                host = value.decode("latin-1")
-            elif kind == _COOKIE:
-                cookie = True
-            elif kind != _LENGTH or value != b"0":
-                return None  # a body, an upgrade, or a second Host
-    except TypeError:  # a bytearray header name
-        return None
-    if host is not None and not host.isascii():
-        return None
-    port = server[1]
-    try:
-        # Raises for a Host the general path answers with 400.
-        _server_name(scheme, host, str(server[0]), "" if port is None else str(port))
-    except Exception:
-        return None
-    ctx = lazy_context(ScopeContext, app, scope, rule, args)
-    return ctx, view, args, after, not cookie, sync
+    return _Decision(
+        plan,
+        current,
+        url_map.default_subdomain or "",
+        rule,
+        args,
+        endpoint,
+        view,
+        after,
+        sync,
+    )
