@@ -488,3 +488,47 @@ def test_an_overridden_context_factory_takes_the_ordinary_path() -> None:
     client.get("/")
     client.get("/")
     assert made == ["/", "/"]
+
+
+def test_a_decision_is_taken_once_per_request_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What environ_context decides from the request line and host is kept
+    (flask._lines): decided again only for another line or host, or once
+    what it depended on changed."""
+    from flask import _lines
+
+    decided: list[str] = []
+    real = _lazy_context._decide
+
+    def spy(app: Flask, environ: t.Any, plan: t.Any) -> t.Any:
+        decided.append(environ["PATH_INFO"])
+        return real(app, environ, plan)
+
+    monkeypatch.setattr(_lazy_context, "_decide", spy)
+    app = make_app([])
+    serve(app, "GET", "/json")  # (the app's first request: the ordinary way)
+    decided.clear()
+    answers = [serve(app, "GET", p) for p in ("/args/7", "/hello") * 4]
+    # Matched the ordinary way (then remembered), decided, then kept.
+    assert decided == ["/args/7", "/hello"] * 2
+    assert answers[2:] == answers[:2] * 3
+    assert answers[0][2] == b"7 {'n': -1} None"
+    decided.clear()
+    serve(app, "GET", "/hello", headers={"Host": "example.com"})
+    serve(app, "HEAD", "/hello")
+    serve(app, "GET", "/hello", base_url="https://localhost/")
+    assert decided == ["/hello"] * 3
+    # A view replaced: decided again, then kept.
+    decided.clear()
+    app.view_functions["hello"] = lambda: "replaced"
+    assert [serve(app, "GET", "/hello")[2] for _ in range(2)] == [b"replaced"] * 2
+    assert decided == ["/hello"]
+    # At most MAX_LINES lines are kept.
+    monkeypatch.setattr(_lines, "MAX_LINES", 2)
+    for n in range(5):
+        for _ in range(2):
+            assert (
+                serve(app, "GET", f"/args/{n}")[2] == f"{n} {{'n': -1}} None".encode()
+            )
+    assert 0 < len(app._dispatch_cache[_lazy_context._DOOR, None]) <= 2

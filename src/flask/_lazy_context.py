@@ -15,10 +15,16 @@ from __future__ import annotations
 
 import typing as t
 
+from ._lines import Decision
+from ._lines import decision
+from ._lines import keep
+from ._lines import recall
+from ._plain import _dispatch_unchanged
 from ._plain import direct_view
 from ._plain import quiet_teardown
 from ._plan import plan_of
 from ._urls import _server_name
+from ._urls import generation
 from ._urls import remembered_match
 from .ctx import _request_adapter
 from .ctx import AppContext
@@ -30,6 +36,7 @@ if t.TYPE_CHECKING:
     from werkzeug.routing import MapAdapter
     from werkzeug.routing import Rule
 
+    from ._plan import Plan
     from .app import Flask
     from .wrappers import Request
 
@@ -143,7 +150,8 @@ def environ_context(
     around it (``None`` if the request is to be dispatched as usual), the
     view's arguments, and whether the request is bare
     (``flask._plain.bare``). ``None`` for any other request (nothing
-    done): it gets an ordinary context."""
+    done): it gets an ordinary context. What depends only on the request
+    line and host is decided once per line (:mod:`flask._lines`)."""
     plan = app.__dict__.get("_plan") or plan_of(app)
     config = app.config
     url_map = app.url_map
@@ -159,6 +167,40 @@ def environ_context(
         or (appcontext_pushed.receivers and appcontext_pushed.has_receivers_for(app))
     ):
         return None
+    line = (
+        environ.get("PATH_INFO"),
+        environ["REQUEST_METHOD"],
+        environ.get("HTTP_HOST"),
+        environ["wsgi.url_scheme"],
+        environ.get("SERVER_NAME"),
+        environ.get("SERVER_PORT"),
+    )
+    found = recall(app, _DOOR, line, plan)
+    if found is None:
+        found = _decide(app, environ, plan)
+        if found is None:
+            return None
+        keep(app, _DOOR, line, found)
+    args = found.args
+    ctx = lazy_context(
+        EnvironContext, app, environ, found.rule, dict(args) if args else {}
+    )
+    view = found.call
+    if view is not None and (
+        request_started.receivers or not _dispatch_unchanged(type(app))
+    ):
+        view = None
+    return ctx, view, ctx._args, found.flag and "HTTP_COOKIE" not in environ  # type: ignore[return-value]
+
+
+#: The name of the decisions this door keeps (see :mod:`flask._lines`).
+_DOOR = "wsgi lines"
+
+
+def _decide(app: Flask, environ: WSGIEnvironment, plan: Plan) -> Decision | None:
+    """What :func:`environ_context` decides from the request line, the
+    host values and the scheme (see :mod:`flask._lines`), for a request it
+    accepted so far; ``None`` if it gets an ordinary context."""
     path: str | None = environ.get("PATH_INFO")
     if path is None:
         path = "/"
@@ -178,14 +220,17 @@ def environ_context(
     except Exception:
         return None
     method = environ["REQUEST_METHOD"].upper()
+    url_map = app.url_map
+    # (Read first: a rule added meanwhile makes the decision stale.)
+    current = generation(url_map)
     # The path as match_rule keys it.
     found = remembered_match(url_map, f"/{path.lstrip('/')}" if path else "", method)
     if found is None:
         return None
     rule, args = found
-    ctx = lazy_context(EnvironContext, app, environ, rule, args)
-    view = None
-    if plan.direct and method != "OPTIONS" and not request_started.receivers:
-        view = direct_view(app, rule.endpoint)
-    bare = method != "HEAD" and "HTTP_COOKIE" not in environ
-    return ctx, view, args, bare
+    # The view wsgi_app may call itself (checked again per request: no
+    # request_started receiver, Flask's own dispatch methods).
+    call = None
+    if plan.direct and method != "OPTIONS":
+        call = direct_view(app, rule.endpoint)
+    return decision(app, plan, current, rule, args, call, method != "HEAD")

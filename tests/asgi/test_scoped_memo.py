@@ -1,7 +1,7 @@
 """The decisions ``flask.asgi._scoped.scoped_context`` keeps per request
-line and ``Host``: taken once, and taken again (or the request left to the
-general path) whenever what they depend on changes, so that a request
-gets the same answer as with the scope path off."""
+line and ``Host`` (``flask._lines``): taken once, and taken again (or the
+request left to the general path) whenever what they depend on changes,
+so that a request gets the same answer as with the scope path off."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from test_scoped import serve
 from werkzeug.routing import Rule
 
 import flask
+from flask import _lines
 from flask import Flask
 from flask.asgi import _http
 from flask.asgi import _scoped
@@ -223,7 +224,7 @@ def test_odd_scope_values_are_decided_each_time(
 
 
 def test_the_decisions_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_scoped, "_MEMO_MAX", 3)
+    monkeypatch.setattr(_lines, "MAX_LINES", 3)
     app = make_app([])
 
     async def go() -> list[bytes]:
@@ -235,8 +236,8 @@ def test_the_decisions_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None
 
     bodies = asyncio.run(go())
     assert bodies[-1] == b"7 {'n': -1} None"
-    memo = app._dispatch_cache[_scoped._MEMO]
-    assert 0 < len(memo) <= 3  # type: ignore[arg-type]
+    key = (_scoped._DOOR, None)
+    assert 0 < len(app._dispatch_cache[key]) <= 3
     # Dropped with the app's dispatch tables on a setup change.
     app._setup_changed()
-    assert _scoped._MEMO not in app._dispatch_cache
+    assert key not in app._dispatch_cache

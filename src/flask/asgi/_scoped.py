@@ -14,12 +14,7 @@ when. Whatever the scope cannot tell, or any doubt, gives ``None``, and
 the request takes the general way.
 
 Most of that decision depends only on the request line, the ``Host``
-header and the server's address, so it is kept per app for the lines seen
-(a bounded table, dropped with the app's dispatch tables on any setup
-change) and reused after a few identity checks: the same plan, URL map
-generation and view, and no receiver that would change it. Under a real
-server this matters more than the in-process figures say: a request runs
-with cold caches, and every object looked at costs.
+header and the server's address: it is kept per line (:mod:`flask._lines`).
 """
 
 from __future__ import annotations
@@ -29,9 +24,12 @@ import typing as t
 
 from .._lazy_context import lazy_context
 from .._lazy_context import LazyContext
+from .._lines import Decision
+from .._lines import decision
+from .._lines import keep
+from .._lines import recall
 from .._plain import _dispatch_unchanged
 from .._plain import direct_view
-from .._urls import _CountingAdd
 from .._urls import _server_name
 from .._urls import generation
 from .._urls import remembered_match
@@ -47,8 +45,6 @@ from ._steps import _async_view_signals
 from ._steps import lean_view
 
 if t.TYPE_CHECKING:
-    from werkzeug.routing import Rule
-
     from .._plan import Plan
     from ..app import Flask
 
@@ -86,26 +82,8 @@ class ScopeContext(LazyContext):
             environ.pop("werkzeug.request", None)
 
 
-#: Where the decisions :func:`scoped_context` took for a request line are
-#: kept, in the app's dispatch tables (so dropped with them on any setup
-#: change), and how many at most (then they start afresh).
-_MEMO = ("asgi scoped", None)
-_MEMO_MAX = 1024
-
-
-class _Decision(t.NamedTuple):
-    """What :func:`scoped_context` decided for a request line and ``Host``,
-    and what it depends on besides them (checked before it is reused)."""
-
-    plan: Plan
-    generation: int
-    subdomain: str
-    rule: Rule
-    args: dict[str, t.Any]
-    endpoint: str
-    view: t.Any
-    after: bool
-    sync: bool
+#: The name of the decisions this door keeps (see :mod:`flask._lines`).
+_DOOR = "asgi lines"
 
 
 def scoped_context(
@@ -161,23 +139,9 @@ def scoped_context(
         scope.get("scheme"),
         scope.get("server"),
     )
-    memo: dict[t.Any, _Decision] | None = app._dispatch_cache.get(_MEMO)  # type: ignore[assignment]
-    if memo is None:
-        memo = app._dispatch_cache[_MEMO] = {}  # type: ignore[assignment]
-    try:
-        found = memo.get(line)
-    except TypeError:  # a list or bytearray where the spec says tuple or bytes
-        return _scoped(app, scope, _decide(app, scope, plan, host), cookie)
-    # generation(url_map), without the call once the map is counted.
-    add = url_map.__dict__.get("add")
+    found = recall(app, _DOOR, line, plan)
     if (
         found is None
-        or found.plan is not plan
-        or type(add) is not _CountingAdd
-        or add.url_map is not url_map
-        or add.count != found.generation
-        or (url_map.default_subdomain or "") != found.subdomain
-        or app.view_functions.get(found.endpoint) is not found.view
         or (found.sync and not _dispatch_unchanged(type(app)))
         or (
             # What lean_view checks per request for an async view.
@@ -194,26 +158,15 @@ def scoped_context(
         found = _decide(app, scope, plan, host)
         if found is None:
             return None
-        if len(memo) >= _MEMO_MAX:
-            memo.clear()
-        memo[line] = found
-    return _scoped(app, scope, found, cookie)
-
-
-def _scoped(
-    app: Flask, scope: Scope, found: _Decision | None, cookie: bool
-) -> tuple[ScopeContext, t.Any, dict[str, t.Any], bool, bool, bool] | None:
-    """What :func:`scoped_context` gives for the decision ``found``."""
-    if found is None:
-        return None
+        keep(app, _DOOR, line, found)
     args = found.args
     ctx = lazy_context(ScopeContext, app, scope, found.rule, dict(args) if args else {})
-    return ctx, found.view, ctx._args, found.after, not cookie, found.sync  # type: ignore[return-value]
+    return ctx, found.call, ctx._args, found.flag, not cookie, found.sync  # type: ignore[return-value]
 
 
 def _decide(
     app: Flask, scope: Scope, plan: Plan, host_value: bytes | None
-) -> _Decision | None:
+) -> Decision | None:
     """What :func:`scoped_context` decides from the request line, the
     ``Host`` header's value and the server's address, for a request its
     caller accepted so far; ``None`` if the lean path may not take it."""
@@ -265,14 +218,4 @@ def _decide(
         if view is None:
             return None
         sync = after = True
-    return _Decision(
-        plan,
-        current,
-        url_map.default_subdomain or "",
-        rule,
-        args,
-        endpoint,
-        view,
-        after,
-        sync,
-    )
+    return decision(app, plan, current, rule, args, view, after, sync)

@@ -1,0 +1,122 @@
+"""What a door decided for a request line it saw before, kept per app.
+
+Before a request takes a lean path (WSGI's
+:func:`flask._lazy_context.environ_context`, ASGI's
+``flask.asgi._scoped.scoped_context``), its door checks that the route was
+matched before, that the URL adapter would accept its host, and which view
+it may call itself. All of that depends only on the request line, the
+``Host`` header and the server's address, and on the app's state. So each
+door keeps its :class:`Decision` per line, in the app's dispatch tables
+(dropped with them on any setup change), and reuses it while the state it
+depended on is the same: the app's plan, the URL map's generation and
+default subdomain, and the endpoint's view function. Under a real server
+this counts more than in a tight loop: a request runs with cold caches,
+and every object looked at costs.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ._urls import _CountingAdd
+
+if t.TYPE_CHECKING:
+    from werkzeug.routing import Rule
+
+    from ._plan import Plan
+    from .app import Flask
+
+#: The most lines kept per door and app; past it they start afresh.
+MAX_LINES = 1024
+
+
+class Decision(t.NamedTuple):
+    """A door's decision for a request line (see the module docstring)."""
+
+    plan: Plan
+    #: The URL map's generation (``flask._urls.generation``), read before
+    #: the match was looked up.
+    generation: int
+    subdomain: str
+    rule: Rule
+    #: The match's arguments (each request gets a copy).
+    args: dict[str, t.Any]
+    endpoint: str
+    #: ``app.view_functions[endpoint]`` when decided.
+    view: t.Any
+    #: The view the door may call itself, or ``None``.
+    call: t.Any
+    #: The door's own: under ASGI, whether no after or teardown hook
+    #: applies; under WSGI, whether the method is not ``HEAD``.
+    flag: bool
+    #: Under ASGI, whether ``call`` is a sync view.
+    sync: bool
+
+
+def decision(
+    app: Flask,
+    plan: Plan,
+    generation: int,
+    rule: Rule,
+    args: dict[str, t.Any],
+    call: t.Any,
+    flag: bool,
+    sync: bool = False,
+) -> Decision:
+    """A :class:`Decision` for the match ``rule`` with ``args``, found
+    while the URL map was at ``generation``."""
+    endpoint = rule.endpoint
+    return Decision(
+        plan,
+        generation,
+        app.url_map.default_subdomain or "",
+        rule,
+        args,
+        endpoint,
+        app.view_functions.get(endpoint),
+        call,
+        flag,
+        sync,
+    )
+
+
+def recall(app: Flask, door: str, line: t.Any, plan: Plan) -> Decision | None:
+    """The decision ``door`` kept for ``line``, if the state it depended
+    on is the same; else ``None``."""
+    kept: dict[t.Any, Decision] | None = app._dispatch_cache.get((door, None))  # type: ignore[assignment]
+    if kept is None:
+        return None
+    try:
+        found = kept.get(line)
+    except TypeError:  # a value the server should have given as str or bytes
+        return None
+    if found is None:
+        return None
+    url_map = app.url_map
+    # generation(url_map), without the call once the map is counted.
+    add = url_map.__dict__.get("add")
+    if (
+        found.plan is not plan
+        or type(add) is not _CountingAdd
+        or add.url_map is not url_map
+        or add.count != found.generation
+        or (url_map.default_subdomain or "") != found.subdomain
+        or app.view_functions.get(found.endpoint) is not found.view
+    ):
+        return None
+    return found
+
+
+def keep(app: Flask, door: str, line: t.Any, found: Decision) -> None:
+    """Keep ``found`` as ``door``'s decision for ``line`` (not if the line
+    cannot be a key)."""
+    cache: dict[t.Any, t.Any] = app._dispatch_cache
+    kept: dict[t.Any, Decision] | None = cache.get((door, None))
+    if kept is None:
+        kept = cache[door, None] = {}
+    elif len(kept) >= MAX_LINES:
+        kept.clear()
+    try:
+        kept[line] = found
+    except TypeError:
+        pass
