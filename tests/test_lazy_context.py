@@ -524,6 +524,17 @@ def test_a_decision_is_taken_once_per_request_line(
     app.view_functions["hello"] = lambda: "replaced"
     assert [serve(app, "GET", "/hello")[2] for _ in range(2)] == [b"replaced"] * 2
     assert decided == ["/hello"]
+    # Another map of the same generation (each counted from its first use):
+    # its own match, not the one kept.
+    from werkzeug.routing import Map
+
+    other = Map([Rule("/hello", endpoint="json")])
+    assert flask._urls.generation(other) == flask._urls.generation(app.url_map)
+    json_body = serve(app, "GET", "/json")[2]
+    kept_map = app.url_map
+    app.url_map = other
+    assert [serve(app, "GET", "/hello")[2] for _ in range(3)] == [json_body] * 3
+    app.url_map = kept_map
     # At most MAX_LINES lines are kept.
     monkeypatch.setattr(_lines, "MAX_LINES", 2)
     for n in range(5):

@@ -8,8 +8,8 @@ it may call itself. All of that depends only on the request line, the
 ``Host`` header and the server's address, and on the app's state. So each
 door keeps its :class:`Decision` per line, in the app's dispatch tables
 (dropped with them on any setup change), and reuses it while the state it
-depended on is the same: the app's plan, the URL map's generation and
-default subdomain, and the endpoint's view function. Under a real server
+depended on is the same: the app's plan, its URL map, the map's
+generation and default subdomain, and the endpoint's view function. Under a real server
 this counts more than in a tight loop: a request runs with cold caches,
 and every object looked at costs.
 """
@@ -21,6 +21,7 @@ import typing as t
 from ._urls import _CountingAdd
 
 if t.TYPE_CHECKING:
+    from werkzeug.routing import Map
     from werkzeug.routing import Rule
 
     from ._plan import Plan
@@ -34,6 +35,7 @@ class Decision(t.NamedTuple):
     """A door's decision for a request line (see the module docstring)."""
 
     plan: Plan
+    url_map: Map
     #: The URL map's generation (``flask._urls.generation``), read before
     #: the match was looked up.
     generation: int
@@ -66,10 +68,12 @@ def decision(
     """A :class:`Decision` for the match ``rule`` with ``args``, found
     while the URL map was at ``generation``."""
     endpoint = rule.endpoint
+    url_map = app.url_map
     return Decision(
         plan,
+        url_map,
         generation,
-        app.url_map.default_subdomain or "",
+        url_map.default_subdomain or "",
         rule,
         args,
         endpoint,
@@ -97,6 +101,7 @@ def recall(app: Flask, door: str, line: t.Any, plan: Plan) -> Decision | None:
     add = url_map.__dict__.get("add")
     if (
         found.plan is not plan
+        or found.url_map is not url_map
         or type(add) is not _CountingAdd
         or add.url_map is not url_map
         or add.count != found.generation
