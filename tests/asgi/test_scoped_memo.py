@@ -107,11 +107,12 @@ def _instance_method(app: Flask) -> None:
     app.make_response = make_response  # type: ignore[method-assign]
 
 
-def _async_receiver(app: Flask) -> None:
-    async def rendered(sender: Flask, **extra: t.Any) -> None:
-        pass
+async def _rendered(sender: Flask, **extra: t.Any) -> None:
+    pass
 
-    flask.template_rendered.connect(rendered, app, weak=False)
+
+def _async_receiver(app: Flask) -> None:
+    flask.template_rendered.connect(_rendered, app)
 
 
 def _class_method(app: Flask) -> None:
@@ -183,7 +184,7 @@ def serve_changed(
     try:
         return asyncio.run(go()), taken
     finally:
-        flask.template_rendered.receivers.clear()
+        flask.template_rendered.disconnect(_rendered)
 
 
 @pytest.mark.parametrize(
