@@ -270,6 +270,25 @@ def test_loop_closed_when_thread_ends() -> None:
     assert loops[0].is_closed()
 
 
+def test_thread_loop_collected_after_its_sockets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A thread's loop collected in one garbage cycle with its own sockets
+    may find them finalized first: dropping it raises nothing (it once
+    showed as an unraisable ValueError, "Invalid file descriptor: -1")."""
+    raised: list[t.Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", raised.append)
+    tl = _async._ThreadLoop()
+    loop = tl.loop
+    # What a socket's own finalizer leaves: its descriptor closed (-1).
+    loop._ssock.close()  # type: ignore[attr-defined]
+    del tl
+    gc.collect()
+    assert raised == []
+    assert loop.is_closed()
+    loop._csock.close()  # type: ignore[attr-defined]
+
+
 def test_closed_thread_loop_is_replaced() -> None:
     tl = _async._thread_loop()
     tl.loop.close()

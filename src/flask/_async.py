@@ -81,8 +81,19 @@ class _ThreadLoop:
 
     def __del__(self) -> None:
         loop = self.loop
-        if not loop.is_closed() and not loop.is_running():
+        if loop.is_closed() or loop.is_running():
+            return
+        try:
             loop.close()
+        except (OSError, ValueError):
+            # Collected in one garbage cycle with its own sockets, whose
+            # finalizers ran first: a selector loop then fails to unregister
+            # its self-pipe. Mark it closed and free its selector.
+            if isinstance(loop, asyncio.BaseEventLoop):
+                asyncio.BaseEventLoop.close(loop)
+            selector = getattr(loop, "_selector", None)
+            if selector is not None:
+                selector.close()
 
     def settle(self, keep: t.Any = None) -> None:
         """Cancel tasks and close async generators that a finished call left
