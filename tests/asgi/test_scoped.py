@@ -376,7 +376,7 @@ def test_scope_path_answers_as_the_general_path(
     (on, on_events, on_taken), (off, off_events, _) = run_both(
         monkeypatch, [(method, path, headers, changes, body)]
     )
-    if path == "/session":
+    if path.endswith("/session"):
         # The cookie's signature has a timestamp: compare what it holds.
         on, off = _sessions(on), _sessions(off)
     assert on == off
