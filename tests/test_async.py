@@ -270,6 +270,42 @@ def test_loop_closed_when_thread_ends() -> None:
     assert loops[0].is_closed()
 
 
+def test_loop_closed_when_thread_ends_while_a_traceback_holds_it() -> None:
+    """An error kept in a reference cycle (with the frames of its
+    traceback, which hold the thread's loop) does not keep the loop open
+    once the thread ended: the loop is closed at once, not whenever the
+    cycle is collected (and then perhaps after its own sockets)."""
+    loops: list[asyncio.AbstractEventLoop] = []
+    kept: list[t.Any] = []
+
+    async def boom() -> None:
+        loops.append(asyncio.get_running_loop())
+        raise ZeroDivisionError("boom")
+
+    class Marker:
+        pass
+
+    def target() -> None:
+        marker = Marker()  # alive as long as this frame is
+        kept.append(weakref.ref(marker))
+        try:
+            async_to_sync(boom)()
+        except ZeroDivisionError as e:
+            error = e  # the frame -> error -> traceback -> frame: a cycle
+            assert error
+
+    gc.disable()
+    try:
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join()
+        assert kept[0]() is not None  # the cycle is still there
+        assert loops[0].is_closed()
+    finally:
+        gc.enable()
+        gc.collect()
+
+
 def test_thread_loop_collected_after_its_sockets(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -80,20 +80,7 @@ class _ThreadLoop:
         self.loop.set_task_factory(factory)
 
     def __del__(self) -> None:
-        loop = self.loop
-        if loop.is_closed() or loop.is_running():
-            return
-        try:
-            loop.close()
-        except (OSError, ValueError):
-            # Collected in one garbage cycle with its own sockets, whose
-            # finalizers ran first: a selector loop then fails to unregister
-            # its self-pipe. Mark it closed and free its selector.
-            if isinstance(loop, asyncio.BaseEventLoop):
-                asyncio.BaseEventLoop.close(loop)
-            selector = getattr(loop, "_selector", None)
-            if selector is not None:
-                selector.close()
+        _close_loop(self.loop)
 
     def settle(self, keep: t.Any = None) -> None:
         """Cancel tasks and close async generators that a finished call left
@@ -136,6 +123,40 @@ async def _close_all(gens: list[t.Any]) -> None:
 _state = threading.local()
 
 
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Close a thread's loop once nothing runs it any more."""
+    if loop.is_closed() or loop.is_running():
+        return
+    try:
+        loop.close()
+    except (OSError, ValueError):
+        # Collected in one garbage cycle with its own sockets, whose
+        # finalizers ran first: a selector loop then fails to unregister its
+        # self-pipe. Mark it closed and free its selector.
+        if isinstance(loop, asyncio.BaseEventLoop):
+            asyncio.BaseEventLoop.close(loop)
+        selector = getattr(loop, "_selector", None)
+        if selector is not None:
+            selector.close()
+
+
+class _LoopCloser:
+    """Kept by the thread's local storage only, next to its
+    :class:`_ThreadLoop`: closes the loop as soon as the thread ends, even
+    while frames kept by an exception's traceback (often in a reference
+    cycle, freed only by a later garbage collection) still hold the
+    ``_ThreadLoop``; collected with its sockets, the loop could not be
+    closed first."""
+
+    __slots__ = ("loop",)
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+
+    def __del__(self) -> None:
+        _close_loop(self.loop)
+
+
 def _reset_after_fork() -> None:
     # A forked child must not share the parent's selector: start afresh.
     global _state
@@ -151,6 +172,7 @@ def _thread_loop() -> _ThreadLoop:
     tl: _ThreadLoop | None = getattr(_state, "tl", None)
     if tl is None or tl.loop.is_closed():
         tl = _state.tl = _ThreadLoop()
+        _state.closer = _LoopCloser(tl.loop)
     return tl
 
 
