@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import typing as t
 
-from ._urls import _CountingAdd
-
 if t.TYPE_CHECKING:
-    from werkzeug.routing import Map
     from werkzeug.routing import Rule
 
     from ._plan import Plan
+    from ._urls import _CountingAdd
     from .app import Flask
 
 #: The most lines kept per door and app; past it they start afresh.
@@ -35,9 +33,10 @@ class Decision(t.NamedTuple):
     """A door's decision for a request line (see the module docstring)."""
 
     plan: Plan
-    url_map: Map
-    #: The URL map's generation (``flask._urls.generation``), read before
-    #: the match was looked up.
+    #: The URL map's counter of rules added (``flask._urls._CountingAdd``:
+    #: another map has another) and its count (``flask._urls.generation``),
+    #: read before the match was looked up.
+    counter: _CountingAdd
     generation: int
     subdomain: str
     rule: Rule
@@ -66,12 +65,13 @@ def decision(
     sync: bool = False,
 ) -> Decision:
     """A :class:`Decision` for the match ``rule`` with ``args``, found
-    while the URL map was at ``generation``."""
+    while the URL map was at ``generation`` (``flask._urls.generation``,
+    which also gave the map its counter)."""
     endpoint = rule.endpoint
     url_map = app.url_map
     return Decision(
         plan,
-        url_map,
+        url_map.__dict__["add"],
         generation,
         url_map.default_subdomain or "",
         rule,
@@ -97,14 +97,12 @@ def recall(app: Flask, door: str, line: t.Any, plan: Plan) -> Decision | None:
     if found is None:
         return None
     url_map = app.url_map
-    # generation(url_map), without the call once the map is counted.
-    add = url_map.__dict__.get("add")
+    counter = found.counter
     if (
         found.plan is not plan
-        or found.url_map is not url_map
-        or type(add) is not _CountingAdd
-        or add.url_map is not url_map
-        or add.count != found.generation
+        or url_map.__dict__.get("add") is not counter
+        or counter.url_map is not url_map  # (a copied map's copied counter)
+        or counter.count != found.generation
         or (url_map.default_subdomain or "") != found.subdomain
         or app.view_functions.get(found.endpoint) is not found.view
     ):

@@ -33,10 +33,6 @@ from .._plain import direct_view
 from .._urls import _server_name
 from .._urls import generation
 from .._urls import remembered_match
-from ..signals import before_render_template
-from ..signals import got_request_exception
-from ..signals import message_flashed
-from ..signals import template_rendered
 from ._environ import _KEYS
 from ._environ import environ_from_scope
 from ._environ import header_key
@@ -143,17 +139,8 @@ def scoped_context(
     if (
         found is None
         or (found.sync and not _dispatch_unchanged(type(app)))
-        or (
-            # What lean_view checks per request for an async view.
-            not found.sync
-            and (
-                before_render_template.receivers
-                or template_rendered.receivers
-                or message_flashed.receivers
-                or got_request_exception.receivers
-            )
-            and _async_view_signals()
-        )
+        # What lean_view checks per request for an async view.
+        or (not found.sync and _async_view_signals())
     ):
         found = _decide(app, scope, plan, host)
         if found is None:
