@@ -46,3 +46,8 @@ def lazy_names(
         return sorted({*vars(sys.modules[module_name]), *table})
 
     return __getattr__, __dir__
+
+
+def typevar_names(*names: str) -> dict[str, str]:
+    """``lazy_names`` entries for type variables of :mod:`flask._typevars`."""
+    return {name: f"._typevars:{name}" for name in names}

@@ -28,13 +28,13 @@ if t.TYPE_CHECKING:
     from werkzeug.routing import MapAdapter
 
     from . import typing as ft
+    from ._typevars import T_after_request
     from .app import Flask
     from .sessions import SessionMixin
     from .wrappers import Request
 
 _sentinel = object()
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
-T_after_request = t.TypeVar("T_after_request", bound="ft.AfterRequestCallable[t.Any]")
 
 
 class _AppCtxGlobals:
@@ -378,10 +378,12 @@ def copy_current_request_context(f: F) -> F:
 
 
 def __getattr__(name: str) -> t.Any:
-    if name == "ft":  # as in Flask's module; not imported at run time here
+    if name in {"ft", "T_after_request"}:  # as in Flask's module; made on use
         import importlib
 
-        return importlib.import_module("flask.typing")
+        if name == "ft":
+            return importlib.import_module("flask.typing")
+        return importlib.import_module("flask._typevars").T_after_request
     if name == "RequestContext":
         import warnings
 
@@ -396,4 +398,4 @@ def __getattr__(name: str) -> t.Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), "RequestContext", "ft"})
+    return sorted({*globals(), "RequestContext", "ft", "T_after_request"})

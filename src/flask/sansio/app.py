@@ -19,7 +19,9 @@ from werkzeug.sansio.response import Response
 from werkzeug.utils import cached_property
 from werkzeug.utils import redirect as _wz_redirect
 
+from .._builders import defer_builders
 from .._lazy import lazy_names as _lazy_names
+from .._lazy import typevar_names as _typevar_names
 from .._paths import auto_find_instance_path
 from ..config import Config
 from ..config import ConfigAttribute
@@ -37,17 +39,14 @@ if t.TYPE_CHECKING:
     from werkzeug.wrappers import Response as BaseResponse
 
     from .. import typing as ft
+    from .._typevars import T_shell_context_processor
+    from .._typevars import T_teardown
+    from .._typevars import T_template_filter
+    from .._typevars import T_template_global
+    from .._typevars import T_template_test
     from ..testing import FlaskClient
     from ..testing import FlaskCliRunner
     from .blueprints import Blueprint
-
-T_shell_context_processor = t.TypeVar(
-    "T_shell_context_processor", bound="ft.ShellContextProcessorCallable"
-)
-T_teardown = t.TypeVar("T_teardown", bound="ft.TeardownCallable")
-T_template_filter = t.TypeVar("T_template_filter", bound="ft.TemplateFilterCallable")
-T_template_global = t.TypeVar("T_template_global", bound="ft.TemplateGlobalCallable")
-T_template_test = t.TypeVar("T_template_test", bound="ft.TemplateTestCallable")
 
 
 def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
@@ -297,6 +296,7 @@ class App(Scaffold):
             # Read by both doors: the view is a WebSocket handler.
             rule_obj.websocket_handler = True  # type: ignore[attr-defined]
             self._websocket_handlers = True
+        defer_builders(rule_obj)
         self.url_map.add(rule_obj)
         if view_func is not None:
             old_func = self.view_functions.get(endpoint)
@@ -521,5 +521,12 @@ __getattr__, __dir__ = _lazy_names(
         "Environment": ".templating:Environment",
         "chain": "itertools:chain",
         "find_package": "._paths:find_package",
+        **_typevar_names(
+            "T_shell_context_processor",
+            "T_teardown",
+            "T_template_filter",
+            "T_template_global",
+            "T_template_test",
+        ),
     },
 )

@@ -10,6 +10,7 @@ from collections import defaultdict
 from werkzeug.utils import cached_property
 
 from .._lazy import lazy_names as _lazy_names
+from .._lazy import typevar_names as _typevar_names
 from .scaffold import _endpoint_from_view_func
 from .scaffold import _sentinel
 from .scaffold import Scaffold
@@ -17,26 +18,20 @@ from .scaffold import setupmethod
 
 if t.TYPE_CHECKING:
     from .. import typing as ft
+    from .._typevars import T_after_request
+    from .._typevars import T_after_websocket
+    from .._typevars import T_before_request
+    from .._typevars import T_error_handler
+    from .._typevars import T_teardown
+    from .._typevars import T_template_context_processor
+    from .._typevars import T_template_filter
+    from .._typevars import T_template_global
+    from .._typevars import T_template_test
+    from .._typevars import T_url_defaults
+    from .._typevars import T_url_value_preprocessor
     from .app import App
 
 DeferredSetupFunction = t.Callable[["BlueprintSetupState"], None]
-T_after_request = t.TypeVar("T_after_request", bound="ft.AfterRequestCallable[t.Any]")
-T_after_websocket = t.TypeVar(
-    "T_after_websocket", bound="ft.AfterWebsocketCallable[t.Any]"
-)
-T_before_request = t.TypeVar("T_before_request", bound="ft.BeforeRequestCallable")
-T_error_handler = t.TypeVar("T_error_handler", bound="ft.ErrorHandlerCallable")
-T_teardown = t.TypeVar("T_teardown", bound="ft.TeardownCallable")
-T_template_context_processor = t.TypeVar(
-    "T_template_context_processor", bound="ft.TemplateContextProcessorCallable"
-)
-T_template_filter = t.TypeVar("T_template_filter", bound="ft.TemplateFilterCallable")
-T_template_global = t.TypeVar("T_template_global", bound="ft.TemplateGlobalCallable")
-T_template_test = t.TypeVar("T_template_test", bound="ft.TemplateTestCallable")
-T_url_defaults = t.TypeVar("T_url_defaults", bound="ft.URLDefaultCallable")
-T_url_value_preprocessor = t.TypeVar(
-    "T_url_value_preprocessor", bound="ft.URLValuePreprocessorCallable"
-)
 
 
 def _join_prefix(outer: str | None, inner: str | None) -> str | None:
@@ -476,5 +471,21 @@ __getattr__: t.Callable[[str], t.Any]
 __dir__: t.Callable[[], list[str]]
 __getattr__, __dir__ = _lazy_names(
     __name__,
-    {"ft": ".typing", "update_wrapper": "functools:update_wrapper"},
+    {
+        "ft": ".typing",
+        "update_wrapper": "functools:update_wrapper",
+        **_typevar_names(
+            "T_after_request",
+            "T_after_websocket",
+            "T_before_request",
+            "T_error_handler",
+            "T_teardown",
+            "T_template_context_processor",
+            "T_template_filter",
+            "T_template_global",
+            "T_template_test",
+            "T_url_defaults",
+            "T_url_value_preprocessor",
+        ),
+    },
 )

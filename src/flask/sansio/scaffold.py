@@ -16,6 +16,7 @@ from werkzeug.exceptions import default_exceptions
 from werkzeug.exceptions import HTTPException
 
 from .._lazy import lazy_names as _lazy_names
+from .._lazy import typevar_names as _typevar_names
 from .._paths import get_root_path
 
 if t.TYPE_CHECKING:
@@ -23,25 +24,19 @@ if t.TYPE_CHECKING:
     from jinja2 import BaseLoader
 
     from .. import typing as ft
+    from .._typevars import T_after_request
+    from .._typevars import T_after_websocket
+    from .._typevars import T_before_request
+    from .._typevars import T_before_websocket
+    from .._typevars import T_error_handler
+    from .._typevars import T_route
+    from .._typevars import T_teardown
+    from .._typevars import T_template_context_processor
+    from .._typevars import T_url_defaults
+    from .._typevars import T_url_value_preprocessor
+    from .._typevars import T_websocket
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
-T_after_request = t.TypeVar("T_after_request", bound="ft.AfterRequestCallable[t.Any]")
-T_before_request = t.TypeVar("T_before_request", bound="ft.BeforeRequestCallable")
-T_error_handler = t.TypeVar("T_error_handler", bound="ft.ErrorHandlerCallable")
-T_teardown = t.TypeVar("T_teardown", bound="ft.TeardownCallable")
-T_template_context_processor = t.TypeVar(
-    "T_template_context_processor", bound="ft.TemplateContextProcessorCallable"
-)
-T_url_defaults = t.TypeVar("T_url_defaults", bound="ft.URLDefaultCallable")
-T_url_value_preprocessor = t.TypeVar(
-    "T_url_value_preprocessor", bound="ft.URLValuePreprocessorCallable"
-)
-T_route = t.TypeVar("T_route", bound="ft.RouteCallable")
-T_websocket = t.TypeVar("T_websocket", bound="ft.WebsocketCallable")
-T_before_websocket = t.TypeVar("T_before_websocket", bound="ft.BeforeWebsocketCallable")
-T_after_websocket = t.TypeVar(
-    "T_after_websocket", bound="ft.AfterWebsocketCallable[t.Any]"
-)
 
 _sentinel = object()
 
@@ -458,5 +453,18 @@ __getattr__, __dir__ = _lazy_names(
         "importlib": "importlib",
         "pathlib": "pathlib",
         "sys": "sys",
+        **_typevar_names(
+            "T_after_request",
+            "T_before_request",
+            "T_error_handler",
+            "T_teardown",
+            "T_template_context_processor",
+            "T_url_defaults",
+            "T_url_value_preprocessor",
+            "T_route",
+            "T_websocket",
+            "T_before_websocket",
+            "T_after_websocket",
+        ),
     },
 )
