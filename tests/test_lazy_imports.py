@@ -7,10 +7,19 @@ import importlib.metadata
 import json
 import subprocess
 import sys
+import typing as t
 
 import flask
 
-HEAVY = ("jinja2", "click", "itsdangerous", "asyncio")
+HEAVY = (
+    "jinja2",
+    "click",
+    "itsdangerous",
+    "asyncio",
+    "flask._websocket",
+    "flask._websocket_app",
+    "flask._typevars",
+)
 
 
 def _loaded_after(code: str) -> dict[str, bool]:
@@ -56,6 +65,10 @@ def test_each_feature_loads_what_it_needs() -> None:
         + "app.test_client().get('/item', headers={'Cookie': 'session=bad'})"
     )
     assert signer["itsdangerous"] and not signer["jinja2"]
+    websocket = _loaded_after(JSON_APP + "assert not flask.has_websocket_context()")
+    assert websocket["flask._websocket"] and not websocket["flask._websocket_app"]
+    typevar = _loaded_after(JSON_APP + "from flask.sansio.scaffold import T_route")
+    assert typevar["flask._typevars"] and not typevar["flask._websocket"]
 
 
 def test_lazy_attributes_are_the_real_objects() -> None:
@@ -66,6 +79,51 @@ def test_lazy_attributes_are_the_real_objects() -> None:
     assert flask.Flask.jinja_environment is templating.Environment
     assert {"render_template", "cli", "templating"} <= set(dir(flask))
     assert {"render_template", "cli", "Flask"} <= set(flask.__all__)
+
+
+def test_lazy_websocket_names_are_the_real_objects() -> None:
+    from flask import _websocket
+
+    assert flask.WebsocketDisconnect is _websocket.WebsocketDisconnect
+    assert flask.has_websocket_context is _websocket.has_websocket_context
+    assert flask.copy_current_websocket_context is (
+        _websocket.copy_current_websocket_context
+    )
+    assert flask.Flask.websocket_class is flask.wrappers.Websocket
+    assert flask.Flask(__name__).websocket_class is _websocket.Websocket
+    names = {"WebsocketDisconnect", "has_websocket_context"}
+    assert names <= set(dir(flask)) and names <= set(flask.__all__)
+
+    class MyWebsocket(flask.wrappers.Websocket):
+        pass
+
+    class MyFlask(flask.Flask):
+        websocket_class = MyWebsocket
+
+    assert MyFlask(__name__).websocket_class is MyWebsocket
+    app = flask.Flask(__name__)
+    app.websocket_class = MyWebsocket
+    assert app.websocket_class is MyWebsocket
+
+
+def test_lazy_type_variables_are_shared_type_variables() -> None:
+    from flask import _typevars
+    from flask import ctx
+    from flask.sansio import app as sansio_app
+    from flask.sansio import blueprints
+    from flask.sansio import scaffold
+
+    for module, name in [
+        (scaffold, "T_route"),
+        (scaffold, "T_after_websocket"),
+        (blueprints, "T_template_filter"),
+        (sansio_app, "T_shell_context_processor"),
+        (ctx, "T_after_request"),
+    ]:
+        value = getattr(module, name)
+        assert isinstance(value, t.TypeVar) and value.__name__ == name
+        assert value is getattr(_typevars, name)
+        assert name in dir(module)
 
 
 def test_jinja_environment_can_be_overridden() -> None:

@@ -6,15 +6,17 @@ import sys as _sys
 import typing as t
 
 if t.TYPE_CHECKING:
+    from ._websocket import (
+        copy_current_websocket_context as copy_current_websocket_context,
+    )
+    from ._websocket import has_websocket_context as has_websocket_context
+    from ._websocket import WebsocketDisconnect as WebsocketDisconnect
     from .templating import render_template as render_template
     from .templating import render_template_string as render_template_string
     from .templating import stream_template as stream_template
     from .templating import stream_template_string as stream_template_string
 
 from . import json as json
-from ._websocket import copy_current_websocket_context as copy_current_websocket_context
-from ._websocket import has_websocket_context as has_websocket_context
-from ._websocket import WebsocketDisconnect as WebsocketDisconnect
 from .app import Flask as Flask
 from .blueprints import Blueprint as Blueprint
 from .config import Config as Config
@@ -76,6 +78,12 @@ def __getattr__(name: str) -> t.Any:
         from . import templating
 
         return getattr(templating, name)
+    if name in _WEBSOCKET:
+        from . import _websocket
+
+        value = getattr(_websocket, name)
+        setattr(_sys.modules[__name__], name, value)
+        return value
     if name in _SUBMODULES:
         import importlib
 
@@ -93,6 +101,11 @@ _TEMPLATING = frozenset(
         "stream_template",
         "stream_template_string",
     }
+)
+
+# Loaded with the WebSocket support on first use.
+_WEBSOCKET = frozenset(
+    {"copy_current_websocket_context", "has_websocket_context", "WebsocketDisconnect"}
 )
 
 # Public submodules, attributes of the package as after ``import flask`` in
@@ -123,7 +136,9 @@ _SUBMODULES = frozenset(
 
 def __dir__() -> list[str]:
     # (``globals`` here is the submodule, hence ``sys.modules``.)
-    return sorted({*vars(_sys.modules[__name__]), *_SUBMODULES, *_TEMPLATING})
+    return sorted(
+        {*vars(_sys.modules[__name__]), *_SUBMODULES, *_TEMPLATING, *_WEBSOCKET}
+    )
 
 
 # ``from flask import *`` gives what it gave before the template helpers became
@@ -137,5 +152,6 @@ __all__ = sorted(  # pyright: ignore[reportUnsupportedDunderAll]
         if not name.startswith("_") and name not in {"annotations", "t"}
     }
     | _TEMPLATING
+    | _WEBSOCKET
     | {"cli", "templating"}
 )

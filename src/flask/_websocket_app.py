@@ -16,33 +16,22 @@ its error::
     an unhandled error), and pops the context (teardown_websocket,
     teardown_appcontext) exactly once.
 
-:class:`WebsocketMixin` adds the app's side: ``websocket_class``,
-``websocket_context``, ``handle_websocket_exception`` and
-``do_teardown_websocket``.
+The app's side (``websocket_class``, ``websocket_context``...) is
+:class:`flask._websocket_mixin.WebsocketMixin`.
 """
 
 from __future__ import annotations
 
-import sys
 import typing as t
 from inspect import iscoroutinefunction
 
-from werkzeug.exceptions import InternalServerError
-
-from ._teardown import run_each
-from ._teardown import send_each
-from ._teardown import teardown_error
 from ._websocket import Websocket
 from ._websocket import WebsocketContext
 from ._websocket import WebsocketDisconnect
-from .signals import got_websocket_exception
 from .signals import websocket_finished
 from .signals import websocket_started
-from .signals import websocket_tearing_down
 
 if t.TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIEnvironment
-
     from .app import Flask
     from .ctx import AppContext
     from .wrappers import Response
@@ -235,69 +224,3 @@ def drive_sync(app: Flask, pipeline: Steps) -> Ending:
             error = None
         except Exception as e:
             value, error = None, e
-
-
-class WebsocketMixin:
-    """The app's WebSocket methods (a base of :class:`~flask.Flask`)."""
-
-    #: The class of :data:`~flask.websocket` (like ``request_class``).
-    websocket_class: type[Websocket] = Websocket
-
-    def websocket_context(self, environ: WSGIEnvironment) -> AppContext:
-        """A context for the WebSocket handshake described by ``environ``
-        (a :class:`~flask.ctx.AppContext` carrying the websocket)."""
-        app = t.cast("Flask", self)
-        ws = self.websocket_class(environ)
-        ws.json_module = app.json
-        return WebsocketContext(app, request=ws)
-
-    def handle_websocket_exception(
-        self, ctx: AppContext, e: Exception
-    ) -> Response | None:
-        """Handle an exception no error handler handled, raised by a
-        WebSocket handler or hook: send
-        :data:`~flask.signals.got_websocket_exception`, propagate it in
-        debug/testing mode (``PROPAGATE_EXCEPTIONS``), else log it like a
-        view error. Returns the response rejecting the handshake (the 500
-        error handler's) if the connection was not accepted; an accepted
-        one is closed with 1011."""
-        app = t.cast("Flask", self)
-        exc_info = sys.exc_info()
-        if got_websocket_exception.receivers:
-            got_websocket_exception.send(
-                app, _async_wrapper=app.ensure_sync, exception=e
-            )
-        propagate = app.config["PROPAGATE_EXCEPTIONS"]
-        if propagate is None:
-            propagate = app.testing or app.debug
-        if propagate:
-            if exc_info[1] is e:
-                raise
-            raise e
-        if "log_exception" in app._legacy_hooks:
-            app.log_exception(exc_info)  # type: ignore[arg-type]
-        else:
-            app.log_exception(ctx, exc_info)
-        ws = t.cast(WebsocketContext, ctx)._websocket
-        if ws.accepted:
-            return None
-        server_error: t.Any = InternalServerError(original_exception=e)
-        handler = app._find_error_handler(server_error, ws.blueprints)
-        if handler is not None:
-            server_error = app.ensure_sync(handler)(server_error)
-        return app.make_response(server_error)
-
-    def do_teardown_websocket(self, ctx: AppContext, exc: BaseException | None) -> None:
-        """Run the ``teardown_websocket`` functions (innermost blueprint
-        first), then the ``websocket_tearing_down`` receivers; all run even
-        if some raise, and their errors are raised together afterwards."""
-        app = t.cast("Flask", self)
-        req = ctx._request
-        errors: list[Exception] = []
-        funcs = app._hooks("teardown_websocket", req.blueprint if req else None)
-        if funcs:
-            run_each(app, funcs, exc, errors)
-        if websocket_tearing_down.receivers:
-            send_each(websocket_tearing_down, app, errors, exc=exc)
-        if errors:
-            raise teardown_error("WebSocket teardown", errors)

@@ -50,7 +50,7 @@ from ._teardown import teardown_error
 from ._template_context import default_template_ctx_processor
 from ._urls import build_url
 from ._urls import create_url_adapter as _create_url_adapter
-from ._websocket_app import WebsocketMixin
+from ._websocket_mixin import WebsocketMixin
 from .ctx import _sentinel
 from .ctx import AppContext
 from .globals import _cv_app
