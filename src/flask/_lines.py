@@ -29,29 +29,61 @@ if t.TYPE_CHECKING:
 MAX_LINES = 1024
 
 
-class Decision(t.NamedTuple):
-    """A door's decision for a request line (see the module docstring)."""
+class Decision:
+    """A door's decision for a request line (see the module docstring).
 
-    plan: Plan
-    #: The URL map's counter of rules added (``flask._urls._CountingAdd``:
-    #: another map has another) and its count (``flask._urls.generation``),
-    #: read before the match was looked up.
-    counter: _CountingAdd
-    generation: int
-    subdomain: str
-    rule: Rule
-    #: The match's arguments (each request gets a copy).
-    args: dict[str, t.Any]
-    endpoint: str
-    #: ``app.view_functions[endpoint]`` when decided.
-    view: t.Any
-    #: The view the door may call itself, or ``None``.
-    call: t.Any
-    #: The door's own: under ASGI, whether no after or teardown hook
-    #: applies; under WSGI, whether the method is not ``HEAD``.
-    flag: bool
-    #: Under ASGI, whether ``call`` is a sync view.
-    sync: bool
+    A plain class with slots, not a named tuple: it is only read by
+    attribute, and a named tuple's class costs more to create at import.
+    """
+
+    __slots__ = (
+        "plan",
+        "counter",
+        "generation",
+        "subdomain",
+        "rule",
+        "args",
+        "endpoint",
+        "view",
+        "call",
+        "flag",
+        "sync",
+    )
+
+    def __init__(
+        self,
+        plan: Plan,
+        counter: _CountingAdd,
+        generation: int,
+        subdomain: str,
+        rule: Rule,
+        args: dict[str, t.Any],
+        endpoint: str,
+        view: t.Any,
+        call: t.Any,
+        flag: bool,
+        sync: bool,
+    ) -> None:
+        self.plan = plan
+        #: The URL map's counter of rules added (``flask._urls._CountingAdd``:
+        #: another map has another) and its count (``flask._urls.generation``),
+        #: read before the match was looked up.
+        self.counter = counter
+        self.generation = generation
+        self.subdomain = subdomain
+        self.rule = rule
+        #: The match's arguments (each request gets a copy).
+        self.args = args
+        self.endpoint = endpoint
+        #: ``app.view_functions[endpoint]`` when decided.
+        self.view = view
+        #: The view the door may call itself, or ``None``.
+        self.call = call
+        #: The door's own: under ASGI, whether no after or teardown hook
+        #: applies; under WSGI, whether the method is not ``HEAD``.
+        self.flag = flag
+        #: Under ASGI, whether ``call`` is a sync view.
+        self.sync = sync
 
 
 def decision(
