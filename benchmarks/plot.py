@@ -49,7 +49,7 @@ def ratios(result: dict[str, t.Any], outdir: str) -> str | None:
     for name, r in (result.get("tfb") or {}).items():
         if r.get("ratio") is not None:
             rows.append((name, r["ratio"], "#5fa8d3"))
-    for key in ("cold_start", "cold_start_template", "memory"):
+    for key in ("cold_start", "cold_start_template", "cold_start_routes", "memory"):
         ratio = (result.get(key) or {}).get("ratio")
         if ratio is not None:
             rows.append((key, ratio, "#7d5ba6"))

@@ -59,7 +59,8 @@ CORE = [
 ]
 PAYLOAD = ["json_post", "json_post_20k", "json_post_200k"]
 SCALING = ["routes_10", "routes_1000", "routes_10000"]
-EXTRAS = ["cold_start", "cold_start_template", "memory", "e2e"]
+EXTRAS = ["cold_start", "cold_start_template", "cold_start_routes", "memory", "e2e"]
+
 TFB = [
     "tfb_plaintext",
     "tfb_json",
@@ -116,10 +117,52 @@ response = app.test_client().get("/")
 assert response.status_code == 200 and b"item &lt;9&gt;" in response.data
 """
 
+# A larger app: 500 routes in 10 blueprints, one request, one URL built.
+COLD_START_ROUTES_SCRIPT = """\
+import flask
+app = flask.Flask("coldstart_routes")
+
+def make_view(i):
+    def view(item_id, name):
+        return {"view": i, "id": item_id, "name": name}
+    view.__name__ = f"view_{i}"
+    return view
+
+for b in range(10):
+    bp = flask.Blueprint(f"part{b}", "coldstart_routes", url_prefix=f"/part{b}")
+    for i in range(50):
+        bp.add_url_rule(f"/items{i}/<int:item_id>/<name>", view_func=make_view(i))
+    app.register_blueprint(bp)
+
+response = app.test_client().get("/part9/items49/7/x")
+assert response.status_code == 200 and response.json["id"] == 7
+with app.test_request_context():
+    assert flask.url_for("part3.view_4", item_id=1, name="y") == "/part3/items4/1/y"
+"""
+
 COLD_START_TEMPLATE = """\
 <!doctype html><title>{{ title }}</title>
 <ul>{% for item in items %}<li id="{{ item.id }}">{{ item.name }}</li>{% endfor %}</ul>
 """
+
+#: The cold start variants: result key -> (script, report label, summary label).
+COLD_STARTS: dict[str, tuple[str, str, str]] = {
+    "cold_start": (
+        COLD_START_SCRIPT,
+        "cold start",
+        "cold start, JSON-only app (CPU time)",
+    ),
+    "cold_start_template": (
+        COLD_START_TEMPLATE_SCRIPT,
+        "cold start template",
+        "cold start, template app (CPU time)",
+    ),
+    "cold_start_routes": (
+        COLD_START_ROUTES_SCRIPT,
+        "cold start 500 routes",
+        "cold start, 500 routes (CPU time)",
+    ),
+}
 
 
 class Settings(t.NamedTuple):
@@ -406,20 +449,21 @@ def summarize(
 # -- cold start, memory, end to end -------------------------------------------
 
 
-def cold_start(s: Settings, template: bool = False) -> dict[str, t.Any]:
+def cold_start(s: Settings, key: str = "cold_start") -> dict[str, t.Any]:
     """CPU time (user + system) of a fresh interpreter importing flask,
-    building an app and serving one request with the test client
-    (``template``: one rendering a template file, else a JSON-only app).
+    building an app and serving one request with the test client: the
+    JSON-only app, the one rendering a template file, or the one with 500
+    routes (``key``, see :data:`COLD_STARTS`).
 
     CPU time rather than wall time: on a busy machine the wall time mostly
     measures waiting for a core. The wall times are kept in the results.
     """
     samples: dict[str, list[float]] = {"real": [], "ours": [], "bare": []}
     with tempfile.TemporaryDirectory() as tmp:
-        name = "coldstart_template" if template else "coldstart_app"
-        script = os.path.join(tmp, f"{name}.py")
+        source = COLD_STARTS[key][0]
+        script = os.path.join(tmp, f"{key}_app.py")
         with open(script, "w") as f:
-            f.write(COLD_START_TEMPLATE_SCRIPT if template else COLD_START_SCRIPT)
+            f.write(source)
         os.mkdir(os.path.join(tmp, "templates"))
         with open(os.path.join(tmp, "templates", "page.html"), "w") as f:
             f.write(COLD_START_TEMPLATE)
@@ -782,8 +826,7 @@ def report(result: dict[str, t.Any]) -> tuple[str, bool]:
                 f"-> {verdict[info['linear']]}"
             )
     extras = []
-    for key, label in (("cold_start", "cold start"),
-                       ("cold_start_template", "cold start template")):  # fmt: skip
+    for key, (_script, label, _summary) in COLD_STARTS.items():
         cs = result.get(key)
         if not cs or "error" in cs:
             continue
@@ -804,7 +847,7 @@ def report(result: dict[str, t.Any]) -> tuple[str, bool]:
         )  # fmt: skip
     if extras:
         out.append("\n" + table([header, *extras]))
-    for key in ("cold_start", "cold_start_template", "memory", "e2e"):
+    for key in (*COLD_STARTS, "memory", "e2e"):
         info = result.get(key) or {}
         for what in ("error", "skipped"):
             if what in info:
@@ -891,8 +934,7 @@ def summary(result: dict[str, t.Any]) -> list[str]:
             " most routes as with the fewest"
         )
     for key, label in (
-        ("cold_start", "cold start, JSON-only app (CPU time)"),
-        ("cold_start_template", "cold start, template app (CPU time)"),
+        *((key, summary) for key, (_script, _label, summary) in COLD_STARTS.items()),
         ("memory", "peak memory"),
     ):
         ratio = (result.get(key) or {}).get("ratio")
@@ -1041,12 +1083,10 @@ def main(argv: list[str] | None = None) -> int:
     result["tfb_geomean"] = geomean(
         [r["ratio"] for r in result["tfb"].values() if r["ratio"] is not None]
     )
-    if "cold_start" in s.selected:
-        log("cold start ...")
-        result["cold_start"] = cold_start(s)
-    if "cold_start_template" in s.selected:
-        log("cold start, template app ...")
-        result["cold_start_template"] = cold_start(s, template=True)
+    for key, (_script, label, _summary) in COLD_STARTS.items():
+        if key in s.selected:
+            log(f"{label} ...")
+            result[key] = cold_start(s, key)
     if "memory" in s.selected:
         log("peak memory ...")
         result["memory"] = peak_memory(s)

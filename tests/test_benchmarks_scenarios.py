@@ -276,3 +276,26 @@ def test_wrk_output_parsing(bench: t.Any, monkeypatch: pytest.MonkeyPatch) -> No
     )
     got = bench.run._wrk("http://127.0.0.1:1/json", 1)
     assert got == {"rps": 1234.56, "p50": pytest.approx(0.812), "p99": 1500.0}
+
+
+def test_cold_start_scripts_run(bench: t.Any, tmp_path: t.Any) -> None:
+    """Each cold start script succeeds on our package (its asserts pass),
+    run as the benchmark runs it: a fresh interpreter in a directory with
+    the template file."""
+    import subprocess
+
+    run = bench.run
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "page.html").write_text(run.COLD_START_TEMPLATE)
+    assert set(run.COLD_STARTS) <= set(run.EXTRAS)
+    for key, (source, _label, _summary) in run.COLD_STARTS.items():
+        script = tmp_path / f"{key}_app.py"
+        script.write_text(source)
+        done = subprocess.run(
+            [sys.executable, str(script)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, (key, done.stderr[-2000:])
