@@ -48,6 +48,25 @@ def lazy_names(
     return __getattr__, __dir__
 
 
+class LazyClassAttribute:
+    """A class attribute whose value, ``"module:attribute"`` (a leading dot
+    is relative to the ``flask`` package), is imported when first read: a
+    default class (``Flask.jinja_environment``...) whose module need not
+    load with ``flask``. A subclass or an instance setting its own value
+    replaces it as usual (this is not a data descriptor)."""
+
+    __slots__ = ("target",)
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    def __get__(self, obj: object, owner: type | None = None) -> t.Any:
+        path, _, attr = self.target.partition(":")
+        if path.startswith("."):
+            path = "flask" + path
+        return getattr(importlib.import_module(path), attr)
+
+
 def typevar_names(*names: str) -> dict[str, str]:
     """``lazy_names`` entries for type variables of :mod:`flask._typevars`."""
     return {name: f"._typevars:{name}" for name in names}

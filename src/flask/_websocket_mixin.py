@@ -12,6 +12,7 @@ import typing as t
 
 from werkzeug.exceptions import InternalServerError
 
+from ._lazy import LazyClassAttribute
 from ._teardown import run_each
 from ._teardown import send_each
 from ._teardown import teardown_error
@@ -28,21 +29,11 @@ if t.TYPE_CHECKING:
     from .wrappers import Response
 
 
-class _WebsocketClass:
-    """``Flask.websocket_class`` until a subclass or an app sets its own:
-    resolves to :class:`flask.wrappers.Websocket`, importing it only then."""
-
-    def __get__(self, obj: object, owner: type | None = None) -> t.Any:
-        from ._websocket import Websocket
-
-        return Websocket
-
-
 class WebsocketMixin:
     """The app's WebSocket methods (a base of :class:`~flask.Flask`)."""
 
     #: The class of :data:`~flask.websocket` (like ``request_class``).
-    websocket_class: type[Websocket] = _WebsocketClass()  # type: ignore[assignment]
+    websocket_class: type[Websocket] = LazyClassAttribute("._websocket:Websocket")  # type: ignore[assignment]
 
     def websocket_context(self, environ: WSGIEnvironment) -> AppContext:
         """A context for the WebSocket handshake described by ``environ``

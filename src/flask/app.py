@@ -33,6 +33,7 @@ from ._hooks import legacy_hooks_of_class
 from ._hooks import legacy_hooks_of_instance
 from ._hooks import own_methods
 from ._lazy import lazy_names as _lazy_names
+from ._lazy import LazyClassAttribute
 from ._lazy_context import environ_context as _environ_context
 from ._plain import finish as _plain_finish
 from ._plain import full_dispatch as _plain_full_dispatch
@@ -96,16 +97,6 @@ _NO_ARGS: dict[str, t.Any] = {}
 _WATCHED = CTX_HOOKS | PLAN_INPUTS | frozenset(PLAIN_METHODS)
 
 
-class _JinjaEnvironmentClass:
-    """``Flask.jinja_environment`` until a subclass sets its own: resolves to
-    :class:`flask.templating.Environment`, importing Jinja only then."""
-
-    def __get__(self, obj: object, owner: type | None = None) -> t.Any:
-        from .templating import Environment
-
-        return Environment
-
-
 class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ignore[reportIncompatibleVariableOverride]
     """A WSGI application: the central object of a Flask project.
 
@@ -151,7 +142,7 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
     response_class: type[Response] = Response  # pyright: ignore[reportIncompatibleVariableOverride]
     #: The Jinja environment class (:class:`flask.templating.Environment`,
     #: imported with Jinja when first looked up).
-    jinja_environment: type[Environment] = _JinjaEnvironmentClass()  # type: ignore[assignment]
+    jinja_environment: type[Environment] = LazyClassAttribute(".templating:Environment")  # type: ignore[assignment]
     #: Where sessions are loaded from and saved to.
     session_interface: SessionInterface = SecureCookieSessionInterface()
 
