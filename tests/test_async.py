@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import gc
+import os
+import subprocess
 import sys
 import threading
 import typing as t
@@ -323,6 +325,53 @@ def test_thread_loop_collected_after_its_sockets(
     assert raised == []
     assert loop.is_closed()
     loop._csock.close()  # type: ignore[attr-defined]
+
+
+FORK_SCRIPT = """
+import asyncio, os, sys, threading, time
+import flask
+
+app = flask.Flask(__name__)
+
+@app.get("/a")
+async def a():
+    # Finishes through call_soon_threadsafe: the loop must wake up.
+    await asyncio.to_thread(time.sleep, 0.01)
+    return f"ok {os.getpid()}"
+
+client = app.test_client()
+assert client.get("/a").text == f"ok {os.getpid()}"
+pid = os.fork()
+if pid == 0:  # the child gets a loop of its own
+    ok = client.get("/a").text == f"ok {os.getpid()}"
+    os._exit(0 if ok else 3)
+_, status = os.waitpid(pid, 0)
+assert os.waitstatus_to_exitcode(status) == 0, status
+
+def watchdog():
+    time.sleep(10)
+    print("parent's loop hung", flush=True)
+    os._exit(4)
+
+threading.Thread(target=watchdog, daemon=True).start()
+print(client.get("/a").text == f"ok {os.getpid()}", flush=True)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_forked_child_leaves_parents_loop_working() -> None:
+    """A child forked after async views ran (multiprocessing's fork, a
+    preloading server) drops its copy of the thread's loop without
+    unregistering the self-pipe from the epoll instance it shares with the
+    parent: the parent's loop still wakes up for ``to_thread``."""
+    done = subprocess.run(
+        [sys.executable, "-c", FORK_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "True"), done.stderr
 
 
 def test_closed_thread_loop_is_replaced() -> None:

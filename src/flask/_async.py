@@ -57,13 +57,15 @@ class _ThreadLoop:
     without an "unclosed event loop" warning.
     """
 
-    __slots__ = ("loop", "created", "factory")
+    __slots__ = ("loop", "created", "factory", "pid")
 
     def __init__(self) -> None:
         # Created in an empty context: the loop keeps a handle for its
         # self-pipe that holds the context current at creation, which would
         # otherwise keep the first request's app context alive.
         self.loop = contextvars.Context().run(asyncio.new_event_loop)
+        #: The process the loop belongs to (see :func:`_close_loop`).
+        self.pid = os.getpid()
         self.created: list[asyncio.Task[t.Any]] = []
         created = self.created
 
@@ -80,7 +82,7 @@ class _ThreadLoop:
         self.loop.set_task_factory(factory)
 
     def __del__(self) -> None:
-        _close_loop(self.loop)
+        _close_loop(self.loop, self.pid)
 
     def settle(self, keep: t.Any = None) -> None:
         """Cancel tasks and close async generators that a finished call left
@@ -123,9 +125,17 @@ async def _close_all(gens: list[t.Any]) -> None:
 _state = threading.local()
 
 
-def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
-    """Close a thread's loop once nothing runs it any more."""
+def _close_loop(loop: asyncio.AbstractEventLoop, pid: int) -> None:
+    """Close a thread's loop, made in process ``pid``, once nothing runs it
+    any more."""
     if loop.is_closed() or loop.is_running():
+        return
+    if os.getpid() != pid:
+        # A forked child dropping its copy of the parent's loop: closing it
+        # would unregister the self-pipe from the epoll instance the child
+        # shares with the parent, whose loop would then miss every wake-up
+        # from another thread (``call_soon_threadsafe``, ``to_thread``).
+        _release_copy(loop)
         return
     try:
         loop.close()
@@ -133,11 +143,24 @@ def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
         # Collected in one garbage cycle with its own sockets, whose
         # finalizers ran first: a selector loop then fails to unregister its
         # self-pipe. Mark it closed and free its selector.
-        if isinstance(loop, asyncio.BaseEventLoop):
-            asyncio.BaseEventLoop.close(loop)
-        selector = getattr(loop, "_selector", None)
-        if selector is not None:
-            selector.close()
+        _release_copy(loop)
+
+
+def _release_copy(loop: asyncio.AbstractEventLoop) -> None:
+    """Mark a selector loop closed and close its file descriptors without
+    telling its selector (no ``epoll_ctl``): for a copy inherited by a
+    forked child, or one whose sockets are already finalized. Any other
+    kind of loop is left as it is."""
+    if not isinstance(loop, asyncio.BaseEventLoop):
+        return
+    asyncio.BaseEventLoop.close(loop)
+    for name in ("_ssock", "_csock"):  # the self-pipe
+        sock = getattr(loop, name, None)
+        if sock is not None:
+            sock.close()
+    selector = getattr(loop, "_selector", None)
+    if selector is not None:
+        selector.close()
 
 
 class _LoopCloser:
@@ -148,17 +171,19 @@ class _LoopCloser:
     ``_ThreadLoop``; collected with its sockets, the loop could not be
     closed first."""
 
-    __slots__ = ("loop",)
+    __slots__ = ("loop", "pid")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+    def __init__(self, tl: _ThreadLoop) -> None:
+        self.loop = tl.loop
+        self.pid = tl.pid
 
     def __del__(self) -> None:
-        _close_loop(self.loop)
+        _close_loop(self.loop, self.pid)
 
 
 def _reset_after_fork() -> None:
-    # A forked child must not share the parent's selector: start afresh.
+    # A forked child must not share the parent's selector: start afresh
+    # (the dropped copies are released, not closed: see _close_loop).
     global _state
     _state = threading.local()
 
@@ -172,7 +197,7 @@ def _thread_loop() -> _ThreadLoop:
     tl: _ThreadLoop | None = getattr(_state, "tl", None)
     if tl is None or tl.loop.is_closed():
         tl = _state.tl = _ThreadLoop()
-        _state.closer = _LoopCloser(tl.loop)
+        _state.closer = _LoopCloser(tl)
     return tl
 
 
