@@ -19,6 +19,7 @@ HEAVY = (
     "flask._websocket",
     "flask._websocket_app",
     "flask._typevars",
+    "flask.json.tag",
 )
 
 
@@ -65,6 +66,9 @@ def test_each_feature_loads_what_it_needs() -> None:
         + "app.test_client().get('/item', headers={'Cookie': 'session=bad'})"
     )
     assert signer["itsdangerous"] and not signer["jinja2"]
+    assert signer["flask.json.tag"]
+    tag = _loaded_after(JSON_APP + "flask.json.tag.TaggedJSONSerializer")
+    assert tag["flask.json.tag"] and not tag["itsdangerous"]
     websocket = _loaded_after(JSON_APP + "assert not flask.has_websocket_context()")
     assert websocket["flask._websocket"] and not websocket["flask._websocket_app"]
     typevar = _loaded_after(JSON_APP + "from flask.sansio.scaffold import T_route")
@@ -124,6 +128,55 @@ def test_lazy_type_variables_are_shared_type_variables() -> None:
         assert isinstance(value, t.TypeVar) and value.__name__ == name
         assert value is getattr(_typevars, name)
         assert name in dir(module)
+
+
+def test_session_serializer_is_one_shared_object() -> None:
+    from collections import OrderedDict
+
+    from flask.json.tag import JSONTag
+    from flask.json.tag import TaggedJSONSerializer
+
+    shared = flask.sessions.session_json_serializer
+    assert type(shared) is TaggedJSONSerializer
+    assert flask.sessions.TaggedJSONSerializer is TaggedJSONSerializer
+    assert flask.sessions.SecureCookieSessionInterface.serializer is shared
+    app = flask.Flask(__name__)
+    app.secret_key = "k"
+    assert app.session_interface.serializer is shared  # type: ignore[attr-defined]
+
+    class TagOrderedDict(JSONTag):
+        key = " od"
+
+        def check(self, value: t.Any) -> bool:
+            return isinstance(value, OrderedDict)
+
+        def to_json(self, value: t.Any) -> t.Any:
+            return [[k, self.serializer.tag(v)] for k, v in value.items()]
+
+        def to_python(self, value: t.Any) -> t.Any:
+            return OrderedDict(value)
+
+    # As the flask.json.tag docs show: a tag registered on the app's
+    # serializer is used for every app's cookie.
+    app.session_interface.serializer.register(TagOrderedDict, index=0)  # type: ignore[attr-defined]
+    try:
+
+        @app.get("/set")
+        def set_value() -> str:
+            flask.session["o"] = OrderedDict([("b", 1), ("a", 2)])
+            return ""
+
+        @app.get("/get")
+        def get_value() -> str:
+            value = flask.session["o"]
+            return f"{type(value).__name__} {list(value)}"
+
+        client = app.test_client()
+        client.get("/set")
+        assert client.get("/get").text == "OrderedDict ['b', 'a']"
+    finally:
+        del shared.tags[" od"]
+        shared.order.pop(0)
 
 
 def test_jinja_environment_can_be_overridden() -> None:

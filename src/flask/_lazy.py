@@ -51,20 +51,31 @@ def lazy_names(
 class LazyClassAttribute:
     """A class attribute whose value, ``"module:attribute"`` (a leading dot
     is relative to the ``flask`` package), is imported when first read: a
-    default class (``Flask.jinja_environment``...) whose module need not
-    load with ``flask``. A subclass or an instance setting its own value
-    replaces it as usual (this is not a data descriptor)."""
+    default class or object (``Flask.jinja_environment``...) whose module
+    need not load with ``flask``. On that first read the value replaces
+    this descriptor on the class that defined it, so later reads are plain
+    attribute reads. A subclass or an instance setting its own value
+    replaces it as usual (this is not a data descriptor).
+    """
 
-    __slots__ = ("target",)
+    __slots__ = ("target", "owner", "name")
 
     def __init__(self, target: str) -> None:
         self.target = target
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.owner = owner
+        self.name = name
 
     def __get__(self, obj: object, owner: type | None = None) -> t.Any:
         path, _, attr = self.target.partition(":")
         if path.startswith("."):
             path = "flask" + path
-        return getattr(importlib.import_module(path), attr)
+        value = getattr(importlib.import_module(path), attr)
+        defined_on: type | None = getattr(self, "owner", None)
+        if defined_on is not None and vars(defined_on).get(self.name) is self:
+            setattr(defined_on, self.name, value)
+        return value
 
 
 def typevar_names(*names: str) -> dict[str, str]:

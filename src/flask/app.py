@@ -33,7 +33,7 @@ from ._hooks import legacy_hooks_of_class
 from ._hooks import legacy_hooks_of_instance
 from ._hooks import own_methods
 from ._lazy import lazy_names as _lazy_names
-from ._lazy import LazyClassAttribute
+from ._lazy import LazyClassAttribute as _LazyClassAttribute
 from ._lazy_context import environ_context as _environ_context
 from ._plain import finish as _plain_finish
 from ._plain import full_dispatch as _plain_full_dispatch
@@ -142,7 +142,9 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
     response_class: type[Response] = Response  # pyright: ignore[reportIncompatibleVariableOverride]
     #: The Jinja environment class (:class:`flask.templating.Environment`,
     #: imported with Jinja when first looked up).
-    jinja_environment: type[Environment] = LazyClassAttribute(".templating:Environment")  # type: ignore[assignment]
+    jinja_environment: type[Environment] = _LazyClassAttribute(  # type: ignore[assignment]
+        ".templating:Environment"
+    )
     #: Where sessions are loaded from and saved to.
     session_interface: SessionInterface = SecureCookieSessionInterface()
 

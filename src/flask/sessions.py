@@ -19,7 +19,7 @@ from werkzeug.datastructures import CallbackDict
 from werkzeug.http import dump_cookie
 
 from ._lazy import lazy_names as _lazy_names
-from .json.tag import TaggedJSONSerializer
+from ._lazy import LazyClassAttribute as _LazyClassAttribute
 
 #: Largest session payload inflated from a compressed cookie (bytes); over
 #: it the session is empty. Here, not in ``_signing``, which imports
@@ -34,6 +34,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
     from ._signing import SessionCodec as _SessionCodec
     from .app import Flask
+    from .json.tag import TaggedJSONSerializer
 
 
 _SAMESITE_VALUES = {"strict": "Strict", "lax": "Lax", "none": "None"}
@@ -317,8 +318,11 @@ def _lazy_sha1(string: ReadableBuffer = b"") -> t.Any:
     return hashlib.sha1(string)
 
 
-#: The serializer of the default cookie session, shared by all apps.
-session_json_serializer: TaggedJSONSerializer = TaggedJSONSerializer()
+#: The serializer of the default cookie session, shared by all apps:
+#: ``flask.json.tag``'s, imported when first used (see ``__getattr__``).
+session_json_serializer: TaggedJSONSerializer
+#: ``TaggedJSONSerializer``, once a session has needed it.
+_tagged_class: type[TaggedJSONSerializer] | None = None
 
 _CACHE_LIMIT = 64
 
@@ -342,8 +346,9 @@ class SecureCookieSessionInterface(SessionInterface):
     digest_method: staticmethod[[ReadableBuffer], t.Any] = staticmethod(_lazy_sha1)
     #: How the signing key is derived from the secret key and salt.
     key_derivation = "hmac"
-    #: Turns session data into a string and back.
-    serializer: t.Any = session_json_serializer
+    #: Turns session data into a string and back (``session_json_serializer``,
+    #: imported on first use).
+    serializer: t.Any = _LazyClassAttribute(".json.tag:_session_serializer")
     #: The session object created by :meth:`open_session`.
     session_class: type[SecureCookieSession] = SecureCookieSession
     #: The most a compressed cookie payload may inflate to, in bytes (256
@@ -380,10 +385,13 @@ class SecureCookieSessionInterface(SessionInterface):
         for the standard settings, else :meth:`get_signing_serializer` (so
         overriding it or the signing settings keeps working)."""
         cls = type(self)
+        tagged = _tagged_class
+        if tagged is None:
+            tagged = _load_tagged_class()
         if (
             cls.get_signing_serializer is _BASE_GET_SERIALIZER
             and self.key_derivation == "hmac"
-            and type(self.serializer) is TaggedJSONSerializer
+            and type(self.serializer) is tagged
         ):
             return self._cached(app, self._codecs, self._make_codec)
         return self.get_signing_serializer(app)
@@ -650,12 +658,22 @@ def _cookie_too_large(app: Flask, name: str, size: int, limit: int) -> None:
     )
 
 
+def _load_tagged_class() -> type[TaggedJSONSerializer]:
+    global _tagged_class
+    from .json.tag import TaggedJSONSerializer
+
+    _tagged_class = TaggedJSONSerializer
+    return TaggedJSONSerializer
+
+
 # Names Flask's module of the same name also exposes, resolved on first use.
 __getattr__: t.Callable[[str], t.Any]
 __dir__: t.Callable[[], list[str]]
 __getattr__, __dir__ = _lazy_names(
     __name__,
     {
+        "session_json_serializer": ".json.tag:_session_serializer",
+        "TaggedJSONSerializer": ".json.tag:TaggedJSONSerializer",
         "BadData": "itsdangerous:BadData",
         "BadSignature": "itsdangerous:BadSignature",
         "URLSafeTimedSerializer": "itsdangerous:URLSafeTimedSerializer",

@@ -67,3 +67,17 @@ def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:
         # The proxy raises the error that says an app context is needed.
         return current_app.json.response(*args, **kwargs)  # type: ignore[return-value]
     return ctx.app.json.response(*args, **kwargs)  # type: ignore[return-value]
+
+
+def __getattr__(name: str) -> t.Any:
+    # ``flask.json.tag`` is an attribute after ``import flask`` in Flask,
+    # where the session module imports it; here it loads on first use.
+    if name == "tag":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.tag")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "tag"})

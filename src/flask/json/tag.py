@@ -339,6 +339,11 @@ class TaggedJSONSerializer:
 #: The tag classes of a fresh serializer, in check order.
 _BUILTIN_ORDER: list[type[JSONTag]] = list(TaggedJSONSerializer.default_tags)
 
+#: The serializer of the default cookie session, shared by all apps
+#: (``flask.sessions.session_json_serializer``; made here so that
+#: ``flask.sessions`` imports this module only when a session needs it).
+_session_serializer = TaggedJSONSerializer()
+
 
 # Names Flask's module of the same name also exposes, resolved on first use.
 __getattr__: t.Callable[[str], t.Any]
