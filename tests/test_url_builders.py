@@ -184,3 +184,35 @@ def test_build_errors_unchanged() -> None:
             with pytest.raises(ValueError) as theirs:
                 url_map.bind("h").build("e", {"n": "not an int"})
             assert str(ours.value) == str(theirs.value)
+
+
+def test_host_matching_and_redirect_rules_build_as_werkzeugs() -> None:
+    app = flask.Flask(__name__, host_matching=True, static_host="static.test")
+    url_map = Map(host_matching=True)
+    url_map.converters = dict(app.url_map.converters)
+    rules: list[tuple[str, dict[str, t.Any]]] = [
+        ("/h/<int:n>", {"host": "<tenant>.example.test"}),
+        ("/old/<x>", {"host": "example.test", "redirect_to": "/new/<x>"}),
+        ("/only/<x>", {"host": "example.test", "build_only": True}),
+    ]
+    for i, (rule, options) in enumerate(rules):
+        app.add_url_rule(rule, f"e{i}", lambda **kw: "", **options)
+        url_map.add(Rule(rule, endpoint=f"e{i}", **options))
+    values: list[dict[str, t.Any]] = [
+        {"n": 3, "tenant": "acme", "q": "1"},
+        {"x": "a b"},
+        {"x": "ü"},
+    ]
+    ours = app.url_map.bind("example.test")
+    theirs = url_map.bind("example.test")
+    for i, value in enumerate(values):
+        for external in (False, True):
+            assert ours.build(f"e{i}", value, force_external=external) == (
+                theirs.build(f"e{i}", value, force_external=external)
+            )
+    assert (
+        app.test_client()
+        .get("/old/z", headers={"Host": "example.test"})
+        .headers["Location"]
+        .endswith("/new/z")
+    )
