@@ -94,6 +94,12 @@ SERVERS: dict[str, tuple[str, list[str]]] = {
     "granian-wsgi": ("wsgi", [
         "granian", "--interface=wsgi", "--workers=1", "--host=127.0.0.1",
         "--port={port}", "--log-level=warning", "--backlog=2048", "{app}"]),
+    # Granian's WSGI interface with one Python thread (its default is one per
+    # two requests it may hold, up to 1024): run only when named.
+    "granian-wsgi-1t": ("wsgi", [
+        "granian", "--interface=wsgi", "--workers=1", "--blocking-threads=1",
+        "--host=127.0.0.1", "--port={port}", "--log-level=warning",
+        "--backlog=2048", "{app}"]),
     "uvicorn": ("asgi", [
         "uvicorn", "--workers=1", "--loop=uvloop", "--http=httptools",
         "--host=127.0.0.1", "--port={port}", "--no-access-log",
@@ -102,6 +108,9 @@ SERVERS: dict[str, tuple[str, list[str]]] = {
         "granian", "--interface=asgi", "--workers=1", "--host=127.0.0.1",
         "--port={port}", "--log-level=warning", "--backlog=2048", "{app}"]),
 }  # fmt: skip
+
+#: Servers run only when named in ``--servers``.
+OPT_IN_SERVERS = {"granian-wsgi-1t"}
 
 WORKLOADS: dict[str, str] = {
     "plaintext": "/plaintext",
@@ -472,7 +481,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--frameworks", help=f"subset of {','.join(FRAMEWORKS)}")
-    parser.add_argument("--servers", help=f"subset of {','.join(SERVERS)}")
+    parser.add_argument(
+        "--servers",
+        help=f"subset of {','.join(SERVERS)} (default: all but"
+        f" {','.join(sorted(OPT_IN_SERVERS))})",
+    )
     parser.add_argument("--workloads", help=f"subset of {','.join(WORKLOADS)}")
     parser.add_argument("--json", metavar="OUT", help="also write results as JSON")
     parser.add_argument("--plot", metavar="DIR", help="also write PNG charts to DIR")
@@ -497,8 +510,10 @@ def main(argv: list[str] | None = None) -> int:
     if "bare" not in frameworks:
         frameworks.insert(0, "bare")  # the share needs it
     servers = _names(args.servers, SERVERS, "server")
-    if args.quick and not args.servers:
-        servers.remove("gunicorn-sync")
+    if not args.servers:
+        servers = [name for name in servers if name not in OPT_IN_SERVERS]
+        if args.quick:
+            servers.remove("gunicorn-sync")
     workloads = _names(args.workloads, WORKLOADS, "workload")
     s = Settings(
         rounds=args.rounds or (1 if args.quick else 3),
