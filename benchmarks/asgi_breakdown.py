@@ -179,22 +179,17 @@ def log(message: str) -> None:
 
 
 def run_worker(framework: str, args: argparse.Namespace) -> dict[str, t.Any]:
-    import run
     import tfb_runner
 
     env = "tfb-ours" if framework == "ours" else "tfb-others"
-    cmd = [
-        tfb_runner.env_bin(env, "python"), os.path.join(BENCH, "asgi_breakdown.py"),
+    argv = [
         "--worker", framework, "--requests", str(args.requests),
         "--chunks", str(args.chunks),
     ]  # fmt: skip
-    out = subprocess.run(
-        cmd, cwd=BENCH, env=run.child_env() | {"PYTHONPATH": BENCH},
-        capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
-    if out.returncode:
-        raise RuntimeError(f"{framework} worker failed:\n{out.stderr[-3000:]}")
-    return t.cast("dict[str, t.Any]", json.loads(out.stdout))
+    return t.cast(
+        "dict[str, t.Any]",
+        tfb_runner.json_worker(env, "asgi_breakdown.py", argv, framework),
+    )
 
 
 def spread(values: list[float]) -> dict[str, float] | None:

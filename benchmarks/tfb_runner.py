@@ -170,6 +170,20 @@ def ensure_env(env: str, reinstall: bool) -> None:
         f.write(spec)
 
 
+def json_worker(env: str, script: str, args: list[str], what: str) -> t.Any:
+    """Run ``benchmarks/<script> args`` with ``env``'s Python, from the
+    benchmarks directory, and return the JSON it prints (``what`` names it
+    in the error if it fails)."""
+    cmd = [env_bin(env, "python"), os.path.join(BENCH, script), *args]
+    out = subprocess.run(
+        cmd, cwd=BENCH, env=run.child_env() | {"PYTHONPATH": BENCH},
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    if out.returncode:
+        raise RuntimeError(f"{what} worker failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout)
+
+
 def versions(env: str) -> dict[str, str]:
     """What the venv has installed, and where its ``flask`` comes from."""
     code = (

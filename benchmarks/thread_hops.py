@@ -35,7 +35,6 @@ import importlib
 import json
 import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -126,22 +125,15 @@ def measure(target: str, requests: int, repeat: int) -> dict[str, dict[str, floa
 
 
 def run_worker(framework: str, requests: int, repeat: int) -> dict[str, t.Any]:
-    import run
     import tfb_runner
 
     spec = tfb_runner.FRAMEWORKS[framework]
     assert spec.wsgi is not None
-    cmd = [
-        tfb_runner.env_bin(spec.env, "python"), os.path.join(BENCH, "thread_hops.py"),
-        "--worker", spec.wsgi, "--requests", str(requests), "--repeat", str(repeat),
-    ]  # fmt: skip
-    out = subprocess.run(
-        cmd, cwd=BENCH, env=run.child_env() | {"PYTHONPATH": BENCH},
-        capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
-    if out.returncode:
-        raise RuntimeError(f"{framework} worker failed:\n{out.stderr[-3000:]}")
-    return t.cast("dict[str, t.Any]", json.loads(out.stdout))
+    args = ["--worker", spec.wsgi, "--requests", str(requests), "--repeat", str(repeat)]
+    return t.cast(
+        "dict[str, t.Any]",
+        tfb_runner.json_worker(spec.env, "thread_hops.py", args, framework),
+    )
 
 
 def report(result: dict[str, t.Any], labels: dict[str, str]) -> str:

@@ -131,8 +131,6 @@ def test_lazy_type_variables_are_shared_type_variables() -> None:
 
 
 def test_session_serializer_is_one_shared_object() -> None:
-    from collections import OrderedDict
-
     from flask.json.tag import JSONTag
     from flask.json.tag import TaggedJSONSerializer
 
@@ -144,39 +142,39 @@ def test_session_serializer_is_one_shared_object() -> None:
     app.secret_key = "k"
     assert app.session_interface.serializer is shared  # type: ignore[attr-defined]
 
-    class TagOrderedDict(JSONTag):
-        key = " od"
+    class TagFrozenset(JSONTag):
+        key = " fs"
 
         def check(self, value: t.Any) -> bool:
-            return isinstance(value, OrderedDict)
+            return isinstance(value, frozenset)
 
         def to_json(self, value: t.Any) -> t.Any:
-            return [[k, self.serializer.tag(v)] for k, v in value.items()]
+            return sorted(value)
 
         def to_python(self, value: t.Any) -> t.Any:
-            return OrderedDict(value)
+            return frozenset(value)
 
     # As the flask.json.tag docs show: a tag registered on the app's
     # serializer is used for every app's cookie.
-    app.session_interface.serializer.register(TagOrderedDict, index=0)  # type: ignore[attr-defined]
+    app.session_interface.serializer.register(TagFrozenset)  # type: ignore[attr-defined]
     try:
 
         @app.get("/set")
         def set_value() -> str:
-            flask.session["o"] = OrderedDict([("b", 1), ("a", 2)])
+            flask.session["f"] = frozenset({2, 1})
             return ""
 
         @app.get("/get")
         def get_value() -> str:
-            value = flask.session["o"]
-            return f"{type(value).__name__} {list(value)}"
+            value = flask.session["f"]
+            return f"{type(value).__name__} {sorted(value)}"
 
         client = app.test_client()
         client.get("/set")
-        assert client.get("/get").text == "OrderedDict ['b', 'a']"
+        assert client.get("/get").text == "frozenset [1, 2]"
     finally:
-        del shared.tags[" od"]
-        shared.order.pop(0)
+        del shared.tags[" fs"]
+        shared.order.pop()
 
 
 def test_jinja_environment_can_be_overridden() -> None:
