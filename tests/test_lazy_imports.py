@@ -20,6 +20,7 @@ HEAVY = (
     "flask._websocket_app",
     "flask._typevars",
     "flask.json.tag",
+    "flask.logging",
 )
 
 
@@ -69,6 +70,8 @@ def test_each_feature_loads_what_it_needs() -> None:
     assert signer["flask.json.tag"]
     tag = _loaded_after(JSON_APP + "flask.json.tag.TaggedJSONSerializer")
     assert tag["flask.json.tag"] and not tag["itsdangerous"]
+    logger = _loaded_after(JSON_APP + "app.logger.info('x')")
+    assert logger["flask.logging"] and not logger["flask.json.tag"]
     websocket = _loaded_after(JSON_APP + "assert not flask.has_websocket_context()")
     assert websocket["flask._websocket"] and not websocket["flask._websocket_app"]
     typevar = _loaded_after(JSON_APP + "from flask.sansio.scaffold import T_route")

@@ -41,12 +41,13 @@ class ClassMemo(t.Generic[V]):
     def __init__(self) -> None:
         #: Classes defined at module level, up to ``_FAST_MAX``.
         self.fast: dict[type, V] = {}
-        self._weak: weakref.WeakKeyDictionary[type, V] = weakref.WeakKeyDictionary()
+        #: The others, made when a first one comes.
+        self._weak: weakref.WeakKeyDictionary[type, V] | None = None
 
     def find(self, cls: type) -> V | Missing:
         """The value for ``cls``, or :data:`MISSING`."""
         value = self.fast.get(cls, MISSING)
-        if value is MISSING:
+        if value is MISSING and self._weak is not None:
             return self._weak.get(cls, MISSING)
         return value
 
@@ -63,10 +64,12 @@ class ClassMemo(t.Generic[V]):
         if "<locals>" in cls.__qualname__ or (
             len(self.fast) >= _FAST_MAX and cls not in self.fast
         ):
+            if self._weak is None:
+                self._weak = weakref.WeakKeyDictionary()
             self._weak[cls] = value
         else:
             self.fast[cls] = value
         return value
 
     def __len__(self) -> int:
-        return len(self.fast) + len(self._weak)
+        return len(self.fast) + (len(self._weak) if self._weak is not None else 0)

@@ -44,8 +44,9 @@ def check_host(host: str | None, scheme: str) -> None:
     raise BadRequest("The Host header is malformed.")
 
 
-#: the label separators IDNA knows (full stop, ideographic and fullwidth ones)
-_split_labels = re.compile("[.\u3002\uff0e\uff61]").split
+#: the label separators IDNA knows (full stop, ideographic and fullwidth ones);
+#: compiled (and cached by :mod:`re`) when a first non-ASCII host comes
+_LABEL_SEPARATORS = "[.\u3002\uff0e\uff61]"
 #: DNS's limits on a name and on one label of its ASCII form
 _MAX_NAME = 253
 _MAX_LABEL = 63
@@ -79,7 +80,7 @@ def idna_host(host: str) -> str | None:
     from encodings.idna import nameprep
 
     try:
-        for label in _split_labels(name):
+        for label in re.split(_LABEL_SEPARATORS, name):
             # Punycode never shortens the mapped label.
             if len(label) > _MAX_LABEL and len(nameprep(label)) > _MAX_LABEL:
                 return None

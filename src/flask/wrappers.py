@@ -72,38 +72,6 @@ def _unquote(text: str) -> str:
     return unquote(text, "utf-8", _URL_QUOTE)
 
 
-class _TerminatedBody(LimitedStream):
-    """A body the server ends itself (``wsgi.input_terminated``, e.g. chunked
-    requests), capped at ``MAX_CONTENT_LENGTH``.
-
-    werkzeug's stream stops at the cap without looking further, so a longer
-    body read whole came out cut at the cap, and a body of exactly the cap
-    read in pieces got a 413. At the cap this reads one more byte: more data
-    is a 413, the end of the stream is a normal end.
-    """
-
-    def __init__(self, stream: t.IO[bytes], limit: int) -> None:
-        super().__init__(stream, limit, is_max=True)
-        self._at_end = False
-
-    def on_exhausted(self) -> None:
-        if self._at_end:
-            return
-        try:
-            more = self._stream.read(1)
-        except (OSError, ValueError):
-            more = b""
-        if more:
-            raise RequestEntityTooLarge()
-        self._at_end = True
-
-    def readall(self) -> bytes:
-        data = super().readall()
-        if self.is_exhausted:
-            self.on_exhausted()
-        return data
-
-
 class FormDataParser(_WzFormDataParser):
     """werkzeug's form parser, except that a form is never silently emptied.
 
@@ -344,7 +312,9 @@ class Request(RequestBase):
             length = self.content_length
             if length is not None and length > limit:
                 raise RequestEntityTooLarge()
-            return t.cast("t.IO[bytes]", _TerminatedBody(environ["wsgi.input"], limit))
+            from ._terminated import TerminatedBody
+
+            return t.cast("t.IO[bytes]", TerminatedBody(environ["wsgi.input"], limit))
         return get_input_stream(environ, max_content_length=limit)
 
     def _app_config(self, key: str, own: int | None, default: int | None) -> int | None:

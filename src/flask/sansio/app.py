@@ -29,7 +29,6 @@ from ..ctx import _AppCtxGlobals
 from ..helpers import get_debug_flag
 from ..json.provider import DefaultJSONProvider
 from ..json.provider import JSONProvider
-from ..logging import create_logger
 from .scaffold import _endpoint_from_view_func
 from .scaffold import Scaffold
 from .scaffold import setupmethod
@@ -188,6 +187,9 @@ class App(Scaffold):
     @cached_property
     def logger(self) -> logging.Logger:
         """The ``logging`` logger named after the app."""
+        # flask.logging is imported when an app first logs, not with flask.
+        from ..logging import create_logger
+
         return create_logger(self)
 
     def make_config(self, instance_relative: bool = False) -> Config:
@@ -521,6 +523,7 @@ __getattr__, __dir__ = _lazy_names(
         "Environment": ".templating:Environment",
         "chain": "itertools:chain",
         "find_package": "._paths:find_package",
+        "create_logger": ".logging:create_logger",
         **_typevar_names(
             "T_shell_context_processor",
             "T_teardown",
