@@ -21,6 +21,8 @@ HEAVY = (
     "flask._typevars",
     "flask.json.tag",
     "flask.logging",
+    "flask._static",
+    "flask._flash",
 )
 
 
@@ -72,6 +74,10 @@ def test_each_feature_loads_what_it_needs() -> None:
     assert tag["flask.json.tag"] and not tag["itsdangerous"]
     logger = _loaded_after(JSON_APP + "app.logger.info('x')")
     assert logger["flask.logging"] and not logger["flask.json.tag"]
+    files = _loaded_after(JSON_APP + "from flask import send_file")
+    assert files["flask._static"] and not files["flask._flash"]
+    flashing = _loaded_after(JSON_APP + "flask.helpers.get_flashed_messages")
+    assert flashing["flask._flash"] and not flashing["flask._static"]
     websocket = _loaded_after(JSON_APP + "assert not flask.has_websocket_context()")
     assert websocket["flask._websocket"] and not websocket["flask._websocket_app"]
     typevar = _loaded_after(JSON_APP + "from flask.sansio.scaffold import T_route")
@@ -98,7 +104,7 @@ def test_lazy_websocket_names_are_the_real_objects() -> None:
     )
     assert flask.Flask.websocket_class is flask.wrappers.Websocket
     assert flask.Flask(__name__).websocket_class is _websocket.Websocket
-    names = {"WebsocketDisconnect", "has_websocket_context"}
+    names = {"WebsocketDisconnect", "has_websocket_context", "send_file", "flash"}
     assert names <= set(dir(flask)) and names <= set(flask.__all__)
 
     class MyWebsocket(flask.wrappers.Websocket):

@@ -6,6 +6,10 @@ import sys as _sys
 import typing as t
 
 if t.TYPE_CHECKING:
+    from ._flash import flash as flash
+    from ._flash import get_flashed_messages as get_flashed_messages
+    from ._static import send_file as send_file
+    from ._static import send_from_directory as send_from_directory
     from ._websocket import (
         copy_current_websocket_context as copy_current_websocket_context,
     )
@@ -30,13 +34,9 @@ from .globals import request as request
 from .globals import session as session
 from .globals import websocket as websocket
 from .helpers import abort as abort
-from .helpers import flash as flash
-from .helpers import get_flashed_messages as get_flashed_messages
 from .helpers import get_template_attribute as get_template_attribute
 from .helpers import make_response as make_response
 from .helpers import redirect as redirect
-from .helpers import send_file as send_file
-from .helpers import send_from_directory as send_from_directory
 from .helpers import stream_with_context as stream_with_context
 from .helpers import url_for as url_for
 from .json import jsonify as jsonify
@@ -84,6 +84,12 @@ def __getattr__(name: str) -> t.Any:
         value = getattr(_websocket, name)
         setattr(_sys.modules[__name__], name, value)
         return value
+    if name in _HELPERS:
+        from . import helpers
+
+        value = getattr(helpers, name)
+        setattr(_sys.modules[__name__], name, value)
+        return value
     if name in _SUBMODULES:
         import importlib
 
@@ -106,6 +112,12 @@ _TEMPLATING = frozenset(
 # Loaded with the WebSocket support on first use.
 _WEBSOCKET = frozenset(
     {"copy_current_websocket_context", "has_websocket_context", "WebsocketDisconnect"}
+)
+
+# Helpers of flask.helpers defined in modules that load on first use
+# (sending files, flashing).
+_HELPERS = frozenset(
+    {"flash", "get_flashed_messages", "send_file", "send_from_directory"}
 )
 
 # Public submodules, attributes of the package as after ``import flask`` in
@@ -137,7 +149,13 @@ _SUBMODULES = frozenset(
 def __dir__() -> list[str]:
     # (``globals`` here is the submodule, hence ``sys.modules``.)
     return sorted(
-        {*vars(_sys.modules[__name__]), *_SUBMODULES, *_TEMPLATING, *_WEBSOCKET}
+        {
+            *vars(_sys.modules[__name__]),
+            *_SUBMODULES,
+            *_TEMPLATING,
+            *_WEBSOCKET,
+            *_HELPERS,
+        }
     )
 
 
@@ -153,5 +171,6 @@ __all__ = sorted(  # pyright: ignore[reportUnsupportedDunderAll]
     }
     | _TEMPLATING
     | _WEBSOCKET
+    | _HELPERS
     | {"cli", "templating"}
 )

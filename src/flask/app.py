@@ -59,7 +59,6 @@ from .globals import g
 from .globals import request
 from .globals import session
 from .helpers import get_debug_flag
-from .helpers import get_flashed_messages
 from .helpers import url_for
 from .sansio.app import App
 from .sessions import check_cookie_prefix
@@ -230,6 +229,8 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
             auto_reload = self.config["TEMPLATES_AUTO_RELOAD"]
             options["auto_reload"] = self.debug if auto_reload is None else auto_reload
         rv = self.jinja_environment(self, **options)
+        from ._flash import get_flashed_messages
+
         rv.globals.update(
             url_for=url_for,
             get_flashed_messages=get_flashed_messages,
@@ -963,6 +964,7 @@ __getattr__, __dir__ = _lazy_names(
         "cli": ".cli",
         "click": "click",
         "current_app": ".globals:current_app",
+        "get_flashed_messages": "._flash:get_flashed_messages",
         "get_host": "werkzeug.wsgi:get_host",
         "get_load_dotenv": ".helpers:get_load_dotenv",
         "is_running_from_reloader": "werkzeug.serving:is_running_from_reloader",

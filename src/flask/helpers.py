@@ -20,13 +20,20 @@ from .globals import current_app
 if t.TYPE_CHECKING:
     from werkzeug.wrappers import Response as BaseResponse
 
+    # Re-exported (defined in their modules, imported on first use).
+    from ._flash import flash as flash
+    from ._flash import get_flashed_messages as get_flashed_messages
+    from ._static import send_file as send_file
+    from ._static import send_from_directory as send_from_directory
     from .wrappers import Response
 
-# Re-exported for ``from flask.helpers import ...``; defined in their modules.
-from ._flash import flash as flash  # noqa: E402
-from ._flash import get_flashed_messages as get_flashed_messages  # noqa: E402
-from ._static import send_file as send_file  # noqa: E402
-from ._static import send_from_directory as send_from_directory  # noqa: E402
+#: Helpers defined in their own modules, which load on first use.
+RE_EXPORTED = {
+    "flash": "._flash:flash",
+    "get_flashed_messages": "._flash:get_flashed_messages",
+    "send_file": "._static:send_file",
+    "send_from_directory": "._static:send_from_directory",
+}
 
 _P = t.ParamSpec("_P")
 
@@ -242,5 +249,6 @@ __getattr__, __dir__ = _lazy_names(
         "session": ".globals:session",
         "sys": "sys",
         "werkzeug": "werkzeug",
+        **RE_EXPORTED,
     },
 )
