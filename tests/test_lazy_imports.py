@@ -9,6 +9,8 @@ import subprocess
 import sys
 import typing as t
 
+import pytest
+
 import flask
 
 HEAVY = (
@@ -70,18 +72,32 @@ def test_each_feature_loads_what_it_needs() -> None:
     )
     assert signer["itsdangerous"] and not signer["jinja2"]
     assert signer["flask.json.tag"]
-    tag = _loaded_after(JSON_APP + "flask.json.tag.TaggedJSONSerializer")
-    assert tag["flask.json.tag"] and not tag["itsdangerous"]
-    logger = _loaded_after(JSON_APP + "app.logger.info('x')")
-    assert logger["flask.logging"] and not logger["flask.json.tag"]
-    files = _loaded_after(JSON_APP + "from flask import send_file")
-    assert files["flask._static"] and not files["flask._flash"]
-    flashing = _loaded_after(JSON_APP + "flask.helpers.get_flashed_messages")
-    assert flashing["flask._flash"] and not flashing["flask._static"]
-    websocket = _loaded_after(JSON_APP + "assert not flask.has_websocket_context()")
-    assert websocket["flask._websocket"] and not websocket["flask._websocket_app"]
-    typevar = _loaded_after(JSON_APP + "from flask.sansio.scaffold import T_route")
-    assert typevar["flask._typevars"] and not typevar["flask._websocket"]
+
+
+@pytest.mark.parametrize(
+    ("code", "loaded", "not_loaded"),
+    [
+        ("flask.json.tag.TaggedJSONSerializer", "flask.json.tag", "itsdangerous"),
+        ("app.logger.info('x')", "flask.logging", "flask.json.tag"),
+        ("from flask import send_file", "flask._static", "flask._flash"),
+        ("flask.helpers.get_flashed_messages", "flask._flash", "flask._static"),
+        (
+            "assert not flask.has_websocket_context()",
+            "flask._websocket",
+            "flask._websocket_app",
+        ),
+        (
+            "from flask.sansio.scaffold import T_route",
+            "flask._typevars",
+            "flask._websocket",
+        ),
+    ],
+)
+def test_lazy_module_loads_on_first_use(
+    code: str, loaded: str, not_loaded: str
+) -> None:
+    after = _loaded_after(JSON_APP + code)
+    assert after[loaded] and not after[not_loaded]
 
 
 def test_lazy_attributes_are_the_real_objects() -> None:

@@ -21,6 +21,7 @@ if t.TYPE_CHECKING:
     from .templating import stream_template_string as stream_template_string
 
 from . import json as json
+from ._lazy import lazy_names as _lazy_names
 from .app import Flask as Flask
 from .blueprints import Blueprint as Blueprint
 from .config import Config as Config
@@ -36,6 +37,7 @@ from .globals import websocket as websocket
 from .helpers import abort as abort
 from .helpers import get_template_attribute as get_template_attribute
 from .helpers import make_response as make_response
+from .helpers import RE_EXPORTED as _RE_EXPORTED
 from .helpers import redirect as redirect
 from .helpers import stream_with_context as stream_with_context
 from .helpers import url_for as url_for
@@ -74,22 +76,8 @@ def __getattr__(name: str) -> t.Any:
             return importlib.metadata.version("flask")
         except importlib.metadata.PackageNotFoundError:
             return "3.2.0.dev0"
-    if name in _TEMPLATING:
-        from . import templating
-
-        return getattr(templating, name)
-    if name in _WEBSOCKET:
-        from . import _websocket
-
-        value = getattr(_websocket, name)
-        setattr(_sys.modules[__name__], name, value)
-        return value
-    if name in _HELPERS:
-        from . import helpers
-
-        value = getattr(helpers, name)
-        setattr(_sys.modules[__name__], name, value)
-        return value
+    if name in _LAZY:
+        return _lazy_getattr(name)
     if name in _SUBMODULES:
         import importlib
 
@@ -98,27 +86,30 @@ def __getattr__(name: str) -> t.Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# Imported with Jinja on first use, so an app that renders no template does not
-# load the template engine.
-_TEMPLATING = frozenset(
-    {
-        "render_template",
-        "render_template_string",
-        "stream_template",
-        "stream_template_string",
-    }
-)
-
-# Loaded with the WebSocket support on first use.
-_WEBSOCKET = frozenset(
-    {"copy_current_websocket_context", "has_websocket_context", "WebsocketDisconnect"}
-)
-
-# Helpers of flask.helpers defined in modules that load on first use
-# (sending files, flashing).
-_HELPERS = frozenset(
-    {"flash", "get_flashed_messages", "send_file", "send_from_directory"}
-)
+# Names resolved on first use (see flask._lazy), so an app that does not
+# use them does not load their modules: the template helpers (with Jinja),
+# the WebSocket names, and the file-sending and flashing helpers.
+_LAZY: dict[str, str] = {
+    **{
+        name: f".templating:{name}"
+        for name in (
+            "render_template",
+            "render_template_string",
+            "stream_template",
+            "stream_template_string",
+        )
+    },
+    **{
+        name: f"._websocket:{name}"
+        for name in (
+            "copy_current_websocket_context",
+            "has_websocket_context",
+            "WebsocketDisconnect",
+        )
+    },
+    **_RE_EXPORTED,
+}
+_lazy_getattr: t.Callable[[str], t.Any] = _lazy_names(__name__, _LAZY)[0]
 
 # Public submodules, attributes of the package as after ``import flask`` in
 # Flask; the ones this package does not need at import time load on first use.
@@ -152,9 +143,7 @@ def __dir__() -> list[str]:
         {
             *vars(_sys.modules[__name__]),
             *_SUBMODULES,
-            *_TEMPLATING,
-            *_WEBSOCKET,
-            *_HELPERS,
+            *_LAZY,
         }
     )
 
@@ -169,8 +158,6 @@ __all__ = sorted(  # pyright: ignore[reportUnsupportedDunderAll]
         for name in vars(_sys.modules[__name__])
         if not name.startswith("_") and name not in {"annotations", "t"}
     }
-    | _TEMPLATING
-    | _WEBSOCKET
-    | _HELPERS
+    | set(_LAZY)
     | {"cli", "templating"}
 )

@@ -16,6 +16,7 @@ from ._lazy import LazyClassAttribute
 from ._teardown import run_each
 from ._teardown import send_each
 from ._teardown import teardown_error
+from .helpers import _propagates
 from .signals import got_websocket_exception
 from .signals import websocket_tearing_down
 
@@ -61,10 +62,7 @@ class WebsocketMixin:
             got_websocket_exception.send(
                 app, _async_wrapper=app.ensure_sync, exception=e
             )
-        propagate = app.config["PROPAGATE_EXCEPTIONS"]
-        if propagate is None:
-            propagate = app.testing or app.debug
-        if propagate:
+        if _propagates(app):
             if exc_info[1] is e:
                 raise
             raise e

@@ -46,6 +46,7 @@ from ._websocket import WebsocketContext
 from ._websocket import WebsocketDisconnect
 from ._websocket_app import drive_sync
 from ._websocket_app import steps
+from .helpers import _propagates
 
 if t.TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
@@ -138,10 +139,7 @@ def serve_upgrade(
 def _cannot_serve(app: Flask, problem: str) -> BaseResponse:
     """A 500 for a handshake this server cannot upgrade; the reason is
     logged (raised in debug/testing mode)."""
-    propagate = app.config["PROPAGATE_EXCEPTIONS"]
-    if propagate is None:
-        propagate = app.testing or app.debug
-    if propagate:
+    if _propagates(app):
         raise RuntimeError(problem)
     app.logger.error(problem)
     return app.response_class("Internal Server Error", 500)

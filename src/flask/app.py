@@ -58,6 +58,7 @@ from .globals import _cv_app
 from .globals import g
 from .globals import request
 from .globals import session
+from .helpers import _propagates
 from .helpers import get_debug_flag
 from .helpers import url_for
 from .sansio.app import App
@@ -835,10 +836,7 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
             got_request_exception.send(
                 self, _async_wrapper=self.ensure_sync, exception=e
             )
-        propagate = self.config["PROPAGATE_EXCEPTIONS"]
-        if propagate is None:
-            propagate = self.testing or self.debug
-        if propagate:
+        if _propagates(self):
             if exc_info[1] is e:
                 raise
             raise e

@@ -378,12 +378,15 @@ def copy_current_request_context(f: F) -> F:
 
 
 def __getattr__(name: str) -> t.Any:
-    if name in {"ft", "T_after_request"}:  # as in Flask's module; made on use
+    # Names Flask's module has, not needed at run time here: made on use.
+    if name == "ft":
         import importlib
 
-        if name == "ft":
-            return importlib.import_module("flask.typing")
-        return importlib.import_module("flask._typevars").T_after_request
+        return importlib.import_module("flask.typing")
+    if name == "T_after_request":
+        from ._typevars import T_after_request
+
+        return T_after_request
     if name == "RequestContext":
         import warnings
 

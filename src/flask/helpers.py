@@ -25,6 +25,7 @@ if t.TYPE_CHECKING:
     from ._flash import get_flashed_messages as get_flashed_messages
     from ._static import send_file as send_file
     from ._static import send_from_directory as send_from_directory
+    from .sansio.app import App
     from .wrappers import Response
 
 #: Helpers defined in their own modules, which load on first use.
@@ -42,6 +43,16 @@ def get_debug_flag() -> bool:
     """Whether the ``FLASK_DEBUG`` environment variable turns debug mode on."""
     val = os.environ.get("FLASK_DEBUG")
     return bool(val and val.lower() not in {"0", "false", "no"})
+
+
+def _propagates(app: App) -> bool:  # pyright: ignore[reportUnusedFunction]
+    """Whether ``app`` raises an unhandled error instead of answering with
+    a 500: ``PROPAGATE_EXCEPTIONS``, by default on in testing or debug
+    mode."""
+    propagate: bool | None = app.config["PROPAGATE_EXCEPTIONS"]
+    if propagate is None:
+        return app.testing or app.debug
+    return propagate
 
 
 def get_load_dotenv(default: bool = True) -> bool:
