@@ -15,13 +15,39 @@ if t.TYPE_CHECKING:
 
 # werkzeug's host syntax (``werkzeug.sansio.utils``): a name or IPv4 address
 # of letters, digits, dots and hyphens, or a bracketed IPv6 address; then an
-# optional port without leading zeros.
-_host_syntax = re.compile(
-    r"(?:[a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([1-9][0-9]{0,4}))?",
-    re.ASCII | re.IGNORECASE,
-).fullmatch
+# optional port without leading zeros. Names are checked with string methods
+# (compiling this pattern costs a fresh process about 0.3 ms); the pattern is
+# compiled, and cached by :mod:`re`, when a first bracketed host comes.
+_HOST_SYNTAX = r"(?:[a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([1-9][0-9]{0,4}))?"
 
 _DEFAULT_PORT_SUFFIX = {"http": ":80", "ws": ":80", "https": ":443", "wss": ":443"}
+
+
+def _valid_port(port: str) -> bool:
+    """Whether ``port`` (ASCII) is 1-65535 written without leading zeros."""
+    return (
+        0 < len(port) <= 5 and port.isdigit() and port[0] != "0" and int(port) < 65536
+    )
+
+
+def host_syntax_ok(host: str) -> bool:
+    """Whether ``host`` (the default port removed) has werkzeug's host
+    syntax and, if it has a port, one in 1-65535."""
+    if not host or not host.isascii():
+        return False
+    if host[0] == "[":
+        match = re.fullmatch(_HOST_SYNTAX, host, re.ASCII | re.IGNORECASE)
+        if match is None:
+            return False
+        port = match.group(1)
+        return port is None or int(port) < 65536
+    name, colon, port = host.partition(":")
+    if not name:
+        return False
+    letters = name.replace(".", "").replace("-", "")
+    if letters and not letters.isalnum():
+        return False
+    return not colon or _valid_port(port)
 
 
 def check_host(host: str | None, scheme: str) -> None:
@@ -36,11 +62,8 @@ def check_host(host: str | None, scheme: str) -> None:
     suffix = _DEFAULT_PORT_SUFFIX.get(scheme)
     if suffix is not None and host.endswith(suffix):
         host = host[: -len(suffix)]
-    match = _host_syntax(host)
-    if match is not None:
-        port = match.group(1)
-        if port is None or int(port) < 65536:
-            return
+    if host_syntax_ok(host):
+        return
     raise BadRequest("The Host header is malformed.")
 
 

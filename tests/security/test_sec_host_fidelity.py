@@ -7,6 +7,7 @@ derived from the host then uses."""
 from __future__ import annotations
 
 import asyncio
+import re
 import typing as t
 
 import pytest
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from werkzeug.sansio.utils import get_current_url
 from werkzeug.sansio.utils import get_host
 
+from flask import _hosts as _hosts_module
 from flask import Flask
 from flask import render_template_string
 from flask import request
@@ -383,6 +385,28 @@ def test_host_check_matches_werkzeug(host: str, scheme: str) -> None:
     kept = get_host(scheme, host) != ""
     # A non-empty host passes exactly when werkzeug keeps it.
     assert passed == (kept or host == "")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(host=_hosts)
+@example(host="..")
+@example(host="-")
+@example(host="a:65535")
+@example(host="a:065")
+@example(host="[::1]:65536")
+@example(host="[::1]")
+@example(host="[::1")
+@example(host="A.B-c:1")
+@example(host="a:1:2")
+@example(host="\u212a")  # the Kelvin sign, which IGNORECASE without ASCII folds to k
+def test_host_syntax_string_check_is_the_pattern(host: str) -> None:
+    """The string-method check gives what matching werkzeug's host pattern
+    (and the port range) gives, for every host."""
+    match = re.fullmatch(_hosts_module._HOST_SYNTAX, host, re.ASCII | re.IGNORECASE)
+    by_pattern = match is not None and (
+        match.group(1) is None or int(match.group(1)) < 65536
+    )
+    assert _hosts_module.host_syntax_ok(host) == by_pattern
 
 
 @settings(max_examples=1500, deadline=None)
