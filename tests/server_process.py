@@ -71,9 +71,9 @@ def serve(
         deadline = time.monotonic() + start_timeout
         while True:
             if proc.poll() is not None:
-                with open(log_path, encoding="utf-8", errors="replace") as f:
-                    output = f.read()
-                pytest.fail(f"server exited early ({proc.returncode}):\n{output}")
+                pytest.fail(
+                    f"server exited early ({proc.returncode}):\n{read_log(log_path)}"
+                )
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=1):
                     break
@@ -81,6 +81,75 @@ def serve(
                 if time.monotonic() > deadline:
                     pytest.fail(f"server did not listen within {start_timeout}s")
                 time.sleep(0.05)
-        yield proc
+        if listened_by_others(port, proc.pid):
+            pytest.fail(
+                f"port {port} is listened on by another process, not the server"
+                f" (another test took it first):\n{read_log(log_path)}"
+            )
+        try:
+            yield proc
+        except BaseException:
+            # Shown with the failing test's captured output.
+            print(f"--- server output ({' '.join(cmd)}):\n{read_log(log_path)}")
+            raise
     finally:
         stop(proc)
+
+
+def read_log(log_path: str) -> str:
+    """The server's output so far (the last 20,000 characters)."""
+    with open(log_path, encoding="utf-8", errors="replace") as f:
+        return f.read()[-20000:]
+
+
+def _family_of(pid: int) -> set[int]:
+    """``pid`` and every process descended from it (read from ``/proc``)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as f:
+                # The command name (in parentheses) may hold spaces.
+                fields = f.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+    family = {pid}
+    grew = True
+    while grew:
+        more = {child for child, parent in parents.items() if parent in family}
+        grew = not more <= family
+        family |= more
+    return family
+
+
+def listened_by_others(port: int, pid: int) -> bool:
+    """Whether the socket listening on 127.0.0.1:``port`` (or all addresses)
+    belongs to a process other than ``pid`` and its children: another test
+    took the port between :func:`free_port` and the server's bind. False
+    where ``/proc`` cannot tell (not Linux)."""
+    try:
+        with open("/proc/net/tcp", encoding="ascii") as f:
+            rows = [line.split() for line in f.readlines()[1:]]
+    except OSError:
+        return False
+    inodes = {
+        f"socket:[{row[9]}]"
+        for row in rows
+        if row[3] == "0A"  # LISTEN
+        and row[1].rpartition(":")[2] == f"{port:04X}"
+        and row[1].partition(":")[0] in ("0100007F", "00000000")
+    }
+    if not inodes:
+        return False
+    for member in _family_of(pid):
+        try:
+            fds = os.listdir(f"/proc/{member}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            with contextlib.suppress(OSError):
+                if os.readlink(f"/proc/{member}/fd/{fd}") in inodes:
+                    return False
+    return True
