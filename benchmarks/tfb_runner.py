@@ -74,6 +74,9 @@ FRAMEWORKS: dict[str, Framework] = {
     "ours": Framework("this package", "tfb-ours", "tfb_apps.flask_wsgi:app",
                       "tfb_apps.flask_asgi:app"),
     "flask": Framework("Flask 3.1.3", "tfb-others", "tfb_apps.flask_wsgi:app", None),
+    # The bare app plus ~5 us of pure Python per request: run only when named.
+    "bare-slowed": Framework("bare app + 5 us", "tfb-others",
+                             "tfb_apps.bare_slowed_wsgi:app", None),
     "quart": Framework("Quart", "tfb-others", None, "tfb_apps.quart_app:app"),
     "starlette": Framework("Starlette", "tfb-others", None,
                            "tfb_apps.starlette_app:app"),
@@ -111,6 +114,8 @@ SERVERS: dict[str, tuple[str, list[str]]] = {
 
 #: Servers run only when named in ``--servers``.
 OPT_IN_SERVERS = {"granian-wsgi-1t"}
+#: Frameworks run only when named in ``--frameworks``.
+OPT_IN_FRAMEWORKS = {"bare-slowed"}
 
 WORKLOADS: dict[str, str] = {
     "plaintext": "/plaintext",
@@ -494,7 +499,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
-    parser.add_argument("--frameworks", help=f"subset of {','.join(FRAMEWORKS)}")
+    parser.add_argument(
+        "--frameworks",
+        help=f"subset of {','.join(FRAMEWORKS)} (default: all but"
+        f" {','.join(sorted(OPT_IN_FRAMEWORKS))})",
+    )
     parser.add_argument(
         "--servers",
         help=f"subset of {','.join(SERVERS)} (default: all but"
@@ -521,6 +530,8 @@ def main(argv: list[str] | None = None) -> int:
             run.plot(args.plot_from, args.plot, args.reinstall)
         return 0
     frameworks = _names(args.frameworks, FRAMEWORKS, "framework")
+    if not args.frameworks:
+        frameworks = [name for name in frameworks if name not in OPT_IN_FRAMEWORKS]
     if "bare" not in frameworks:
         frameworks.insert(0, "bare")  # the share needs it
     servers = _names(args.servers, SERVERS, "server")

@@ -11,21 +11,30 @@ server or sockets: ``--threads`` threads pass a token round a ring, and the
 thread holding it serves one request of the TechEmpower-style app
 (``benchmarks/tfb_apps``: the bare WSGI app, this package, Flask 3.1.3) and
 passes it on. It reports the CPU time per request (``time.process_time``,
-all threads) for:
+all threads; for the last setup, the request's wall time) for:
 
 ``1 thread``
     every request on the same thread: the in-process figure;
 ``16 threads``
     each request on the next of 16 threads, free to run on any core;
 ``16 threads, 1 core``
-    the same with the process pinned to one core.
+    the same with the process pinned to one core;
+``1 thread, cold caches``
+    every request on the same thread, but before each one the thread
+    writes a buffer several times the size of a core's own caches and
+    walks a list of Python objects, as a server's own work between two
+    requests does; here the time is the request's alone (the median wall
+    time of the app call, the eviction not counted).
 
-The difference between the last two is what moving between cores adds: the
-objects a request reads were last written (if only their reference counts)
-by the other core, so each read fetches its cache line from there. The more
-objects a framework's request touches, the more this adds, which is why a
-framework's share of a bare app's throughput is lower behind threaded
-servers than behind gunicorn's sync worker (see docs/benchmarks.rst).
+The difference between the second and third is what moving between cores
+adds: the objects a request reads were last written (if only their
+reference counts) by the other core, so each read fetches its cache line
+from there. The more objects a framework's request touches, the more this
+adds, which is why a framework's share of a bare app's throughput is lower
+behind threaded servers than behind gunicorn's sync worker. The last setup
+shows the same cost on one thread: behind any server the request's code and
+objects are no longer in the core's caches when it starts (see
+docs/benchmarks.rst).
 """
 
 from __future__ import annotations
@@ -42,12 +51,18 @@ import typing as t
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 PATHS = {"plaintext": "/plaintext", "json": "/json"}
-#: (label, threads, pinned to one core)
+#: (label, threads, pinned to one core); threads 0: one thread, caches
+#: evicted before each request
 SETUPS = [
     ("1 thread", 1, False),
     ("16 threads", 16, False),
     ("16 threads, 1 core", 16, True),
+    ("1 thread, cold caches", 0, False),
 ]
+#: Bytes written before each request in the cold-cache setup: four times a
+#: core's 2 MiB L2 on the machine these figures come from, and more than
+#: most cores' L1 and L2 together.
+EVICT_BYTES = 8 * 1024 * 1024
 
 
 def log(message: str) -> None:
@@ -102,6 +117,49 @@ def ring(app: t.Any, path: str, threads: int, requests: int) -> float:
     return spent / requests * 1e6
 
 
+class Evictor:
+    """Pushes a request's code and objects out of the core's caches: writes
+    one byte per 64-byte line of a large buffer, then reads an attribute of
+    each of many small Python objects (the allocator's memory too)."""
+
+    def __init__(self, size: int | None = None) -> None:
+        size = size or EVICT_BYTES
+        self.buffer = bytearray(size)
+        self.lines = b"\x01" * (size // 64)
+        self.objects = [{"n": i} for i in range(size // 256)]
+
+    def __call__(self) -> int:
+        self.buffer[::64] = self.lines
+        total = 0
+        for obj in self.objects:
+            total += obj["n"]
+        return total
+
+
+def cold(app: t.Any, path: str, requests: int, evict: Evictor) -> float:
+    """Median wall microseconds of one request started after ``evict()``."""
+    environ = _environ(path)
+    statuses: list[str] = []
+
+    def start_response(status: str, headers: t.Any, exc_info: t.Any = None) -> None:
+        statuses.append(status)
+
+    clock = time.perf_counter
+    times = []
+    for _ in range(requests):
+        evict()
+        request_environ = dict(environ)
+        started = clock()
+        body = app(request_environ, start_response)
+        b"".join(body)
+        if hasattr(body, "close"):
+            body.close()
+        times.append(clock() - started)
+    if set(statuses) != {"200 OK"}:
+        raise RuntimeError(f"{path}: unexpected statuses {set(statuses)}")
+    return statistics.median(times) * 1e6
+
+
 def measure(target: str, requests: int, repeat: int) -> dict[str, dict[str, float]]:
     module, _, attr = target.partition(":")
     app = getattr(importlib.import_module(module), attr)
@@ -115,8 +173,13 @@ def measure(target: str, requests: int, repeat: int) -> dict[str, dict[str, floa
         elif all_cores is not None:
             os.sched_setaffinity(0, all_cores)
         for name, path in PATHS.items():
-            ring(app, path, threads, requests // 10)  # warm up
-            best = min(ring(app, path, threads, requests) for _ in range(repeat))
+            ring(app, path, threads or 1, requests // 10)  # warm up
+            if threads == 0:
+                evict = Evictor()
+                count = max(50, requests // 40)
+                best = min(cold(app, path, count, evict) for _ in range(repeat))
+            else:
+                best = min(ring(app, path, threads, requests) for _ in range(repeat))
             out.setdefault(label, {})[name] = best
     return out
 
@@ -139,8 +202,9 @@ def run_worker(framework: str, requests: int, repeat: int) -> dict[str, t.Any]:
 def report(result: dict[str, t.Any], labels: dict[str, str]) -> str:
     setups = [label for label, _, _ in SETUPS]
     lines = [
-        "CPU time per request (us), median over rounds; in brackets, the"
-        " time beyond the bare app's in the same setup"
+        "Time per request (us): CPU time, but for the cold-cache setup the"
+        " request's own wall time; median over rounds; in brackets, the time"
+        " beyond the bare app's in the same setup"
     ]
     head = f"{'framework':<14} {'workload':<10}" + "".join(f" {s:>22}" for s in setups)
     lines += [head, "-" * len(head)]

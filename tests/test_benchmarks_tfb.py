@@ -71,7 +71,7 @@ def _check(tfb: t.Any, get: t.Callable[[str], tuple[int, str, bytes]]) -> None:
             assert body == wanted[name], name
 
 
-@pytest.mark.parametrize("module", ["flask_wsgi", "bare_wsgi"])
+@pytest.mark.parametrize("module", ["flask_wsgi", "bare_wsgi", "bare_slowed_wsgi"])
 def test_wsgi_apps_answer_the_expected_sequence(bench: t.Any, module: str) -> None:
     client = Client(bench.load(module).app)
 
@@ -80,6 +80,55 @@ def test_wsgi_apps_answer_the_expected_sequence(bench: t.Any, module: str) -> No
         return rv.status_code, rv.headers["Content-Type"], rv.data
 
     _check(bench.tfb, get)
+
+
+def test_slowed_app_loops_then_answers_as_the_bare_one(bench: t.Any) -> None:
+    slowed = bench.load("bare_slowed_wsgi")
+    # A clock that advances 2 s per read: a million iterations "take" 2 s,
+    # so 5 us is 2.5 iterations (rounded to 2), 0 us none.
+    ticks = iter(range(0, 1000, 2))
+    assert slowed.loop_iterations(5.0, lambda: float(next(ticks))) == 2
+    ticks = iter(range(0, 1000, 2))
+    assert slowed.loop_iterations(0.0, lambda: float(next(ticks))) == 0
+    assert slowed.ITERATIONS > 0  # calibrated for the default 5 us
+
+    calls: list[str] = []
+
+    def inner(environ: dict[str, t.Any], start: t.Any) -> list[bytes]:
+        calls.append(environ["PATH_INFO"])
+        return [b"ok"]
+
+    app = slowed.make_slowed_app(inner, 3)
+    assert app({"PATH_INFO": "/json"}, None) == [b"ok"]
+    assert calls == ["/json"]
+
+
+def test_opt_in_framework_runs_only_when_named(
+    bench: t.Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tfb_runner
+
+    assert tfb_runner.OPT_IN_FRAMEWORKS <= set(tfb_runner.FRAMEWORKS)
+    timed: list[list[tuple[str, str]]] = []
+
+    def measure(todo: list[tuple[str, str]], *args: t.Any) -> t.NoReturn:
+        timed.append(todo)
+        raise _Stop
+
+    monkeypatch.setattr(tfb_runner, "ensure_env", lambda env, reinstall: None)
+    monkeypatch.setattr(tfb_runner, "log", lambda *a, **k: None)
+    monkeypatch.setattr(tfb_runner, "measure", measure)
+    with pytest.raises(_Stop):
+        tfb_runner.main(["--servers", "gunicorn-sync"])
+    assert ("bare-slowed", "gunicorn-sync") not in timed[0]
+    assert ("ours", "gunicorn-sync") in timed[0]
+    with pytest.raises(_Stop):
+        tfb_runner.main(["--frameworks", "bare-slowed", "--servers", "gunicorn-sync"])
+    assert timed[1] == [("bare", "gunicorn-sync"), ("bare-slowed", "gunicorn-sync")]
+
+
+class _Stop(Exception):
+    """Ends a run before anything is timed."""
 
 
 async def _asgi_get(app: t.Any, path: str) -> tuple[int, str, bytes]:
