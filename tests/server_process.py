@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -18,8 +19,61 @@ import typing as t
 import pytest
 
 
+def local_port_range() -> tuple[int, int]:
+    """The range the kernel takes the local ports of outgoing connections
+    (and of ``bind(("", 0))``) from: Linux's setting, else the IANA one."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as f:
+            low, high = (int(part) for part in f.read().split())
+    except (OSError, ValueError):
+        return 49152, 65535
+    return low, high
+
+
+def port_candidates(low: int, high: int) -> range:
+    """Ports outside ``low``-``high`` (the kernel's local port range) to
+    pick servers' ports from: some thousands below it, else above it."""
+    if low - 1 >= 12000:
+        return range(max(10000, low - 12000), low)
+    if 65535 - high >= 2000:
+        return range(high + 1, 65536)
+    return range(0)
+
+
+#: Ports :func:`free_port` gave in this process (never given twice).
+_given: set[int] = set()
+
+
+def worker_share(candidates: range) -> range:
+    """This pytest-xdist worker's share of ``candidates`` (every n-th port
+    from its index), so that two workers never pick the same port."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    if not name.startswith("gw") or not name[2:].isdigit() or count < 1:
+        return candidates
+    return candidates[int(name[2:]) % count :: count]
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    """A TCP port on 127.0.0.1 that is free now, for a server to bind.
+
+    Picked at random outside the kernel's local port range: a port the
+    kernel handed out (``bind(0)``) may be given again, to another test's
+    probe or to a client connection's local end, before the server binds
+    it, and the server then fails with "address already in use". Each
+    xdist worker picks from its own share, and no port is given twice."""
+    candidates = worker_share(port_candidates(*local_port_range()))
+    for _ in range(200 if candidates else 0):
+        port = random.choice(candidates)
+        if port in _given:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _given.add(port)
+        return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from importlib.metadata import EntryPoint
 
 import click
 import pytest
+import server_process
 from click.testing import CliRunner
 
 import flask
@@ -1654,9 +1654,7 @@ def test_subprocess_shell() -> None:
 
 
 def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return server_process.free_port()
 
 
 @contextlib.contextmanager

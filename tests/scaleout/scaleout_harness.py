@@ -36,6 +36,9 @@ HERE = Path(__file__).resolve().parent
 CHECKOUT = HERE.parents[1]
 if os.fspath(HERE.parent / "compat") not in sys.path:
     sys.path.insert(0, os.fspath(HERE.parent / "compat"))
+if os.fspath(HERE.parent) not in sys.path:
+    sys.path.insert(0, os.fspath(HERE.parent))
+import server_process  # noqa: E402
 from compat_support import SITE  # noqa: E402
 
 SRC = CHECKOUT / "src"
@@ -44,10 +47,9 @@ START_TIMEOUT = 30.0
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A TCP port on 127.0.0.1 that is free now (see
+    ``server_process.free_port``)."""
+    return server_process.free_port()
 
 
 def find_redis_server() -> str | None:
