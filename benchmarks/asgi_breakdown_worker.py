@@ -269,7 +269,31 @@ def install(flask_app: t.Any, groups: t.Iterable[tuple[str, t.Any]]) -> Patches:
                 patches.wrap(where, name, timed_submit)
             else:
                 patches.wrap(where, name, make)
+    _count_wrappers_as_own(patches)
     return patches
+
+
+def _count_wrappers_as_own(patches: Patches) -> None:
+    """The wrappers on ``Flask``'s methods time them and call them: let the
+    app's plan count them as Flask's own (``flask._plan`` and
+    ``flask._plain`` keep Flask's functions, so that a method replaced on
+    the class takes the general path), so the request takes the path it
+    takes unwrapped; undone after the wrappers are removed."""
+    from flask import _plain
+    from flask import _plan
+    from flask.app import Flask
+
+    saved_original = dict(_plan._original)
+    saved_own = _plain._own
+    _plan.remember(Flask)
+    _plain.remember(Flask)
+
+    def undo() -> None:
+        _plan._original.clear()
+        _plan._original.update(saved_original)
+        _plain._own = saved_own
+
+    patches.undo.insert(0, undo)  # the last undone: after the wrappers
 
 
 def _job(func: t.Callable[..., t.Any], args: tuple[t.Any, ...]) -> t.Any:

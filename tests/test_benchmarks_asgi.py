@@ -271,7 +271,11 @@ def test_breakdown_wraps_every_part_and_restores(bench: None) -> None:
             "parts": _lean.finish,
         }
 
+    from flask import _plain
+    from flask import _plan
+
     before = wrappable()
+    kept = (dict(_plan._original), _plain._own)
     ours = importlib.import_module("asgi_apps.ours")
     views = dict(ours.flask_app.view_functions)
     result = worker.measure("ours", 20, 1)
@@ -289,6 +293,7 @@ def test_breakdown_wraps_every_part_and_restores(bench: None) -> None:
     assert result["hops"] == {"sync": 1.0, "hello": 0.0, "json": 0.0}
     assert result["hop_us"] > 0
     assert wrappable() == before
+    assert (dict(_plan._original), _plain._own) == kept  # Flask's own again
     assert ours.flask_app.view_functions == views
 
     summary = ab.summarize([result, result])

@@ -19,6 +19,7 @@ from ._lines import Decision
 from ._lines import decision
 from ._lines import keep
 from ._lines import recall
+from ._plain import _context_unchanged
 from ._plain import _dispatch_unchanged
 from ._plain import direct_view
 from ._plain import quiet_teardown
@@ -152,11 +153,14 @@ def environ_context(
     (``flask._plain.bare``). ``None`` for any other request (nothing
     done): it gets an ordinary context. What depends only on the request
     line and host is decided once per line (:mod:`flask._lines`)."""
+    # (Not plan_of's check of the whole class per request: what this door
+    # relies on from the class is checked below.)
     plan = app.__dict__.get("_plan") or plan_of(app)
     config = app.config
     url_map = app.url_map
     if (
         not plan.lazy
+        or not _context_unchanged(type(app))
         or config["SERVER_NAME"] is not None
         or config["TRUSTED_HOSTS"] is not None
         or url_map.host_matching

@@ -54,11 +54,28 @@ _own: tuple[t.Any, ...] = ()
 _VIEW_METHODS = ("dispatch_request", "ensure_sync")
 
 
+#: Methods a lazy context (``flask._lazy_context``) stands in for, after
+#: _VIEW_METHODS in ``_own``.
+_CONTEXT_METHODS = ("request_context", "create_url_adapter")
+
+
 def remember(base: type) -> None:
     """Keep ``base``'s (Flask's) pipeline functions, to notice when one is
     replaced on a class after an app was created."""
     global _own
-    _own = tuple(getattr(base, name) for name in PLAIN_METHODS + _VIEW_METHODS)
+    _own = tuple(
+        getattr(base, name) for name in PLAIN_METHODS + _VIEW_METHODS + _CONTEXT_METHODS
+    )
+
+
+def _context_unchanged(cls: type) -> bool:  # pyright: ignore[reportUnusedFunction]
+    """Whether ``cls`` still has Flask's own ``request_context`` and
+    ``create_url_adapter``, which a lazy context stands in for."""
+    own = _own
+    return (
+        cls.request_context is own[9]  # type: ignore[attr-defined]
+        and cls.create_url_adapter is own[10]  # type: ignore[attr-defined]
+    )
 
 
 def _dispatch_unchanged(cls: type) -> bool:

@@ -53,6 +53,10 @@ PLAN_INPUTS = frozenset(
     }
 )
 
+#: The plan's inputs read from the app's class: one replaced on the class
+#: (``Flask.process_response = ...``) is noticed per request (``plan_of``).
+CLASS_PLAN_INPUTS = tuple(sorted(PLAN_INPUTS - {"_got_first_request"}))
+
 ServingCallable = t.Callable[[], t.Any]
 S = t.TypeVar("S", bound=ServingCallable)
 WhileServingCallable = t.Callable[

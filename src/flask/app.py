@@ -40,6 +40,7 @@ from ._plain import full_dispatch as _plain_full_dispatch
 from ._plain import is_plain as _is_plain
 from ._plain import PLAIN_METHODS
 from ._plain import remember as _remember_plain
+from ._plan import remember as _remember_plan
 from ._resources import FileAccessMixin
 from ._responses import make_response as _make_response
 from ._responses import serve
@@ -934,6 +935,7 @@ def _bind_to_environ(
 
 own_methods(Flask)
 _remember_plain(Flask)
+_remember_plan(Flask)
 
 # Names Flask's module of the same name also exposes, resolved on first use.
 __getattr__: t.Callable[[str], t.Any]

@@ -72,7 +72,7 @@ if t.TYPE_CHECKING:
 async def serve_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
     """Serve one ``http`` scope with ``asgi``'s app."""
     app = asgi.app
-    plan: Plan = app.__dict__.get("_plan") or plan_of(app)
+    plan: Plan = plan_of(app)
     lean = plan.lean and plain_now(app)
     if lean:
         opened = scoped_context(app, scope, plan)

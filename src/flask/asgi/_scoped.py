@@ -28,7 +28,6 @@ from .._lines import Decision
 from .._lines import decision
 from .._lines import keep
 from .._lines import recall
-from .._plain import _dispatch_unchanged
 from .._plain import direct_view
 from .._urls import _server_name
 from .._urls import generation
@@ -138,7 +137,7 @@ def scoped_context(
     found = recall(app, _DOOR, line, plan)
     if (
         found is None
-        or (found.sync and not _dispatch_unchanged(type(app)))
+        # (A sync view's dispatch methods: see environ_context.)
         # What lean_view checks per request for an async view.
         or (not found.sync and _async_view_signals())
     ):
