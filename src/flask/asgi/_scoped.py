@@ -137,7 +137,10 @@ def scoped_context(
     found = recall(app, _DOOR, line, plan)
     if (
         found is None
-        # (A sync view's dispatch methods: see environ_context.)
+        # (A sync view's dispatch methods are still Flask's: direct_view
+        # checked them for the decision, and had one been replaced on the
+        # class since, plan_of would have made a new plan, which the
+        # decision does not match.)
         # What lean_view checks per request for an async view.
         or (not found.sync and _async_view_signals())
     ):
