@@ -278,22 +278,17 @@ def _count_wrappers_as_own(patches: Patches) -> None:
     app's plan count them as Flask's own (``flask._plan`` and
     ``flask._plain`` keep Flask's functions, so that a method replaced on
     the class takes the general path), so the request takes the path it
-    takes unwrapped; undone after the wrappers are removed."""
+    takes unwrapped; kept again from the unwrapped class once the wrappers
+    are removed."""
     from flask import _plain
     from flask import _plan
     from flask.app import Flask
 
-    saved_original = dict(_plan._original)
-    saved_own = _plain._own
-    _plan.remember(Flask)
-    _plain.remember(Flask)
+    def keep_flasks_own() -> None:
+        _plain.remember(_plan.remember(Flask))
 
-    def undo() -> None:
-        _plan._original.clear()
-        _plan._original.update(saved_original)
-        _plain._own = saved_own
-
-    patches.undo.insert(0, undo)  # the last undone: after the wrappers
+    keep_flasks_own()
+    patches.undo.insert(0, keep_flasks_own)  # the last undone: after the wrappers
 
 
 def _job(func: t.Callable[..., t.Any], args: tuple[t.Any, ...]) -> t.Any:

@@ -59,12 +59,13 @@ _VIEW_METHODS = ("dispatch_request", "ensure_sync")
 _CONTEXT_METHODS = ("request_context", "create_url_adapter")
 
 
-def remember(base: type) -> None:
-    """Keep ``base``'s (Flask's) pipeline functions, to notice when one is
-    replaced on a class after an app was created."""
+def remember(original: t.Mapping[str, t.Any]) -> None:
+    """Keep Flask's pipeline functions, taken from ``original`` (what
+    ``flask._plan.remember`` kept when the class was made), to notice when
+    one is replaced on a class."""
     global _own
     _own = tuple(
-        getattr(base, name) for name in PLAIN_METHODS + _VIEW_METHODS + _CONTEXT_METHODS
+        original[name] for name in PLAIN_METHODS + _VIEW_METHODS + _CONTEXT_METHODS
     )
 
 

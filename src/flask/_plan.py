@@ -156,11 +156,12 @@ def _flask_value(name: str) -> t.Any:
     return _original[name]
 
 
-def remember(base: type) -> None:
+def remember(base: type) -> t.Mapping[str, t.Any]:
     """Keep ``base``'s (Flask's) values of the plan's class inputs and of
-    :data:`_OTHER_OWN`."""
+    :data:`_OTHER_OWN`; return them (``flask._plain`` keeps some too)."""
     _original.update(zip(CLASS_PLAN_INPUTS, _class_inputs(base), strict=True))
     _original.update((name, getattr(base, name)) for name in _OTHER_OWN)
+    return _original
 
 
 #: The app class's attributes a plan depends on, as a tuple, in one call.

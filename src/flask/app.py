@@ -934,8 +934,8 @@ def _bind_to_environ(
 
 
 own_methods(Flask)
-_remember_plain(Flask)
-_remember_plan(Flask)
+# Flask's own pipeline methods, kept once to notice one replaced on a class.
+_remember_plain(_remember_plan(Flask))
 
 # Names Flask's module of the same name also exposes, resolved on first use.
 __getattr__: t.Callable[[str], t.Any]
