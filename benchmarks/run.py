@@ -498,11 +498,16 @@ def cold_start(s: Settings, key: str = "cold_start") -> dict[str, t.Any]:
     med = {key: statistics.median(v) for key, v in samples.items()}
     # Paired per run (real and ours ran back to back), like the other ratios.
     paired = [o / r for r, o in zip(samples["real"], samples["ours"], strict=True)]
+    quartiles = statistics.quantiles(paired, n=4) if len(paired) > 1 else paired * 3
     return {
         "real_ms": med["real"],
         "ours_ms": med["ours"],
         "bare_ms": med["bare"],
         "ratio": statistics.median(paired),
+        # The spread of the paired ratios: on a shared machine the median of
+        # a few runs moves by several hundredths (see --cold-runs).
+        "ratio_quartiles": [quartiles[0], quartiles[2]],
+        "runs": len(paired),
         "net_ratio": (med["ours"] - med["bare"]) / max(med["real"] - med["bare"], 1e-9),
         "wall_ms": {key: statistics.median(v) for key, v in wall.items()},
         "samples": samples,
@@ -833,6 +838,12 @@ def report(result: dict[str, t.Any]) -> tuple[str, bool]:
         extras.append(
             _row(label, cs["real_ms"], cs["ours_ms"], "ms cpu", cs["ratio"], True)
         )
+        if "ratio_quartiles" in cs:  # not in results saved before it was kept
+            low, high = cs["ratio_quartiles"]
+            extras.append(
+                [f"  paired ratios of {cs['runs']} runs, quartiles", "", "", "",
+                 f"{low:.2f}-{high:.2f}", ""]
+            )  # fmt: skip
         net_real = cs["real_ms"] - cs["bare_ms"]
         net_ours = cs["ours_ms"] - cs["bare_ms"]
         extras.append(
@@ -974,6 +985,13 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Settings]:
         metavar="JSON",
         help="with --plot: chart a file saved by --json instead of running",
     )
+    parser.add_argument(
+        "--cold-runs",
+        type=int,
+        metavar="N",
+        help="processes per implementation for each cold start (default 10,"
+        " 4 with --quick); the ratio is the median of N paired runs",
+    )
     parser.add_argument("--reinstall", action="store_true", help="recreate the venvs")
     parser.add_argument(
         "--profile",
@@ -996,10 +1014,14 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Settings]:
                 parser.error(f"unknown scenario or group {item!r}")
     else:
         selected = {*CORE, *PAYLOAD, *SCALING, *TFB, *EXTRAS}
+    if args.cold_runs is not None and args.cold_runs < 1:
+        parser.error("--cold-runs must be at least 1")
     if args.quick:
         settings = Settings(args.rounds or 3, 0.06, 3, 4, 1, 1, 1, selected)
     else:
         settings = Settings(args.rounds or 5, 0.25, 5, 10, 3, 3, 3, selected)
+    if args.cold_runs:
+        settings = settings._replace(cold_runs=args.cold_runs)
     return args, settings
 
 

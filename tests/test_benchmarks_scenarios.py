@@ -180,6 +180,42 @@ def test_report_ends_in_a_readable_summary(bench: t.Any) -> None:
     assert not re.search(r"\b(PASS|MISS)\b|<=", report)
 
 
+def test_cold_runs_option(bench: t.Any) -> None:
+    """--cold-runs sets the processes per cold start, with or without
+    --quick, and must be positive."""
+    run = bench.run
+    assert run.parse_args(["--only", "cold_start"])[1].cold_runs == 10
+    assert run.parse_args(["--quick"])[1].cold_runs == 4
+    _, settings = run.parse_args(["--quick", "--cold-runs", "40"])
+    assert settings.cold_runs == 40 and settings.rounds == 3
+    with pytest.raises(SystemExit):
+        run.parse_args(["--cold-runs", "0"])
+
+
+def test_report_shows_cold_start_spread(bench: t.Any) -> None:
+    """The cold start rows are followed by the quartiles of the paired
+    ratios when the result has them (results saved before have not)."""
+    run = bench.run
+    cold = {"real_ms": 200.0, "ours_ms": 140.0, "bare_ms": 15.0, "ratio": 0.70,
+            "net_ratio": 0.68}  # fmt: skip
+    result: dict[str, t.Any] = {
+        "core": {}, "tfb": {}, "scaling": {}, "payload": {}, "floor": {},
+        "scaling_growth": {"real": None, "ours": None}, "payload_linear": {},
+        "cold_start": dict(cold),
+    }  # fmt: skip
+    report, _ = run.report(result)
+    assert "quartiles" not in report
+    result["cold_start"].update(ratio_quartiles=[0.64, 0.76], runs=40)
+    report, _ = run.report(result)
+    rows = report.splitlines()
+    at = next(i for i, r in enumerate(rows) if "quartiles" in r)
+    assert rows[at - 1].split() == ["cold", "start", "200.0", "140.0", "ms", "cpu",
+                                    "0.70", "ok"]  # fmt: skip
+    assert re.fullmatch(
+        r"\s+paired ratios of 40 runs, quartiles\s+0\.64-0\.76", rows[at]
+    )
+
+
 def test_runner_lists_tfb(bench: t.Any) -> None:
     assert bench.run.TFB == bench.scenarios.TFB
     assert set(bench.run.FLOOR) <= set(bench.scenarios.BY_NAME)
