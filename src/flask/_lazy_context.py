@@ -42,7 +42,6 @@ if t.TYPE_CHECKING:
     from .wrappers import Request
 
 _UNBOUND: t.Any = object()
-C = t.TypeVar("C", bound="LazyContext")
 
 
 class LazyContext(AppContext):
@@ -111,6 +110,9 @@ class LazyContext(AppContext):
 
     def __repr__(self) -> str:
         return super().__repr__().replace(type(self).__name__, "AppContext", 1)
+
+
+C = t.TypeVar("C", bound=LazyContext)
 
 
 def lazy_context(

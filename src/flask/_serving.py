@@ -60,7 +60,7 @@ CLASS_PLAN_INPUTS = tuple(sorted(PLAN_INPUTS - {"_got_first_request"}))
 ServingCallable = t.Callable[[], t.Any]
 S = t.TypeVar("S", bound=ServingCallable)
 WhileServingCallable = t.Callable[
-    [], "t.AsyncGenerator[t.Any, None] | t.Generator[t.Any, None, None]"
+    [], t.AsyncGenerator[t.Any, None] | t.Generator[t.Any, None, None]
 ]
 W = t.TypeVar("W", bound=WhileServingCallable)
 

@@ -31,8 +31,6 @@ if t.TYPE_CHECKING:
     from .._typevars import T_url_value_preprocessor
     from .app import App
 
-DeferredSetupFunction = t.Callable[["BlueprintSetupState"], None]
-
 
 def _join_prefix(outer: str | None, inner: str | None) -> str | None:
     """Join two URL prefixes with exactly one slash between them."""
@@ -105,6 +103,10 @@ class BlueprintSetupState:
             defaults=defaults,
             **options,
         )
+
+
+#: What ``Blueprint.record`` takes: called with the setup state on registration.
+DeferredSetupFunction = t.Callable[[BlueprintSetupState], None]
 
 
 class Blueprint(Scaffold):
