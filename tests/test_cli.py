@@ -1653,13 +1653,9 @@ def test_subprocess_shell() -> None:
     assert "App: simple_app\nInstance: " in proc.stderr
 
 
-def _free_port() -> int:
-    return server_process.free_port()
-
-
 @contextlib.contextmanager
 def _server(*args: str) -> t.Iterator[tuple[int, str]]:
-    port = _free_port()
+    port = server_process.free_port()
     log_path = os.path.join(
         os.environ.get("TMPDIR", "/tmp"), f"flask-run-test-{port}.log"
     )

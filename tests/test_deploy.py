@@ -52,10 +52,6 @@ needs_waitress = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    return server_process.free_port()
-
-
 @contextlib.contextmanager
 def _serve(cmd: list[str], port: int, log_path: str) -> t.Iterator[int]:
     """Run ``cmd`` until ``port`` accepts connections; yield the port.
@@ -248,7 +244,7 @@ def _check_no_proxy_fix(port: int) -> None:
 @needs_gunicorn
 @pytest.mark.parametrize("worker", ["sync", "gthread"])
 def test_gunicorn(worker: str, tmp_path: t.Any) -> None:
-    port = _free_port()
+    port = server_process.free_port()
     cmd = _gunicorn_cmd(port, worker, "deploy_app:app")
     with _serve(cmd, port, str(tmp_path / "gunicorn.log")):
         _check_basic(port)
@@ -258,7 +254,7 @@ def test_gunicorn(worker: str, tmp_path: t.Any) -> None:
 
 @needs_gunicorn
 def test_gunicorn_proxy_fix(tmp_path: t.Any) -> None:
-    port = _free_port()
+    port = server_process.free_port()
     cmd = _gunicorn_cmd(port, "sync", "deploy_app:proxied_app")
     with _serve(cmd, port, str(tmp_path / "gunicorn.log")):
         _check_proxy_fix(port)
@@ -266,7 +262,7 @@ def test_gunicorn_proxy_fix(tmp_path: t.Any) -> None:
 
 @needs_waitress
 def test_waitress(tmp_path: t.Any) -> None:
-    port = _free_port()
+    port = server_process.free_port()
     with _serve(_waitress_cmd(port, "deploy_app:app"), port, str(tmp_path / "w.log")):
         _check_basic(port)
         _check_session_across_workers(port, workers=1)
@@ -275,7 +271,7 @@ def test_waitress(tmp_path: t.Any) -> None:
 
 @needs_waitress
 def test_waitress_proxy_fix(tmp_path: t.Any) -> None:
-    port = _free_port()
+    port = server_process.free_port()
     # Waitress drops X-Forwarded-* headers itself unless told to pass them
     # on, as a proxy in front of it would be configured.
     cmd = _waitress_cmd(

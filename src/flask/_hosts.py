@@ -40,7 +40,7 @@ def host_syntax_ok(host: str) -> bool:
         if match is None:
             return False
         port = match.group(1)
-        return port is None or int(port) < 65536
+        return port is None or _valid_port(port)
     name, colon, port = host.partition(":")
     if not name:
         return False

@@ -38,18 +38,12 @@ if os.fspath(HERE.parent / "compat") not in sys.path:
     sys.path.insert(0, os.fspath(HERE.parent / "compat"))
 if os.fspath(HERE.parent) not in sys.path:
     sys.path.insert(0, os.fspath(HERE.parent))
-import server_process  # noqa: E402
 from compat_support import SITE  # noqa: E402
+from server_process import free_port  # noqa: E402
 
 SRC = CHECKOUT / "src"
 REQUEST_TIMEOUT = 10.0
 START_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free now (see
-    ``server_process.free_port``)."""
-    return server_process.free_port()
 
 
 def find_redis_server() -> str | None:
