@@ -1,5 +1,6 @@
-"""What ``import flask`` loads: the template engine, the CLI and the session
-signer only when an app uses them, with every public name still reachable."""
+"""What ``import flask`` loads: the template engine, the CLI, the session
+signer and the signals only when an app uses them, with every public name
+still reachable."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ HEAVY = (
     "flask.logging",
     "flask._static",
     "flask._flash",
+    "blinker",
+    "flask.signals",
 )
 
 
@@ -123,6 +126,55 @@ def test_lazy_module_loads_on_first_use(
 ) -> None:
     after = _loaded_after(JSON_APP + code)
     assert after[loaded] and not after[not_loaded]
+
+
+SIGNALS_LATE = """
+events = []
+def note(event):
+    def receiver(sender, **kw):
+        events.append(event)
+    return receiver
+from flask import appcontext_pushed, request_started, request_finished
+from flask.signals import request_tearing_down, appcontext_tearing_down
+appcontext_pushed.connect(note("pushed"), app, weak=False)
+request_started.connect(note("started"), app, weak=False)
+request_finished.connect(note("finished"), app, weak=False)
+request_tearing_down.connect(note("req down"), app, weak=False)
+appcontext_tearing_down.connect(note("app down"), app, weak=False)
+rv = app.test_client().get("/item")
+assert rv.json == {"ok": "/item"}, rv.data
+print(events)
+"""
+
+
+def test_signals_connected_after_serving_are_sent() -> None:
+    """An app that served requests before any signal was loaded (so the
+    request path saw stand-ins with no receivers) sends each signal to
+    receivers connected later."""
+    script = JSON_APP + "import sys\nassert 'blinker' not in sys.modules\n"
+    out = subprocess.run(
+        [sys.executable, "-c", script + SIGNALS_LATE],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip().splitlines()[-1] == str(
+        ["pushed", "started", "finished", "req down", "app down"]
+    )
+
+
+def test_signal_slots_hold_the_real_signals() -> None:
+    from flask import _signal_slots
+    from flask import signals
+
+    for name in _signal_slots.NAMES:
+        assert getattr(_signal_slots, name) is getattr(signals, name)
+        assert getattr(flask, name) is getattr(signals, name)
+    # Flask's flask.app and flask.ctx import some of them too.
+    assert flask.app.request_started is signals.request_started
+    assert flask.ctx.appcontext_popped is signals.appcontext_popped
+    assert {"request_started", "template_rendered"} <= set(dir(flask))
+    assert {"request_started", "template_rendered"} <= set(flask.__all__)
 
 
 def test_lazy_attributes_are_the_real_objects() -> None:

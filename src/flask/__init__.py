@@ -15,6 +15,21 @@ if t.TYPE_CHECKING:
     )
     from ._websocket import has_websocket_context as has_websocket_context
     from ._websocket import WebsocketDisconnect as WebsocketDisconnect
+    from .signals import appcontext_popped as appcontext_popped
+    from .signals import appcontext_pushed as appcontext_pushed
+    from .signals import appcontext_tearing_down as appcontext_tearing_down
+    from .signals import before_render_template as before_render_template
+    from .signals import got_background_exception as got_background_exception
+    from .signals import got_request_exception as got_request_exception
+    from .signals import got_websocket_exception as got_websocket_exception
+    from .signals import message_flashed as message_flashed
+    from .signals import request_finished as request_finished
+    from .signals import request_started as request_started
+    from .signals import request_tearing_down as request_tearing_down
+    from .signals import template_rendered as template_rendered
+    from .signals import websocket_finished as websocket_finished
+    from .signals import websocket_started as websocket_started
+    from .signals import websocket_tearing_down as websocket_tearing_down
     from .templating import render_template as render_template
     from .templating import render_template_string as render_template_string
     from .templating import stream_template as stream_template
@@ -42,21 +57,6 @@ from .helpers import redirect as redirect
 from .helpers import stream_with_context as stream_with_context
 from .helpers import url_for as url_for
 from .json import jsonify as jsonify
-from .signals import appcontext_popped as appcontext_popped
-from .signals import appcontext_pushed as appcontext_pushed
-from .signals import appcontext_tearing_down as appcontext_tearing_down
-from .signals import before_render_template as before_render_template
-from .signals import got_background_exception as got_background_exception
-from .signals import got_request_exception as got_request_exception
-from .signals import got_websocket_exception as got_websocket_exception
-from .signals import message_flashed as message_flashed
-from .signals import request_finished as request_finished
-from .signals import request_started as request_started
-from .signals import request_tearing_down as request_tearing_down
-from .signals import template_rendered as template_rendered
-from .signals import websocket_finished as websocket_finished
-from .signals import websocket_started as websocket_started
-from .signals import websocket_tearing_down as websocket_tearing_down
 from .wrappers import Request as Request
 from .wrappers import Response as Response
 
@@ -86,9 +86,29 @@ def __getattr__(name: str) -> t.Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+# The signals, which load blinker.
+_SIGNALS = (
+    "appcontext_popped",
+    "appcontext_pushed",
+    "appcontext_tearing_down",
+    "before_render_template",
+    "got_background_exception",
+    "got_request_exception",
+    "got_websocket_exception",
+    "message_flashed",
+    "request_finished",
+    "request_started",
+    "request_tearing_down",
+    "template_rendered",
+    "websocket_finished",
+    "websocket_started",
+    "websocket_tearing_down",
+)
+
 # Names resolved on first use (see flask._lazy), so an app that does not
 # use them does not load their modules: the template helpers (with Jinja),
-# the WebSocket names, and the file-sending and flashing helpers.
+# the WebSocket names, the signals (with blinker), and the file-sending and
+# flashing helpers.
 _LAZY: dict[str, str] = {
     **{
         name: f".templating:{name}"
@@ -107,6 +127,7 @@ _LAZY: dict[str, str] = {
             "WebsocketDisconnect",
         )
     },
+    **{name: f".signals:{name}" for name in _SIGNALS},
     **_RE_EXPORTED,
 }
 _lazy_getattr: t.Callable[[str], t.Any] = _lazy_names(__name__, _LAZY)[0]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import typing as t
 
+from . import _signal_slots as _slots
 from ._lines import Decision
 from ._lines import decision
 from ._lines import keep
@@ -29,8 +30,6 @@ from ._urls import generation
 from ._urls import remembered_match
 from .ctx import _request_adapter
 from .ctx import AppContext
-from .signals import appcontext_pushed
-from .signals import request_started
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -170,7 +169,10 @@ def environ_context(
         or "HTTP_UPGRADE" in environ
         # The request is not matched yet for them (receivers for other
         # apps do not count).
-        or (appcontext_pushed.receivers and appcontext_pushed.has_receivers_for(app))
+        or (
+            _slots.appcontext_pushed.receivers
+            and _slots.appcontext_pushed.has_receivers_for(app)
+        )
     ):
         return None
     line = (
@@ -193,7 +195,7 @@ def environ_context(
     )
     view = found.call
     if view is not None and (
-        request_started.receivers or not _dispatch_unchanged(type(app))
+        _slots.request_started.receivers or not _dispatch_unchanged(type(app))
     ):
         view = None
     return ctx, view, ctx._args, found.flag and "HTTP_COOKIE" not in environ  # type: ignore[return-value]

@@ -16,12 +16,9 @@ import typing as t
 from inspect import CO_COROUTINE
 from types import FunctionType
 
+from . import _signal_slots as _slots
 from ._responses import plain_parts
 from .sessions import SecureCookieSessionInterface
-from .signals import appcontext_tearing_down
-from .signals import request_finished
-from .signals import request_started
-from .signals import request_tearing_down
 
 if t.TYPE_CHECKING:
     from werkzeug.routing import Rule
@@ -160,7 +157,7 @@ def full_dispatch(
     if (
         rule is None
         or not app._got_first_request
-        or request_started.receivers
+        or _slots.request_started.receivers
         or not hookless(app, rule.endpoint)
         or not _dispatch_unchanged(type(app))
     ):
@@ -182,7 +179,7 @@ def finish(
     receiver to tell, the headers and body of its 200 response instead."""
     if ctx._after_request_functions:
         return app.finalize_request(ctx, rv)
-    finished = request_finished.receivers
+    finished = _slots.request_finished.receivers
     # What saving the session does when the cookie session was not used
     # and the request sent no cookie: nothing.
     unsaved = (
@@ -202,7 +199,9 @@ def finish(
     else:
         app._save_session(ctx, response)
     if finished:
-        request_finished.send(app, _async_wrapper=app.ensure_sync, response=response)
+        _slots.request_finished.send(
+            app, _async_wrapper=app.ensure_sync, response=response
+        )
     return response
 
 
@@ -228,8 +227,8 @@ def quiet_teardown(app: Flask, rule: Rule | None) -> bool:
     if (
         not app._plain_pipeline
         or app.teardown_appcontext_funcs
-        or request_tearing_down.receivers
-        or appcontext_tearing_down.receivers
+        or _slots.request_tearing_down.receivers
+        or _slots.appcontext_tearing_down.receivers
         or type(app).do_teardown_request is not _own[5]
         or type(app).do_teardown_appcontext is not _own[6]
     ):

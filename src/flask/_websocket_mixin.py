@@ -12,13 +12,12 @@ import typing as t
 
 from werkzeug.exceptions import InternalServerError
 
+from . import _signal_slots as _slots
 from ._lazy import LazyClassAttribute
 from ._teardown import run_each
 from ._teardown import send_each
 from ._teardown import teardown_error
 from .helpers import _propagates
-from .signals import got_websocket_exception
-from .signals import websocket_tearing_down
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -58,8 +57,8 @@ class WebsocketMixin:
         one is closed with 1011."""
         app = t.cast("Flask", self)
         exc_info = sys.exc_info()
-        if got_websocket_exception.receivers:
-            got_websocket_exception.send(
+        if _slots.got_websocket_exception.receivers:
+            _slots.got_websocket_exception.send(
                 app, _async_wrapper=app.ensure_sync, exception=e
             )
         if _propagates(app):
@@ -89,7 +88,7 @@ class WebsocketMixin:
         funcs = app._hooks("teardown_websocket", req.blueprint if req else None)
         if funcs:
             run_each(app, funcs, exc, errors)
-        if websocket_tearing_down.receivers:
-            send_each(websocket_tearing_down, app, errors, exc=exc)
+        if _slots.websocket_tearing_down.receivers:
+            send_each(_slots.websocket_tearing_down, app, errors, exc=exc)
         if errors:
             raise teardown_error("WebSocket teardown", errors)

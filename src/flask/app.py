@@ -28,6 +28,7 @@ from werkzeug.routing import RequestRedirect
 from werkzeug.routing import RoutingException
 from werkzeug.utils import cached_property
 
+from . import _signal_slots as _slots
 from ._hooks import CTX_HOOKS
 from ._hooks import legacy_hooks_of_class
 from ._hooks import legacy_hooks_of_instance
@@ -67,11 +68,6 @@ from .sessions import check_cookie_prefix
 from .sessions import check_samesite
 from .sessions import SecureCookieSessionInterface
 from .sessions import SessionInterface
-from .signals import appcontext_tearing_down
-from .signals import got_request_exception
-from .signals import request_finished
-from .signals import request_started
-from .signals import request_tearing_down
 from .wrappers import Request
 from .wrappers import Response
 
@@ -599,8 +595,8 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
             self._start_serving()
         legacy = self._legacy_hooks
         try:
-            if request_started.receivers:
-                request_started.send(self, _async_wrapper=self.ensure_sync)
+            if _slots.request_started.receivers:
+                _slots.request_started.send(self, _async_wrapper=self.ensure_sync)
             if "preprocess_request" in legacy:
                 rv = self.preprocess_request()
             else:
@@ -687,8 +683,8 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
                 response = self.process_response(response)  # type: ignore[arg-type]
             else:
                 response = self.process_response(ctx, response)
-            if request_finished.receivers:
-                request_finished.send(
+            if _slots.request_finished.receivers:
+                _slots.request_finished.send(
                     self, _async_wrapper=self.ensure_sync, response=response
                 )
         except Exception:
@@ -833,8 +829,8 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
                 e = ctx
             ctx = _cv_app.get()
         exc_info = sys.exc_info()
-        if got_request_exception.receivers:
-            got_request_exception.send(
+        if _slots.got_request_exception.receivers:
+            _slots.got_request_exception.send(
                 self, _async_wrapper=self.ensure_sync, exception=e
             )
         if _propagates(self):
@@ -896,8 +892,8 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
         funcs = self._hooks("teardown", req.blueprint if req else None)
         if funcs:
             run_each(self, funcs, exc, errors)
-        if request_tearing_down.receivers:
-            send_each(request_tearing_down, self, errors, exc=exc)
+        if _slots.request_tearing_down.receivers:
+            send_each(_slots.request_tearing_down, self, errors, exc=exc)
         if errors:
             raise teardown_error("request teardown", errors)
 
@@ -918,8 +914,8 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
         errors: list[Exception] = []
         if self.teardown_appcontext_funcs:
             run_each(self, reversed(self.teardown_appcontext_funcs), exc, errors)
-        if appcontext_tearing_down.receivers:
-            send_each(appcontext_tearing_down, self, errors, exc=exc)
+        if _slots.appcontext_tearing_down.receivers:
+            send_each(_slots.appcontext_tearing_down, self, errors, exc=exc)
         if errors:
             raise teardown_error("app teardown", errors)
 
@@ -944,6 +940,16 @@ __getattr__, __dir__ = _lazy_names(
     __name__,
     {
         "ft": ".typing",
+        **{
+            name: f".signals:{name}"
+            for name in (
+                "appcontext_tearing_down",
+                "got_request_exception",
+                "request_finished",
+                "request_started",
+                "request_tearing_down",
+            )
+        },
         "BaseResponse": "werkzeug.wrappers:Response",
         "DispatchingJinjaLoader": ".templating:DispatchingJinjaLoader",
         "Environment": ".templating:Environment",

@@ -15,13 +15,12 @@ from types import TracebackType
 
 from werkzeug.exceptions import HTTPException
 
+from . import _signal_slots as _slots
 from ._plain import teardown as _plain_teardown
 from ._teardown import teardown_error as _teardown_error
 from ._urls import hostless_adapter as _hostless_adapter
 from ._urls import match_rule as _match_rule
 from .globals import _cv_app
-from .signals import appcontext_popped
-from .signals import appcontext_pushed
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -225,8 +224,10 @@ class AppContext:
         runs when the last push is popped."""
         self._cv_tokens.append(_cv_app.set(self))
         if len(self._cv_tokens) == 1:
-            if appcontext_pushed.receivers:
-                appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
+            if _slots.appcontext_pushed.receivers:
+                _slots.appcontext_pushed.send(
+                    self.app, _async_wrapper=self.app.ensure_sync
+                )
             if self._may_match:
                 self._match_on_push()
 
@@ -264,9 +265,9 @@ class AppContext:
                 raise AssertionError(
                     f"Popped the wrong app context ({current!r} instead of {self!r})."
                 )
-            if not self._cv_tokens and appcontext_popped.receivers:
+            if not self._cv_tokens and _slots.appcontext_popped.receivers:
                 try:
-                    appcontext_popped.send(
+                    _slots.appcontext_popped.send(
                         self.app, _async_wrapper=self.app.ensure_sync
                     )
                 except Exception as e:
@@ -387,6 +388,10 @@ def __getattr__(name: str) -> t.Any:
         from ._typevars import T_after_request
 
         return T_after_request
+    if name in _SIGNALS:
+        from . import signals
+
+        return getattr(signals, name)
     if name == "RequestContext":
         import warnings
 
@@ -400,5 +405,9 @@ def __getattr__(name: str) -> t.Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+#: The signals Flask's module imports, which load blinker here on first use.
+_SIGNALS = frozenset({"appcontext_popped", "appcontext_pushed"})
+
+
 def __dir__() -> list[str]:
-    return sorted({*globals(), "RequestContext", "ft", "T_after_request"})
+    return sorted({*globals(), *_SIGNALS, "RequestContext", "ft", "T_after_request"})

@@ -9,6 +9,8 @@ from __future__ import annotations
 from blinker import NamedSignal
 from blinker import Namespace
 
+from . import _signal_slots as _slots
+
 __all__ = [
     "Namespace",
     "appcontext_popped",
@@ -54,3 +56,6 @@ websocket_tearing_down: NamedSignal = _signals.signal("websocket-tearing-down")
 #: Sent when a WebSocket handler or hook raises an unhandled exception, with
 #: ``exception``.
 got_websocket_exception: NamedSignal = _signals.signal("got-websocket-exception")
+
+# The request path reads these through flask._signal_slots from now on.
+_slots.fill(globals())
