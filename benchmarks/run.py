@@ -174,6 +174,8 @@ class Settings(t.NamedTuple):
     wrk_rounds: int
     wrk_seconds: int
     selected: set[str]
+    #: Also count each cold start's instructions under callgrind.
+    cold_instructions: bool = False
 
 
 # -- environments -------------------------------------------------------------
@@ -495,6 +497,7 @@ def cold_start(s: Settings, key: str = "cold_start") -> dict[str, t.Any]:
                 if i > 0:  # the first run writes bytecode caches
                     samples[key].append((usage.ru_utime + usage.ru_stime) * 1000)
                     wall[key].append(elapsed)
+        counted = cold_instructions(commands, tmp, env) if s.cold_instructions else {}
     med = {key: statistics.median(v) for key, v in samples.items()}
     # Paired per run (real and ours ran back to back), like the other ratios.
     paired = [o / r for r, o in zip(samples["real"], samples["ours"], strict=True)]
@@ -512,6 +515,47 @@ def cold_start(s: Settings, key: str = "cold_start") -> dict[str, t.Any]:
         "wall_ms": {key: statistics.median(v) for key, v in wall.items()},
         "samples": samples,
         "wall_samples": wall,
+        **counted,
+    }
+
+
+#: Hash seeds of the counted runs: the count moves by about 0.2% with the
+#: seed (set iteration orders), so the median of a few fixed ones is kept.
+INSTRUCTION_SEEDS = ("0", "1", "2")
+
+
+def cold_instructions(
+    commands: dict[str, list[str]], cwd: str, env: dict[str, str]
+) -> dict[str, t.Any]:
+    """Instructions each cold start command executes, counted by valgrind's
+    callgrind: unlike CPU time, the same on a busy machine as on a quiet
+    one, so a change of a tenth of a percent shows. About 7 s per run, three
+    runs per command; ``instructions_skipped`` says why there is no count."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return {"instructions_skipped": "valgrind is not installed"}
+    counts: dict[str, float] = {}
+    for key, cmd in commands.items():
+        runs = []
+        for seed in INSTRUCTION_SEEDS:
+            proc = subprocess.run(
+                [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+                cwd=cwd,
+                env=dict(env, PYTHONHASHSEED=seed),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            found = re.search(r"I\s+refs:\s+([\d,]+)", proc.stderr)
+            if proc.returncode != 0 or found is None:
+                return {"instructions_skipped": f"{key}: {proc.stderr[-500:]}"}
+            runs.append(int(found.group(1).replace(",", "")))
+        counts[key] = statistics.median(runs)
+    real, ours, bare = counts["real"], counts["ours"], counts["bare"]
+    return {
+        "instructions": counts,
+        "instruction_ratio": ours / real,
+        "net_instruction_ratio": (ours - bare) / max(real - bare, 1),
     }
 
 
@@ -844,6 +888,14 @@ def report(result: dict[str, t.Any]) -> tuple[str, bool]:
                 [f"  paired ratios of {cs['runs']} runs, quartiles", "", "", "",
                  f"{low:.2f}-{high:.2f}", ""]
             )  # fmt: skip
+        counts = cs.get("instructions")
+        if counts:
+            # Three digits: the count is exact enough for them.
+            extras.append(
+                ["  instructions (callgrind)", fmt(counts["real"] / 1e6),
+                 fmt(counts["ours"] / 1e6), "million",
+                 fmt(cs["instruction_ratio"], 3), ""]
+            )  # fmt: skip
         net_real = cs["real_ms"] - cs["bare_ms"]
         net_ours = cs["ours_ms"] - cs["bare_ms"]
         extras.append(
@@ -860,7 +912,7 @@ def report(result: dict[str, t.Any]) -> tuple[str, bool]:
         out.append("\n" + table([header, *extras]))
     for key in (*COLD_STARTS, "memory", "e2e"):
         info = result.get(key) or {}
-        for what in ("error", "skipped"):
+        for what in ("error", "skipped", "instructions_skipped"):
             if what in info:
                 out.append(f"{key}: {what}: {info[what]}")
     e2e = result.get("e2e") or {}
@@ -992,6 +1044,12 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Settings]:
         help="processes per implementation for each cold start (default 10,"
         " 4 with --quick); the ratio is the median of N paired runs",
     )
+    parser.add_argument(
+        "--cold-instructions",
+        action="store_true",
+        help="also count each cold start's instructions with valgrind's"
+        " callgrind (3 runs per implementation, about 7 s each)",
+    )
     parser.add_argument("--reinstall", action="store_true", help="recreate the venvs")
     parser.add_argument(
         "--profile",
@@ -1022,6 +1080,8 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Settings]:
         settings = Settings(args.rounds or 5, 0.25, 5, 10, 3, 3, 3, selected)
     if args.cold_runs:
         settings = settings._replace(cold_runs=args.cold_runs)
+    if args.cold_instructions:
+        settings = settings._replace(cold_instructions=True)
     return args, settings
 
 

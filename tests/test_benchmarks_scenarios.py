@@ -11,6 +11,7 @@ import re
 import sys
 import types
 import typing as t
+from pathlib import Path
 
 import pytest
 
@@ -192,6 +193,43 @@ def test_cold_runs_option(bench: t.Any) -> None:
         run.parse_args(["--cold-runs", "0"])
 
 
+def test_cold_instructions_option(bench: t.Any) -> None:
+    run = bench.run
+    assert run.parse_args(["--only", "cold_start"])[1].cold_instructions is False
+    assert run.parse_args(["--cold-instructions"])[1].cold_instructions is True
+
+
+FAKE_VALGRIND = """\
+#!{python}
+import os, sys
+# Prints a count made of the command's last word and the hash seed.
+base = {{"real": 1000, "ours": 700, "bare": 100}}[sys.argv[-1]]
+seed = int(os.environ["PYTHONHASHSEED"])
+print(f"==1== I   refs:      {{base + 10 * seed:,}}", file=sys.stderr)
+"""
+
+
+def test_cold_instructions_counts_with_callgrind(
+    bench: t.Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each command runs under callgrind once per hash seed; the median
+    count is kept and the ratios are made from it."""
+    run = bench.run
+    fake = tmp_path / "valgrind"
+    fake.write_text(FAKE_VALGRIND.format(python=sys.executable))
+    fake.chmod(0o755)
+    monkeypatch.setattr(run.shutil, "which", lambda name: str(fake))
+    commands = {key: ["python", key] for key in ("real", "ours", "bare")}
+    got = run.cold_instructions(commands, str(tmp_path), dict(os.environ))
+    assert got["instructions"] == {"real": 1010, "ours": 710, "bare": 110}
+    assert got["instruction_ratio"] == pytest.approx(710 / 1010)
+    assert got["net_instruction_ratio"] == pytest.approx(600 / 900)
+    monkeypatch.setattr(run.shutil, "which", lambda name: None)
+    assert run.cold_instructions(commands, str(tmp_path), dict(os.environ)) == {
+        "instructions_skipped": "valgrind is not installed"
+    }
+
+
 def test_report_shows_cold_start_spread(bench: t.Any) -> None:
     """The cold start rows are followed by the quartiles of the paired
     ratios when the result has them (results saved before have not)."""
@@ -214,6 +252,15 @@ def test_report_shows_cold_start_spread(bench: t.Any) -> None:
     assert re.fullmatch(
         r"\s+paired ratios of 40 runs, quartiles\s+0\.64-0\.76", rows[at]
     )
+    assert "callgrind" not in report
+    result["cold_start"].update(
+        instructions={"real": 638.2e6, "ours": 448.8e6, "bare": 38.3e6},
+        instruction_ratio=448.8 / 638.2,
+    )
+    rows = run.report(result)[0].splitlines()
+    counted = next(r for r in rows if "callgrind" in r)
+    assert counted.split() == ["instructions", "(callgrind)", "638.2", "448.8",
+                               "million", "0.703"]  # fmt: skip
 
 
 def test_runner_lists_tfb(bench: t.Any) -> None:
