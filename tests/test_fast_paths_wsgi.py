@@ -15,6 +15,7 @@ import pytest
 
 import flask
 from flask._responses import make_response
+from flask.json.provider import _one_shot
 
 
 def _sync(x: int = 1) -> int:
@@ -150,6 +151,72 @@ def test_json_dumps_follows_provider_attributes_changed_later() -> None:
     assert app.json.dumps({"x": object()}) == '{"x": "custom"}'
     with pytest.raises(ValueError):
         app.json.dumps(float("nan"), allow_nan=False)
+
+
+ENCODERS: list[dict[str, t.Any]] = [
+    {"sort_keys": True, "separators": (",", ":")},
+    {"sort_keys": False, "ensure_ascii": False},
+    {"check_circular": False, "allow_nan": False},
+    {"skipkeys": True, "default": str},
+]
+ENCODED: list[t.Any] = [
+    *VALUES,
+    {"x": float("inf"), "y": float("nan"), "z": -0.0, "big": 10**30},
+    {1: "int key", "s": {"t": (1, 2)}},
+    {(1, 2): "tuple key", "a": 1},
+    [object()],
+    {"é": "\u2028\x00", "b": b"bytes"},
+    "",
+    None,
+]
+
+
+def _encoded(encode: t.Callable[[t.Any], str], value: t.Any) -> tuple[str, str]:
+    try:
+        return "ok", encode(value)
+    except Exception as e:
+        return type(e).__name__, str(e)
+
+
+@pytest.mark.parametrize("settings", ENCODERS)
+def test_one_shot_encode_matches_encoder(settings: dict[str, t.Any]) -> None:
+    """The function kept in place of an encoder's ``encode`` returns the
+    same text and raises the same errors, also after an error."""
+    encoder = json.JSONEncoder(**settings)
+    fast = _one_shot(encoder)
+    assert fast != encoder.encode  # the C accelerator is there (CPython)
+    for value in [*ENCODED, *ENCODED]:
+        assert _encoded(fast, value) == _encoded(encoder.encode, value), value
+    circular: list[t.Any] = []
+    circular.append(circular)
+    expected = _encoded(encoder.encode, circular)
+    if settings.get("check_circular", True):
+        assert expected == ("ValueError", "Circular reference detected")
+        assert _encoded(fast, circular) == expected
+    assert fast({"a": [1]}) == encoder.encode({"a": [1]})
+
+
+def test_one_shot_falls_back_to_encode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An indented encoder, a Python without the C accelerator and an
+    accelerator giving other text all keep the encoder's own ``encode``."""
+    encoder = json.JSONEncoder(sort_keys=True)
+    indented = json.JSONEncoder(indent=2)
+    assert _one_shot(indented) == indented.encode
+    monkeypatch.setattr(json.encoder, "c_make_encoder", None)
+    assert _one_shot(encoder) == encoder.encode
+
+    def other(self: json.JSONEncoder, o: t.Any, _one_shot: bool = False) -> list[str]:
+        return ["{}"]  # as if json's encode no longer went the same way
+
+    monkeypatch.undo()
+    monkeypatch.setattr(json.JSONEncoder, "iterencode", other)
+    assert _one_shot(encoder) == encoder.encode
+
+    def broken(*args: t.Any) -> t.Any:
+        raise TypeError("another signature")
+
+    monkeypatch.setattr(json.encoder, "c_make_encoder", broken)
+    assert _one_shot(encoder) == encoder.encode
 
 
 HEADER_DICTS: list[dict[t.Any, t.Any]] = [

@@ -50,6 +50,56 @@ def _default(o: t.Any) -> t.Any:
     raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 
+#: An encoder's ``encode``, or what :func:`_one_shot` makes in its place.
+_Encode = t.Callable[[t.Any], str]
+
+#: A value :func:`_one_shot` checks its function with, once per encoder:
+#: nesting, every scalar type, escapes, and keys to sort.
+_SAMPLE: dict[str, t.Any] = {
+    "b": [1, -2.5, None, True, False, '\u00e9\n"<'],
+    "a": {"c": [], "d": {}},
+}
+
+
+def _one_shot(encoder: json.JSONEncoder) -> _Encode:
+    """``encoder.encode``, or for an encoder without ``indent`` when the C
+    accelerator is there, a function returning the same text with less
+    Python around the call: ``encode`` makes the accelerator's encoder
+    for each call through ``iterencode``; this makes it directly (a new
+    one each time, as ``encode`` does, since a failed call can leave
+    entries in its table of the containers being encoded). It is used
+    only if it gives what ``encode`` gives for :data:`_SAMPLE`."""
+    slow = encoder.encode
+    make = getattr(json.encoder, "c_make_encoder", None)
+    # (typeshed leaves out indent's default, None.)
+    if make is None or encoder.indent is not None:  # pyright: ignore[reportUnnecessaryComparison]
+        return slow
+    args = (
+        encoder.default,
+        json.encoder.encode_basestring_ascii
+        if encoder.ensure_ascii
+        else json.encoder.encode_basestring,
+        None,  # the indent
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
+    )
+    circular = encoder.check_circular
+
+    def encode(o: t.Any) -> str:
+        if isinstance(o, str):
+            return slow(o)  # a string alone does not use the encoder
+        return "".join(make({} if circular else None, *args)(o, 0))
+
+    try:
+        same = encode(_SAMPLE) == slow(_SAMPLE)
+    except Exception:
+        same = False
+    return encode if same else slow
+
+
 class JSONProvider:
     """The interface an app's JSON provider implements.
 
@@ -149,34 +199,35 @@ class DefaultJSONProvider(JSONProvider):
                 )
             )
             if encoder is not None:
-                return encoder.encode(obj)
+                return encoder(obj)
         return json.dumps(obj, **kwargs)
 
-    def _encoder(self, key: tuple[t.Any, ...]) -> json.JSONEncoder | None:
-        """The encoder ``json.dumps`` would build for ``default``,
-        ``ensure_ascii``, ``sort_keys``, ``separators`` and ``indent`` (the
-        ``key``), built once per key and kept on this provider (an encoder
-        holds only its settings), or ``None`` for unhashable arguments."""
-        cache: dict[t.Any, json.JSONEncoder] | None = self.__dict__.get(
-            "_flask_encoders"
-        )
+    def _encoder(self, key: tuple[t.Any, ...]) -> _Encode | None:
+        """What ``json.dumps`` does with ``default``, ``ensure_ascii``,
+        ``sort_keys``, ``separators`` and ``indent`` (the ``key``): the
+        ``encode`` of the encoder it would build (see :func:`_one_shot`),
+        built once per key and kept on this provider (an encoder holds only
+        its settings), or ``None`` for unhashable arguments."""
+        cache: dict[t.Any, _Encode] | None = self.__dict__.get("_flask_encoders")
         if cache is None:
             cache = self.__dict__["_flask_encoders"] = {}
         try:
-            encoder = cache.get(key)
+            encode = cache.get(key)
         except TypeError:
             return None
-        if encoder is None:
+        if encode is None:
             if len(cache) >= 16:
                 cache.clear()
-            encoder = cache[key] = json.JSONEncoder(
-                ensure_ascii=key[1],
-                sort_keys=key[2],
-                separators=key[3],
-                indent=key[4],
-                default=key[0],
+            encode = cache[key] = _one_shot(
+                json.JSONEncoder(
+                    ensure_ascii=key[1],
+                    sort_keys=key[2],
+                    separators=key[3],
+                    indent=key[4],
+                    default=key[0],
+                )
             )
-        return encoder
+        return encode
 
     def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
         """Deserialize with :func:`json.loads`."""
@@ -219,13 +270,13 @@ class DefaultJSONProvider(JSONProvider):
                 2 if indent else None,
             )
             # self._encoder(key), without the call once it is built.
-            encoder: json.JSONEncoder | None
+            encoder: _Encode | None
             try:
                 encoder = self.__dict__["_flask_encoders"][key]
             except (KeyError, TypeError):
                 encoder = self._encoder(key)
             if encoder is not None:
-                return encoder.encode(obj) + "\n"
+                return encoder(obj) + "\n"
         if indent:
             text = self.dumps(obj, indent=2)
         else:
