@@ -86,7 +86,7 @@ def __getattr__(name: str) -> t.Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# The signals, which load blinker.
+# The signals, which load blinker (all of flask.signals.__all__ but Namespace).
 _SIGNALS = (
     "appcontext_popped",
     "appcontext_pushed",
