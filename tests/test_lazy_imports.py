@@ -151,7 +151,13 @@ def test_signals_connected_after_serving_are_sent() -> None:
     """An app that served requests before any signal was loaded (so the
     request path saw stand-ins with no receivers) sends each signal to
     receivers connected later."""
-    script = JSON_APP + "import sys\nassert 'blinker' not in sys.modules\n"
+    script = JSON_APP + (
+        "import sys\n"
+        "from flask import _signal_slots as slots\n"
+        "assert 'blinker' not in sys.modules\n"
+        "assert slots.request_started is slots.UNLOADED\n"
+        "assert slots.UNLOADED.receivers == {}\n"
+    )
     out = subprocess.run(
         [sys.executable, "-c", script + SIGNALS_LATE],
         capture_output=True,
