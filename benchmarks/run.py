@@ -524,6 +524,28 @@ def cold_start(s: Settings, key: str = "cold_start") -> dict[str, t.Any]:
 INSTRUCTION_SEEDS = ("0", "1", "2")
 
 
+def callgrind_count(
+    cmd: list[str], cwd: str, env: dict[str, str], seed: str = "0"
+) -> int | str:
+    """The instructions ``cmd`` executes under valgrind's callgrind with hash
+    seed ``seed``, or why there is no count (a message)."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return "valgrind is not installed"
+    proc = subprocess.run(
+        [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+        cwd=cwd,
+        env=dict(env, PYTHONHASHSEED=seed),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    found = re.search(r"I\s+refs:\s+([\d,]+)", proc.stderr)
+    if proc.returncode != 0 or found is None:
+        return f"exit {proc.returncode}: {proc.stderr[-500:]}"
+    return int(found.group(1).replace(",", ""))
+
+
 def cold_instructions(
     commands: dict[str, list[str]], cwd: str, env: dict[str, str]
 ) -> dict[str, t.Any]:
@@ -531,25 +553,14 @@ def cold_instructions(
     callgrind: unlike CPU time, the same on a busy machine as on a quiet
     one, so a change of a tenth of a percent shows. About 7 s per run, three
     runs per command; ``instructions_skipped`` says why there is no count."""
-    valgrind = shutil.which("valgrind")
-    if valgrind is None:
-        return {"instructions_skipped": "valgrind is not installed"}
     counts: dict[str, float] = {}
     for key, cmd in commands.items():
         runs = []
         for seed in INSTRUCTION_SEEDS:
-            proc = subprocess.run(
-                [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
-                cwd=cwd,
-                env=dict(env, PYTHONHASHSEED=seed),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            found = re.search(r"I\s+refs:\s+([\d,]+)", proc.stderr)
-            if proc.returncode != 0 or found is None:
-                return {"instructions_skipped": f"{key}: {proc.stderr[-500:]}"}
-            runs.append(int(found.group(1).replace(",", "")))
+            found = callgrind_count(cmd, cwd, env, seed)
+            if isinstance(found, str):
+                return {"instructions_skipped": f"{key}: {found}"}
+            runs.append(found)
         counts[key] = statistics.median(runs)
     real, ours, bare = counts["real"], counts["ours"], counts["bare"]
     return {
@@ -557,6 +568,39 @@ def cold_instructions(
         "instruction_ratio": ours / real,
         "net_instruction_ratio": (ours - bare) / max(real - bare, 1),
     }
+
+
+#: Requests each in-process scenario serves in the counted run of
+#: :func:`request_instructions` (the other serves none).
+COUNTED_REQUESTS = 1000
+
+
+def request_instructions(names: list[str]) -> dict[str, t.Any]:
+    """Instructions per request of each in-process scenario, for both
+    implementations: the worker runs under callgrind once serving
+    :data:`COUNTED_REQUESTS` requests after its warm-up and once serving
+    none, and the difference is divided by that number. With a fixed hash
+    seed the count is the same from one run to the next, whatever else the
+    machine does. ``skipped`` says why there is no count."""
+    env = child_env()
+    rows: dict[str, dict[str, t.Any]] = {}
+    for name in names:
+        row: dict[str, t.Any] = {}
+        for impl in ("real", "ours"):
+            counts = []
+            for n in (0, COUNTED_REQUESTS):
+                cmd = [env_python(impl), WORKER, "count", "--only", name,
+                       "--iterations", str(n)]  # fmt: skip
+                found = callgrind_count(cmd, BENCH, env)
+                if isinstance(found, str):
+                    return {"skipped": f"{name}, {impl}: {found}"}
+                counts.append(found)
+            row[impl] = (counts[1] - counts[0]) / COUNTED_REQUESTS
+        row["ratio"] = row["ours"] / row["real"] if row["real"] > 0 else None
+        rows[name] = row
+    # Over the core scenarios, as the timed geomean.
+    ratios = [r["ratio"] for n, r in rows.items() if r["ratio"] and n in CORE]
+    return {"rows": rows, "geomean": geomean(ratios), "requests": COUNTED_REQUESTS}
 
 
 def peak_memory(s: Settings) -> dict[str, t.Any]:
@@ -874,6 +918,25 @@ def report(result: dict[str, t.Any]) -> tuple[str, bool]:
                 f"{impl}: marginal us/KB between sizes: {steps} "
                 f"-> {verdict[info['linear']]}"
             )
+    counted = result.get("instructions") or {}
+    if counted.get("rows"):
+        out.append(
+            f"\ninstructions per request (callgrind, {counted['requests']} requests"
+            " after a warm-up; the same from run to run)"
+        )
+        rows = [["scenario", "real", "ours", "unit", "ratio"]]
+        for name, r in counted["rows"].items():
+            rows.append(
+                [name, fmt(r["real"] / 1000), fmt(r["ours"] / 1000), "thousand",
+                 fmt(r["ratio"], 3)]
+            )  # fmt: skip
+        out.append(table(rows))
+        if counted["geomean"] is not None:
+            out.append(
+                f"geomean ratio over the core scenarios: {fmt(counted['geomean'], 3)}"
+            )
+    elif counted.get("skipped"):
+        out.append(f"\ninstructions per request: skipped: {counted['skipped']}")
     extras = []
     for key, (_script, label, _summary) in COLD_STARTS.items():
         cs = result.get(key)
@@ -1050,6 +1113,12 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Settings]:
         help="also count each cold start's instructions with valgrind's"
         " callgrind (3 runs per implementation, about 7 s each)",
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count the instructions per request of the selected"
+        " in-process scenarios with valgrind's callgrind",
+    )
     parser.add_argument("--reinstall", action="store_true", help="recreate the venvs")
     parser.add_argument(
         "--profile",
@@ -1165,6 +1234,10 @@ def main(argv: list[str] | None = None) -> int:
     result["tfb_geomean"] = geomean(
         [r["ratio"] for r in result["tfb"].values() if r["ratio"] is not None]
     )
+    counted = [n for n in in_process if n not in FLOOR]
+    if args.instructions and counted:
+        log("instructions per request (callgrind) ...")
+        result["instructions"] = request_instructions(counted)
     for key, (_script, label, _summary) in COLD_STARTS.items():
         if key in s.selected:
             log(f"{label} ...")

@@ -6,6 +6,9 @@ Modes:
   bench    the same in one shot, for running the worker by hand
   memory   build the core scenario apps, serve 2000 requests, report ru_maxrss
   profile  cProfile the given scenarios, print the top functions by tottime
+  count    build the given scenarios, serve 200 requests each, then
+           ``--iterations`` more: run under callgrind twice (0 and N) by the
+           runner, the difference is what N requests cost
 
 The app is called as a plain WSGI callable with a prebuilt environ (copied per
 call, fresh input stream), a no-op ``start_response``, and the body iterable
@@ -292,9 +295,23 @@ def mode_profile(args: argparse.Namespace) -> dict[str, t.Any]:
     return out
 
 
+def mode_count(args: argparse.Namespace) -> dict[str, t.Any]:
+    """Serve each selected scenario 200 times, then ``--iterations`` times:
+    nothing is timed (the runner counts instructions around this)."""
+    served: dict[str, int] = {}
+    for sc in _selected(args.only):
+        p = Prepared(sc)
+        p.loop(200)
+        p.loop(args.iterations)
+        served[sc.name] = args.iterations
+    return {"served": served}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("mode", choices=["bench", "serve", "memory", "profile"])
+    parser.add_argument(
+        "mode", choices=["bench", "serve", "memory", "profile", "count"]
+    )
     parser.add_argument("--only", help="comma-separated scenario names")
     parser.add_argument("--target", type=float, default=0.25, help="seconds each")
     parser.add_argument("--repeat", type=int, default=5, help="timed loops each")
@@ -310,7 +327,12 @@ def main() -> None:
     if args.mode == "serve":
         mode_serve(args)
         return
-    handlers = {"bench": mode_bench, "memory": mode_memory, "profile": mode_profile}
+    handlers = {
+        "bench": mode_bench,
+        "memory": mode_memory,
+        "profile": mode_profile,
+        "count": mode_count,
+    }
     _emit(handlers[args.mode](args))
 
 

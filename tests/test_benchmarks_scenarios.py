@@ -193,10 +193,12 @@ def test_cold_runs_option(bench: t.Any) -> None:
         run.parse_args(["--cold-runs", "0"])
 
 
-def test_cold_instructions_option(bench: t.Any) -> None:
+def test_instruction_options(bench: t.Any) -> None:
     run = bench.run
-    assert run.parse_args(["--only", "cold_start"])[1].cold_instructions is False
+    args, settings = run.parse_args(["--only", "cold_start"])
+    assert settings.cold_instructions is False and args.instructions is False
     assert run.parse_args(["--cold-instructions"])[1].cold_instructions is True
+    assert run.parse_args(["--instructions"])[0].instructions is True
 
 
 FAKE_VALGRIND = """\
@@ -226,8 +228,79 @@ def test_cold_instructions_counts_with_callgrind(
     assert got["net_instruction_ratio"] == pytest.approx(600 / 900)
     monkeypatch.setattr(run.shutil, "which", lambda name: None)
     assert run.cold_instructions(commands, str(tmp_path), dict(os.environ)) == {
-        "instructions_skipped": "valgrind is not installed"
+        "instructions_skipped": "real: valgrind is not installed"
     }
+
+
+def test_worker_count_mode_serves_the_requests(bench: t.Any) -> None:
+    """``worker.py count`` serves the warm-up and the asked-for requests,
+    and each goes through the app's view."""
+    import argparse
+    import dataclasses
+
+    seen: list[str] = []
+    hello = bench.scenarios.BY_NAME["hello"]
+    app = hello.build()
+    app.before_request(lambda: seen.append("request") and None)
+    bench.scenarios.BY_NAME["hello_counted"] = dataclasses.replace(
+        hello, name="hello_counted", build=lambda: app
+    )
+    try:
+        args = argparse.Namespace(only="hello_counted", iterations=7)
+        assert bench.worker.mode_count(args) == {"served": {"hello_counted": 7}}
+    finally:
+        del bench.scenarios.BY_NAME["hello_counted"]
+    assert len(seen) == 200 + 7
+
+
+FAKE_REQUEST_VALGRIND = """\
+#!{python}
+import sys
+# A fixed start-up cost plus a per-request one that depends on the
+# implementation (its interpreter's name) and the scenario.
+args = sys.argv
+per_request = {{"real-python": 1000, "ours-python": 300}}[args[3]]
+per_request += 10 * len(args[args.index("--only") + 1])
+n = int(args[args.index("--iterations") + 1])
+print(f"==1== I   refs:      {{5_000_000 + per_request * n:,}}", file=sys.stderr)
+"""
+
+
+def test_request_instructions_counts_per_request(
+    bench: t.Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each scenario runs under callgrind serving none and then
+    COUNTED_REQUESTS requests, for each implementation; the difference per
+    request, the ratio and a geomean over the core scenarios are kept and
+    reported."""
+    run = bench.run
+    fake = tmp_path / "valgrind"
+    fake.write_text(FAKE_REQUEST_VALGRIND.format(python=sys.executable))
+    fake.chmod(0o755)
+    monkeypatch.setattr(run.shutil, "which", lambda name: str(fake))
+    monkeypatch.setattr(run, "env_python", lambda impl: f"{impl}-python")
+    got = run.request_instructions(["hello", "tfb_json"])
+    assert got["requests"] == run.COUNTED_REQUESTS
+    assert got["rows"]["hello"] == {"real": 1050, "ours": 350, "ratio": 350 / 1050}
+    assert got["rows"]["tfb_json"]["ours"] == 380
+    assert got["geomean"] == pytest.approx(350 / 1050)  # tfb_json is not core
+    result: dict[str, t.Any] = {
+        "core": {}, "tfb": {}, "scaling": {}, "payload": {}, "floor": {},
+        "scaling_growth": {"real": None, "ours": None}, "payload_linear": {},
+        "instructions": got,
+    }  # fmt: skip
+    rows = run.report(result)[0].splitlines()
+    assert next(r for r in rows if r.startswith("hello")).split() == [
+        "hello", "1.1", "0.3", "thousand", "0.333"
+    ]  # fmt: skip
+    assert "geomean ratio over the core scenarios: 0.333" in rows
+    monkeypatch.setattr(run.shutil, "which", lambda name: None)
+    skipped = run.request_instructions(["hello"])
+    assert skipped == {"skipped": "hello, real: valgrind is not installed"}
+    result["instructions"] = skipped
+    assert run.report(result)[0].strip() == (
+        "instructions per request: skipped: hello, real: valgrind is not installed"
+    )
 
 
 def test_report_shows_cold_start_spread(bench: t.Any) -> None:
