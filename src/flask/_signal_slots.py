@@ -47,17 +47,12 @@ got_request_exception: NamedSignal = UNLOADED
 got_websocket_exception: NamedSignal = UNLOADED
 websocket_tearing_down: NamedSignal = UNLOADED
 
-#: The names above, each filled from :mod:`flask.signals`.
-NAMES = (
-    "appcontext_pushed",
-    "appcontext_popped",
-    "appcontext_tearing_down",
-    "request_started",
-    "request_finished",
-    "request_tearing_down",
-    "got_request_exception",
-    "got_websocket_exception",
-    "websocket_tearing_down",
+#: The names above (every one bound to the stand-in), each filled from
+#: :mod:`flask.signals`.
+NAMES = tuple(
+    name
+    for name, value in globals().items()
+    if value is UNLOADED and name != "UNLOADED"
 )
 
 
