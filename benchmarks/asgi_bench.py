@@ -50,6 +50,7 @@ import time
 import typing as t
 
 import run
+import server_instructions
 import tfb_load
 import tfb_runner
 
@@ -101,21 +102,28 @@ def log(message: str) -> None:
 # -- one server -----------------------------------------------------------------
 
 
+def server_command(
+    fw: str, server: str, port: int, origin_file: str
+) -> tuple[list[str], dict[str, str]]:
+    """The command serving framework ``fw`` with ``server`` on ``port``, and
+    its environment (its app module writes where it imported its framework
+    from to ``origin_file``)."""
+    framework = FRAMEWORKS[fw]
+    argv = tfb_runner.SERVERS[SERVERS[server]][1]
+    cmd = [a.format(app=framework.target, port=port) for a in argv]
+    cmd[0] = tfb_runner.env_bin(framework.env, cmd[0])
+    env = run.child_env() | {"PYTHONPATH": BENCH, "ASGI_BENCH_ORIGIN": origin_file}
+    return cmd, env
+
+
 class Server:
     """One framework on one server (one worker), its own process group."""
 
     def __init__(self, fw: str, server: str, tmp: str) -> None:
-        framework = FRAMEWORKS[fw]
-        argv = tfb_runner.SERVERS[SERVERS[server]][1]
         self.name = f"{server}/{fw}"
         self.port = run._free_port()
-        cmd = [a.format(app=framework.target, port=self.port) for a in argv]
-        cmd[0] = tfb_runner.env_bin(framework.env, cmd[0])
         self.origin_file = os.path.join(tmp, f"origin-{fw}-{server}.json")
-        env = run.child_env() | {
-            "PYTHONPATH": BENCH,
-            "ASGI_BENCH_ORIGIN": self.origin_file,
-        }
+        cmd, env = server_command(fw, server, self.port, self.origin_file)
         self.errors = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             cmd, cwd=BENCH, env=env, stdout=subprocess.DEVNULL, stderr=self.errors,
@@ -313,6 +321,102 @@ def _load_rounds(
                 slot.setdefault(fw, []).append(got)
 
 
+# -- instructions per request -----------------------------------------------------
+
+
+def count_instructions(
+    frameworks: list[str], servers: list[str], endpoints: list[str]
+) -> dict[str, t.Any]:
+    """Instructions per request of every framework's endpoints through each
+    server, counted with callgrind (:mod:`server_instructions`), and this
+    package's cost over each other's (``ratios``: theirs / ours, so above 1
+    ours executes fewer, as a req/s ratio above 1 means ours serves more)."""
+    rows: dict[str, dict[str, float]] = {}
+    problems: dict[str, list[str]] = {}
+    paths = {name: ENDPOINTS[name] for name in endpoints}
+    with tempfile.TemporaryDirectory(prefix="asgi-count-") as tmp:
+        for server in servers:
+            for fw in frameworks:
+                origin_file = os.path.join(tmp, f"origin-{fw}-{server}.json")
+
+                def start(
+                    fw: str = fw, server: str = server, origin_file: str = origin_file
+                ) -> tuple[list[str], int, dict[str, str], str]:
+                    port = run._free_port()
+                    cmd, env = server_command(fw, server, port, origin_file)
+                    return cmd, port, env | {"PYTHONHASHSEED": "0"}, BENCH
+
+                log(f"  counting {fw} on {server} (callgrind)")
+                try:
+                    got = server_instructions.per_request(start, paths)
+                except server_instructions.CountError as e:
+                    problems.setdefault(f"{server}/{fw}", []).append(f"count: {e}")
+                    continue
+                try:
+                    with open(origin_file) as f:
+                        origin = json.load(f)
+                except (OSError, ValueError):
+                    origin = None
+                found = check_origin(fw, origin)
+                if found:
+                    problems.setdefault(f"{server}/{fw}", []).extend(found)
+                    continue
+                for name, n in got.items():
+                    rows.setdefault(f"{server}/{name}", {})[fw] = n
+    ratios = {
+        key: {fw: per_fw[fw] / per_fw["ours"] for fw in COMPARED if fw in per_fw}
+        for key, per_fw in rows.items()
+        if per_fw.get("ours")
+    }
+    return {
+        "requests": server_instructions.REQUESTS,
+        "warm": server_instructions.WARM,
+        "rows": rows,
+        "ratios": ratios,
+        "problems": problems,
+    }
+
+
+def report_instructions(
+    counted: dict[str, t.Any], order: list[str], frameworks: list[str]
+) -> str:
+    """The instruction counts and ratios of :func:`count_instructions`."""
+    out = [
+        f"instructions per request through each server (callgrind; "
+        f"{counted['requests']:,} requests on one keep-alive connection after "
+        f"{counted['warm']} to each endpoint; thousands)"
+    ]
+    table = [["server", "endpoint", *(FRAMEWORKS[fw].label for fw in frameworks)]]
+    for key in order:
+        per_fw = counted["rows"].get(key)
+        if not per_fw:
+            continue
+        server, name = key.split("/")
+        table.append([server, ENDPOINT_LABELS[name]] + [
+            f"{per_fw[fw] / 1000:,.1f}" if fw in per_fw else "-" for fw in frameworks
+        ])  # fmt: skip
+    out.append(run.table(table))
+    compared = [fw for fw in COMPARED if fw in frameworks]
+    if "ours" in frameworks and compared:
+        out.append(
+            "\ntheir instructions per request over this package's (above 1:"
+            " ours executes fewer; a cost model, not a throughput)"
+        )
+        summary = [
+            ["server", "endpoint", *(f"/{FRAMEWORKS[fw].label}" for fw in compared)]
+        ]
+        for key in order:
+            found = counted["ratios"].get(key)
+            if found is None:
+                continue
+            server, name = key.split("/")
+            summary.append([server, ENDPOINT_LABELS[name]] + [
+                f"{found[fw]:.2f}" if fw in found else "-" for fw in compared
+            ])  # fmt: skip
+        out.append(run.table(summary))
+    return "\n".join(out)
+
+
 # -- summary and report -----------------------------------------------------------
 
 
@@ -379,6 +483,31 @@ def _cell(value: Spread | None, spec: str = ".2f") -> str:
 
 
 def report(result: dict[str, t.Any]) -> str:
+    out = _load_tables(result) if result["rows"] else []
+    counted = result.get("instructions")
+    if counted:
+        text = report_instructions(counted, result["order"], result["frameworks"])
+        out.append("\n" + text if out else text)
+    if result.get("sleepers"):
+        table = [["server", *(FRAMEWORKS[fw].label for fw in result["frameworks"])]]
+        for server, per_fw in result["sleepers"].items():
+            table.append(
+                [server]
+                + [
+                    f"{per_fw[fw]:.2f}" if fw in per_fw else "-"
+                    for fw in result["frameworks"]
+                ]
+            )
+        out.append("\n1,000 concurrent sleepers (s, wall time)\n" + run.table(table))
+    if result["problems"]:
+        out.append("\nproblems (these were not timed or counted):")
+        for key, found in result["problems"].items():
+            out.extend(f"  {key}: {p}" for p in found)
+    return "\n".join(out)
+
+
+def _load_tables(result: dict[str, t.Any]) -> list[str]:
+    """The timed loads' table and this package's ratios."""
     s = result["settings"]
     rows = result["rows"]
     ratios = result["ratios"]
@@ -425,22 +554,7 @@ def report(result: dict[str, t.Any]) -> str:
                 line.append(_cell(found.get("p99_starlette")))
             summary.append(line)
         out.append(run.table(summary))
-    if result.get("sleepers"):
-        table = [["server", *(FRAMEWORKS[fw].label for fw in result["frameworks"])]]
-        for server, per_fw in result["sleepers"].items():
-            table.append(
-                [server]
-                + [
-                    f"{per_fw[fw]:.2f}" if fw in per_fw else "-"
-                    for fw in result["frameworks"]
-                ]
-            )
-        out.append("\n1,000 concurrent sleepers (s, wall time)\n" + run.table(table))
-    if result["problems"]:
-        out.append("\nproblems (these were not timed):")
-        for key, found in result["problems"].items():
-            out.extend(f"  {key}: {p}" for p in found)
-    return "\n".join(out)
+    return out
 
 
 def _jsonable(value: t.Any) -> t.Any:
@@ -478,6 +592,18 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Settings]:
         "--only",
         help=f"subset of {','.join([*ENDPOINTS, 'sleepers'])} (default: all)",
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count each endpoint's instructions per request through each"
+        " server with valgrind's callgrind (about a minute per framework and"
+        " server)",
+    )
+    parser.add_argument(
+        "--instructions-only",
+        action="store_true",
+        help="count the instructions (as --instructions) and time nothing",
+    )
     parser.add_argument("--json", metavar="OUT", help="also write results as JSON")
     parser.add_argument("--reinstall", action="store_true", help="recreate the venvs")
     args = parser.parse_args(argv)
@@ -505,7 +631,18 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(frameworks)} frameworks x {len(servers)} servers x"
         f" {len(endpoints)} endpoints, {s.rounds} round(s), client {s.client}"
     )
-    raw = measure(frameworks, servers, endpoints, s, "sleepers" in picked)
+    if args.instructions_only:
+        raw: dict[str, t.Any] = {
+            "samples": {}, "sleepers": {}, "problems": {}, "origins": {}
+        }  # fmt: skip
+    else:
+        raw = measure(frameworks, servers, endpoints, s, "sleepers" in picked)
+    counted: dict[str, t.Any] = {}
+    if args.instructions or args.instructions_only:
+        log("instructions per request (callgrind) ...")
+        counted = count_instructions(frameworks, servers, endpoints)
+        for key, found in counted.pop("problems").items():
+            raw["problems"].setdefault(key, []).extend(found)
     result: dict[str, t.Any] = summarize(raw["samples"]) | {
         "client": s.client,
         "settings": s._asdict(),
@@ -517,6 +654,7 @@ def main(argv: list[str] | None = None) -> int:
         "samples": raw["samples"],
         "sleepers": raw["sleepers"],
         "cpus": os.cpu_count(),
+        "instructions": counted,
     }
     result["seconds"] = time.monotonic() - started
     print(report(result))

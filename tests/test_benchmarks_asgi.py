@@ -34,6 +34,7 @@ MODULES = (
     "asgi_breakdown",
     "asgi_breakdown_worker",
     "run",
+    "server_instructions",
     "tfb",
     "tfb_load",
     "tfb_runner",
@@ -306,3 +307,162 @@ def test_breakdown_wraps_every_part_and_restores(bench: None) -> None:
         assert label in text
     assert "Starlette" not in text.split("one thread hop")[0]
     assert "not found" not in text
+
+
+FAKE_SERVER_VALGRIND = """\
+#!{python}
+# Stands in for valgrind and the server it runs: serves GET on the port
+# that ends the command line, and on SIGINT prints a count for itself and
+# one for a child process, made of a start-up cost and a cost per request
+# that depends on the path. /missing answers 404; the port "exit" exits.
+import sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+COST = {{"/a": 700, "/b": 300, "/missing": 0}}
+served = []
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        served.append(self.path)
+        status = 404 if self.path == "/missing" else 200
+        self.send_response(status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+if sys.argv[-1] == "exit":
+    sys.exit(3)
+server = HTTPServer(("127.0.0.1", int(sys.argv[-1])), Handler)
+try:
+    server.serve_forever()
+except KeyboardInterrupt:
+    total = 1_000_000 + sum(COST[p] for p in served)
+    print(f"==1== I   refs:      {{total:,}}", file=sys.stderr)
+    print("==2== I   refs:      50,000", file=sys.stderr)
+"""
+
+
+@pytest.fixture
+def fake_valgrind(bench: None, tmp_path: t.Any, monkeypatch: t.Any) -> t.Any:
+    """``server_instructions`` with the stand-in valgrind above."""
+    import server_instructions
+
+    fake = tmp_path / "valgrind"
+    fake.write_text(FAKE_SERVER_VALGRIND.format(python=sys.executable))
+    fake.chmod(0o755)
+    monkeypatch.setattr(server_instructions.shutil, "which", lambda name: str(fake))
+    return server_instructions
+
+
+def _start(tmp_path: t.Any) -> tuple[list[str], int, dict[str, str], str]:
+    import run
+
+    port = run._free_port()
+    return ["server", str(port)], port, dict(os.environ), os.fspath(tmp_path)
+
+
+def test_server_count_adds_every_process(fake_valgrind: t.Any, tmp_path: t.Any) -> None:
+    """A count is the sum of every process's instructions, after the
+    warm-up of each path and the requests to the counted one; the server is
+    stopped with SIGINT so it exits (and valgrind reports) normally."""
+    cmd, port, env, cwd = _start(tmp_path)
+    got = fake_valgrind.count(
+        cmd, port, env, cwd, paths=["/a", "/b"], target="/a", requests=5, warm=2
+    )
+    assert got == 1_000_000 + 2 * 700 + 2 * 300 + 5 * 700 + 50_000
+
+
+def test_server_per_request_subtracts_the_warm_up_run(
+    fake_valgrind: t.Any, tmp_path: t.Any
+) -> None:
+    got = fake_valgrind.per_request(
+        lambda: _start(tmp_path), {"a": "/a", "b": "/b"}, requests=10, warm=3
+    )
+    assert got == {"a": 700.0, "b": 300.0}
+
+
+def test_server_count_errors(
+    fake_valgrind: t.Any, tmp_path: t.Any, monkeypatch: t.Any
+) -> None:
+    """A failed answer, a server that exits and a missing valgrind are
+    errors with the reason, never a count."""
+    cmd, port, env, cwd = _start(tmp_path)
+    with pytest.raises(fake_valgrind.CountError, match="GET /missing: status 404"):
+        fake_valgrind.count(cmd, port, env, cwd, paths=["/a", "/missing"], warm=1)
+    with pytest.raises(fake_valgrind.CountError, match=r"exited \(3\) before"):
+        fake_valgrind.count(["server", "exit"], port, env, cwd, paths=["/a"])
+    monkeypatch.setattr(fake_valgrind.shutil, "which", lambda name: None)
+    with pytest.raises(fake_valgrind.CountError, match="valgrind is not installed"):
+        fake_valgrind.count(cmd, port, env, cwd, paths=["/a"])
+
+
+def test_count_instructions_ratios_and_report(bench: None, monkeypatch: t.Any) -> None:
+    """Per server and endpoint, each framework's count; the ratios are
+    theirs over ours; a framework imported from the wrong place or a failed
+    count is a problem, not a row; the report works without timed loads."""
+    import asgi_bench
+    import server_instructions
+
+    costs = {"ours": 40_000.0, "starlette": 60_000.0, "bare": 20_000.0}
+    origins: list[str] = []
+
+    def per_request(start: t.Any, paths: dict[str, str]) -> dict[str, float]:
+        cmd, _port, env, _cwd = start()
+        assert env["PYTHONHASHSEED"] == "0"
+        fw = next(fw for fw, f in asgi_bench.FRAMEWORKS.items() if f.target in cmd)
+        if fw == "quart":
+            raise server_instructions.CountError("the server did not listen")
+        origin = {"framework": "flask", "file": asgi_bench.OUR_FLASK + "/x.py"}
+        if fw != "ours":
+            origin = {"framework": fw, "file": f"/site-packages/{fw}/x.py"}
+        if fw == "bare":
+            origin = {"framework": "flask", "file": asgi_bench.OUR_FLASK + "/x.py"}
+        with open(env["ASGI_BENCH_ORIGIN"], "w") as f:
+            json.dump(origin, f)
+        origins.append(fw)
+        return {name: costs[fw] * (2 if name == "json" else 1) for name in paths}
+
+    monkeypatch.setattr(server_instructions, "per_request", per_request)
+    frameworks = ["ours", "starlette", "quart", "bare"]
+    got = asgi_bench.count_instructions(frameworks, ["uvicorn"], ["hello", "json"])
+    assert got["rows"] == {
+        "uvicorn/hello": {"ours": 40_000.0, "starlette": 60_000.0},
+        "uvicorn/json": {"ours": 80_000.0, "starlette": 120_000.0},
+    }
+    assert got["ratios"]["uvicorn/hello"] == {"starlette": 1.5}
+    assert got["problems"] == {
+        "uvicorn/quart": ["count: the server did not listen"],
+        "uvicorn/bare": [f"bare imported flask from {asgi_bench.OUR_FLASK}"],
+    }
+    result: dict[str, t.Any] = asgi_bench.summarize({}) | {
+        "order": ["uvicorn/hello", "uvicorn/json"],
+        "frameworks": ["ours", "starlette"],
+        "problems": got.pop("problems"),
+        "instructions": got,
+        "sleepers": {},
+    }
+    lines = asgi_bench.report(result).splitlines()
+    assert lines[0].startswith("instructions per request through each server")
+    assert [line.split() for line in lines if line.startswith("uvicorn")] == [
+        ["uvicorn", "async", "hello", "40.0", "60.0"],
+        ["uvicorn", "async", "JSON", "80.0", "120.0"],
+        ["uvicorn", "async", "hello", "1.50"],
+        ["uvicorn", "async", "JSON", "1.50"],
+    ]
+    assert "  uvicorn/quart: count: the server did not listen" in lines
+
+
+def test_instruction_flags(bench: None) -> None:
+    import asgi_bench
+
+    args, _ = asgi_bench.parse_args([])
+    assert not args.instructions and not args.instructions_only
+    assert asgi_bench.parse_args(["--instructions"])[0].instructions
+    assert asgi_bench.parse_args(["--instructions-only"])[0].instructions_only
