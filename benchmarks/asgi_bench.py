@@ -4,6 +4,7 @@ bare ASGI callable, on uvicorn and on granian.
     python benchmarks/asgi_bench.py [--quick] [--rounds N] [--seconds S]
         [--connections C] [--frameworks NAMES] [--servers NAMES]
         [--only NAMES] [--client auto|wrk|python] [--json OUT]
+        [--instructions | --instructions-only]
 
 Frameworks (``benchmarks/asgi_apps/``, one small module each, all written
 here): ``ours`` (``app.asgi_app`` of this checkout), ``starlette``,
@@ -30,6 +31,10 @@ gives their median and range over rounds.
 ``sleepers`` (in ``--only``): 1,000 concurrent requests to ``/sleep``, an
 async view awaiting ``asyncio.sleep(1)``, on new connections; the wall
 time (about 1 s when nothing holds a thread or serializes the requests).
+
+``--instructions`` also counts every endpoint's instructions per request
+through each server with callgrind (``server_instructions.py``): a cost
+model that, unlike requests/s on a shared machine, repeats from run to run.
 
 The venvs are those of ``tfb.py`` (``tfb-ours``, ``tfb-others``, pinned in
 ``tfb_runner.ENVS``), created under ``benchmarks/.envs/`` on first use.

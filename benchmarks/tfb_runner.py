@@ -3,6 +3,7 @@
     python benchmarks/tfb.py [--quick] [--rounds N] [--seconds S]
         [--frameworks NAMES] [--servers NAMES] [--workloads NAMES]
         [--connections C] [--client auto|wrk|python] [--json OUT] [--plot DIR]
+        [--instructions | --instructions-only]
 
 Every framework serves the six endpoints (``tfb_apps/``) on every server it
 supports, one worker process on 127.0.0.1, loaded by the same client (wrk
@@ -15,7 +16,9 @@ as data, everything else byte for byte). Each framework's throughput is also
 given as a share of the bare app's (no framework, same work) on the same
 server. Only the standard library is used here; the frameworks and servers
 live in two venvs under ``benchmarks/.envs/`` (``tfb-ours``: this package;
-``tfb-others``: everything else, pinned below).
+``tfb-others``: everything else, pinned below). ``--instructions`` also
+counts each pair's instructions per request with callgrind
+(``tfb_count.py``).
 """
 
 from __future__ import annotations
@@ -240,21 +243,30 @@ def group_cpu_seconds(pgid: int) -> float | None:
     return total / _CLK_TCK
 
 
+def server_command(
+    fw: str, server: str, port: int, db: str
+) -> tuple[list[str], dict[str, str]]:
+    """The command serving framework ``fw`` with ``server`` on ``port`` and
+    the database file ``db``, and its environment."""
+    framework = FRAMEWORKS[fw]
+    interface, argv = SERVERS[server]
+    target = framework.wsgi if interface == "wsgi" else framework.asgi
+    assert target is not None
+    cmd = [a.format(app=target, port=port) for a in argv]
+    cmd[0] = env_bin(framework.env, cmd[0])
+    env = run.child_env() | {"PYTHONPATH": BENCH, "TFB_DB": db}
+    return cmd, env
+
+
 class Server:
     """One framework on one server, one worker, on a fresh copy of the
     database; stopped with its whole process group."""
 
     def __init__(self, fw: str, server: str, db_template: str, tmp: str) -> None:
-        framework = FRAMEWORKS[fw]
-        interface, argv = SERVERS[server]
-        target = framework.wsgi if interface == "wsgi" else framework.asgi
-        assert target is not None
         self.db = os.path.join(tmp, f"{fw}-{server}.sqlite")
         shutil.copyfile(db_template, self.db)
         self.port = run._free_port()
-        cmd = [a.format(app=target, port=self.port) for a in argv]
-        cmd[0] = env_bin(framework.env, cmd[0])
-        env = run.child_env() | {"PYTHONPATH": BENCH, "TFB_DB": self.db}
+        cmd, env = server_command(fw, server, self.port, self.db)
         self.errors = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             cmd, cwd=BENCH, env=env, stdout=subprocess.DEVNULL, stderr=self.errors,
@@ -410,6 +422,22 @@ def _fmt(value: float | None, spec: str) -> str:
 
 
 def report(result: dict[str, t.Any]) -> str:
+    out = _timed_tables(result) if result["rows"] else []
+    counted = result.get("instructions")
+    if counted:
+        import tfb_count
+
+        text = tfb_count.report(counted, result["order"], result["workloads"])
+        out.append("\n" + text if out else text)
+    if result["problems"]:
+        out.append("\nproblems (these pairs were not timed or counted):")
+        for key, found in result["problems"].items():
+            out.extend(f"  {key}: {p}" for p in found)
+    return "\n".join(out)
+
+
+def _timed_tables(result: dict[str, t.Any]) -> list[str]:
+    """One table per workload of the timed rounds."""
     rows = result["rows"]
     out = [
         f"TechEmpower-style table: {result['client']} with "
@@ -435,11 +463,7 @@ def report(result: dict[str, t.Any]) -> str:
                 _fmt(row.get("cpu_share"), ".2f"),
             ])  # fmt: skip
         out.append(f"\n{name} ({WORKLOADS[name]})\n" + run.table(table))
-    if result["problems"]:
-        out.append("\nproblems (these pairs were not timed):")
-        for key, found in result["problems"].items():
-            out.extend(f"  {key}: {p}" for p in found)
-    return "\n".join(out)
+    return out
 
 
 def rst_table(result: dict[str, t.Any]) -> str:
@@ -516,6 +540,17 @@ def main(argv: list[str] | None = None) -> int:
         "--rst", metavar="OUT", help="also write the table as a reST list-table"
     )
     parser.add_argument("--plot-from", metavar="JSON", help="chart a --json file")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count each workload's instructions per request through each"
+        " server with valgrind's callgrind (a few minutes per pair)",
+    )
+    parser.add_argument(
+        "--instructions-only",
+        action="store_true",
+        help="count the instructions (as --instructions) and time nothing",
+    )
     parser.add_argument("--reinstall", action="store_true", help="recreate the venvs")
     args = parser.parse_args(argv)
     if args.plot_from:
@@ -554,7 +589,18 @@ def main(argv: list[str] | None = None) -> int:
     todo = pairs(frameworks, servers)
     log(f"{len(todo)} framework/server pairs x {len(workloads)} workloads, "
         f"{s.rounds} round(s), client {s.client}")  # fmt: skip
-    raw = measure(todo, workloads, s)
+    if args.instructions_only:
+        raw: dict[str, t.Any] = {"samples": {}, "problems": {}}
+    else:
+        raw = measure(todo, workloads, s)
+    counted: dict[str, t.Any] = {}
+    if args.instructions or args.instructions_only:
+        import tfb_count
+
+        log("instructions per request (callgrind) ...")
+        counted = tfb_count.count(todo, workloads)
+        for key, found in counted.pop("problems").items():
+            raw["problems"].setdefault(key, []).extend(found)
     result = summarize(raw, todo) | {
         "client": s.client,
         "settings": s._asdict(),
@@ -565,6 +611,7 @@ def main(argv: list[str] | None = None) -> int:
         "problems": raw["problems"],
         "samples": raw["samples"],
         "cpus": os.cpu_count(),
+        "instructions": counted,
     }
     result["seconds"] = time.monotonic() - started
     print(report(result))

@@ -24,7 +24,15 @@ from werkzeug.test import Client
 BENCH = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"
 )
-MODULES = ("tfb", "tfb_load", "tfb_runner", "run", "scenarios")
+MODULES = (
+    "tfb",
+    "tfb_count",
+    "tfb_load",
+    "tfb_runner",
+    "run",
+    "scenarios",
+    "server_instructions",
+)
 
 
 @pytest.fixture(scope="module")
@@ -216,6 +224,56 @@ def test_pairs_names_and_report(bench: t.Any) -> None:
     text = tfb_runner.report(result)
     assert "this package" in text and "0.50" in text
     assert "uvicorn/quart: json: status 500" in text
+
+
+def test_instruction_counts_and_shares(
+    bench: t.Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--instructions-only`` counts every pair, each run on a fresh copy
+    of the database, times nothing, and reports the bare app's count over
+    each framework's on the same server; a failed count is a problem."""
+    import server_instructions
+    import tfb_runner
+
+    costs = {"bare": 500_000.0, "ours": 550_000.0, "falcon": 520_000.0}
+    databases: list[str] = []
+
+    def per_request(start: t.Any, paths: dict[str, str]) -> dict[str, float]:
+        runs = [start(), start()]
+        assert all(env["PYTHONHASHSEED"] == "0" for _, _, env, _ in runs)
+        databases.extend(env["TFB_DB"] for _, _, env, _ in runs)
+        assert all(os.path.exists(db) for db in databases[-2:])
+        cmd = runs[0][0]
+        fw = next(name for name, f in tfb_runner.FRAMEWORKS.items() if f.wsgi in cmd)
+        if fw == "falcon":
+            raise server_instructions.CountError("the server did not listen")
+        return {name: costs[fw] + len(path) for name, path in paths.items()}
+
+    def measure(*args: t.Any) -> t.NoReturn:
+        raise AssertionError("nothing is timed with --instructions-only")
+
+    printed: list[str] = []
+    monkeypatch.setattr(server_instructions, "per_request", per_request)
+    monkeypatch.setattr(tfb_runner, "measure", measure)
+    monkeypatch.setattr(tfb_runner, "ensure_env", lambda env, reinstall: None)
+    monkeypatch.setattr(tfb_runner, "log", lambda *a, **k: None)
+    monkeypatch.setattr("builtins.print", lambda *a, **k: printed.extend(a))
+    status = tfb_runner.main([
+        "--instructions-only", "--frameworks", "ours,falcon",
+        "--servers", "gunicorn-sync", "--workloads", "plaintext,json",
+    ])  # fmt: skip
+    assert status == 1  # the failed count
+    assert len(set(databases)) == len(databases) == 6  # bare, ours, falcon
+    lines = printed[0].splitlines()
+    assert lines[0].startswith("instructions per request through each server")
+    rows = [line.split() for line in lines if line.startswith("gunicorn-sync")]
+    share = (500_000 + len("/plaintext")) / (550_000 + len("/plaintext"))
+    assert rows == [
+        ["gunicorn-sync", "bare", "app", "500.0", "500.0"],
+        ["gunicorn-sync", "this", "package", "550.0", f"({share:.3f})",
+         "550.0", "(0.909)"],
+    ]  # fmt: skip
+    assert "  gunicorn-sync/falcon: count: the server did not listen" in lines
 
 
 class _Handler(BaseHTTPRequestHandler):
