@@ -256,6 +256,8 @@ def test_instruction_counts_and_shares(
     monkeypatch.setattr(server_instructions, "per_request", per_request)
     monkeypatch.setattr(tfb_runner, "measure", measure)
     monkeypatch.setattr(tfb_runner, "ensure_env", lambda env, reinstall: None)
+    # (The venvs need not exist: nothing runs in them here.)
+    monkeypatch.setattr(tfb_runner, "versions", lambda env: {})
     monkeypatch.setattr(tfb_runner, "log", lambda *a, **k: None)
     monkeypatch.setattr("builtins.print", lambda *a, **k: printed.extend(a))
     status = tfb_runner.main([
