@@ -391,35 +391,41 @@ def report_instructions(
         f"{counted['requests']:,} requests on one keep-alive connection after "
         f"{counted['warm']} to each endpoint; thousands)"
     ]
-    table = [["server", "endpoint", *(FRAMEWORKS[fw].label for fw in frameworks)]]
-    for key in order:
-        per_fw = counted["rows"].get(key)
-        if not per_fw:
-            continue
-        server, name = key.split("/")
-        table.append([server, ENDPOINT_LABELS[name]] + [
-            f"{per_fw[fw] / 1000:,.1f}" if fw in per_fw else "-" for fw in frameworks
-        ])  # fmt: skip
-    out.append(run.table(table))
+    head = ["server", "endpoint", *(FRAMEWORKS[fw].label for fw in frameworks)]
+    counts = _keyed_rows(
+        order, counted["rows"], frameworks, lambda n: f"{n / 1000:,.1f}"
+    )
+    out.append(run.table([head, *counts]))
     compared = [fw for fw in COMPARED if fw in frameworks]
     if "ours" in frameworks and compared:
         out.append(
             "\ntheir instructions per request over this package's (above 1:"
             " ours executes fewer; a cost model, not a throughput)"
         )
-        summary = [
-            ["server", "endpoint", *(f"/{FRAMEWORKS[fw].label}" for fw in compared)]
-        ]
-        for key in order:
-            found = counted["ratios"].get(key)
-            if found is None:
-                continue
-            server, name = key.split("/")
-            summary.append([server, ENDPOINT_LABELS[name]] + [
-                f"{found[fw]:.2f}" if fw in found else "-" for fw in compared
-            ])  # fmt: skip
-        out.append(run.table(summary))
+        head = ["server", "endpoint", *(f"/{FRAMEWORKS[fw].label}" for fw in compared)]
+        ratios = _keyed_rows(order, counted["ratios"], compared, lambda r: f"{r:.2f}")
+        out.append(run.table([head, *ratios]))
     return "\n".join(out)
+
+
+def _keyed_rows(
+    order: list[str],
+    by_key: dict[str, dict[str, float]],
+    columns: list[str],
+    cell: t.Callable[[float], str],
+) -> list[list[str]]:
+    """A table row per ``server/endpoint`` key of ``order`` found in
+    ``by_key``: the server, the endpoint, then each column's value."""
+    rows = []
+    for key in order:
+        found = by_key.get(key)
+        if not found:
+            continue
+        server, name = key.split("/")
+        rows.append([server, ENDPOINT_LABELS[name]] + [
+            cell(found[c]) if c in found else "-" for c in columns
+        ])  # fmt: skip
+    return rows
 
 
 # -- summary and report -----------------------------------------------------------
@@ -504,10 +510,7 @@ def report(result: dict[str, t.Any]) -> str:
                 ]
             )
         out.append("\n1,000 concurrent sleepers (s, wall time)\n" + run.table(table))
-    if result["problems"]:
-        out.append("\nproblems (these were not timed or counted):")
-        for key, found in result["problems"].items():
-            out.extend(f"  {key}: {p}" for p in found)
+    out += run.problem_lines(result["problems"], "these were not timed or counted")
     return "\n".join(out)
 
 

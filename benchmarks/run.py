@@ -828,6 +828,17 @@ def fmt(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
+def problem_lines(problems: dict[str, list[str]], note: str) -> list[str]:
+    """A report's closing section: each key's problems, under a heading
+    saying what ``note`` says of them (nothing if there are none)."""
+    if not problems:
+        return []
+    out = [f"\nproblems ({note}):"]
+    for key, found in problems.items():
+        out.extend(f"  {key}: {p}" for p in found)
+    return out
+
+
 def table(rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []

@@ -429,10 +429,9 @@ def report(result: dict[str, t.Any]) -> str:
 
         text = tfb_count.report(counted, result["order"], result["workloads"])
         out.append("\n" + text if out else text)
-    if result["problems"]:
-        out.append("\nproblems (these pairs were not timed or counted):")
-        for key, found in result["problems"].items():
-            out.extend(f"  {key}: {p}" for p in found)
+    out += run.problem_lines(
+        result["problems"], "these pairs were not timed or counted"
+    )
     return "\n".join(out)
 
 
