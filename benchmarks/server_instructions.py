@@ -44,6 +44,14 @@ class CountError(Exception):
     """A count could not be made (the message says why)."""
 
 
+def _default_sigint() -> None:
+    """In the child, before valgrind starts: SIGINT's default action. A
+    process started with SIGINT ignored (a background job of a shell, some
+    test runners' workers) passes that on, and a Python server would then
+    never see the SIGINT that stops it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _wait_for_port(port: int, proc: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
@@ -96,7 +104,7 @@ def count(
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(
             argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errors,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=_default_sigint,
         )  # fmt: skip
         try:
             _wait_for_port(port, proc)

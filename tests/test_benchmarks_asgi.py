@@ -379,6 +379,23 @@ def test_server_count_adds_every_process(fake_valgrind: t.Any, tmp_path: t.Any) 
     assert got == 1_000_000 + 2 * 700 + 2 * 300 + 5 * 700 + 50_000
 
 
+def test_server_count_stops_a_server_started_with_sigint_ignored(
+    fake_valgrind: t.Any, tmp_path: t.Any
+) -> None:
+    """A runner whose SIGINT is ignored (a background job, some test
+    workers) passes that on to its children: the server still gets
+    SIGINT's default action, so the SIGINT that stops it works."""
+    import signal
+
+    cmd, port, env, cwd = _start(tmp_path)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        got = fake_valgrind.count(cmd, port, env, cwd, paths=["/b"], warm=1)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert got == 1_000_000 + 300 + 50_000
+
+
 def test_server_per_request_subtracts_the_warm_up_run(
     fake_valgrind: t.Any, tmp_path: t.Any
 ) -> None:
