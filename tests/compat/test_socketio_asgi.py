@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import queue
+import signal
 import sys
 import typing as t
 import urllib.request
@@ -42,6 +43,16 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[str]:
     path = pythonpath(HERE, SRC).split(os.pathsep)
     with serve(cmd, port, log, cwd=HERE, pythonpath=path, start_timeout=30):
         yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(autouse=True)
+def _sigint_restored() -> t.Iterator[None]:
+    """python-socketio's client installs a SIGINT handler of its own in the
+    process: the test worker gets its own back afterwards."""
+    saved = signal.getsignal(signal.SIGINT)
+    yield
+    if saved is not None:
+        signal.signal(signal.SIGINT, saved)
 
 
 @pytest.mark.parametrize("transport", ["websocket", "polling"])
