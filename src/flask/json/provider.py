@@ -189,7 +189,7 @@ class DefaultJSONProvider(JSONProvider):
         kwargs.setdefault("ensure_ascii", self.ensure_ascii)
         kwargs.setdefault("sort_keys", self.sort_keys)
         if kwargs.keys() <= _ENCODER_ARGS:
-            encoder = self._encoder(
+            encode = self._encoder(
                 (
                     kwargs["default"],
                     kwargs["ensure_ascii"],
@@ -198,8 +198,8 @@ class DefaultJSONProvider(JSONProvider):
                     kwargs.get("indent"),
                 )
             )
-            if encoder is not None:
-                return encoder(obj)
+            if encode is not None:
+                return encode(obj)
         return json.dumps(obj, **kwargs)
 
     def _encoder(self, key: tuple[t.Any, ...]) -> _Encode | None:
@@ -270,13 +270,13 @@ class DefaultJSONProvider(JSONProvider):
                 2 if indent else None,
             )
             # self._encoder(key), without the call once it is built.
-            encoder: _Encode | None
+            encode: _Encode | None
             try:
-                encoder = self.__dict__["_flask_encoders"][key]
+                encode = self.__dict__["_flask_encoders"][key]
             except (KeyError, TypeError):
-                encoder = self._encoder(key)
-            if encoder is not None:
-                return encoder(obj) + "\n"
+                encode = self._encoder(key)
+            if encode is not None:
+                return encode(obj) + "\n"
         if indent:
             text = self.dumps(obj, indent=2)
         else:
