@@ -28,6 +28,9 @@ HEAVY = (
     "flask._flash",
     "blinker",
     "flask.signals",
+    # The IDNA codec: every host these apps see is ASCII.
+    "encodings.idna",
+    "stringprep",
 )
 
 
@@ -58,6 +61,24 @@ assert rv.json == {"ok": "/item"}, rv.data
 
 def test_json_app_loads_no_template_engine_cli_or_signer() -> None:
     assert _loaded_after(JSON_APP) == dict.fromkeys(HEAVY, False)
+
+
+def test_idna_codec_loads_for_a_non_ascii_host_only() -> None:
+    """Binding a request served through WSGI (not the test client) to its
+    ``Host`` needs no codec while the host is ASCII; a non-ASCII one loads
+    it."""
+    serve = (
+        "environ = {{'REQUEST_METHOD': 'GET', 'PATH_INFO': '/item',"
+        " 'SERVER_NAME': 'example.com', 'SERVER_PORT': '8080',"
+        " 'HTTP_HOST': {host!r}, 'wsgi.url_scheme': 'http'}}\n"
+        "statuses = []\n"
+        "body = b''.join(app(environ, lambda s, h, e=None: statuses.append(s)))\n"
+        "assert statuses == ['200 OK'], statuses\n"
+    )
+    ascii_host = _loaded_after(JSON_APP + serve.format(host="Example.COM:8080"))
+    assert not ascii_host["encodings.idna"] and not ascii_host["stringprep"]
+    other = _loaded_after(JSON_APP + serve.format(host="bücher.example:8080"))
+    assert other["encodings.idna"]
 
 
 def test_json_app_makes_no_forward_reference() -> None:

@@ -23,7 +23,7 @@ _HOST_SYNTAX = r"(?:[a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([1-9][0-9]{0,4}))
 _DEFAULT_PORT_SUFFIX = {"http": ":80", "ws": ":80", "https": ":443", "wss": ":443"}
 
 
-def _valid_port(port: str) -> bool:
+def valid_port(port: str) -> bool:
     """Whether ``port`` (ASCII) is 1-65535 written without leading zeros."""
     return (
         0 < len(port) <= 5 and port.isdigit() and port[0] != "0" and int(port) < 65536
@@ -40,14 +40,14 @@ def host_syntax_ok(host: str) -> bool:
         if match is None:
             return False
         port = match.group(1)
-        return port is None or _valid_port(port)
+        return port is None or valid_port(port)
     name, colon, port = host.partition(":")
     if not name:
         return False
     letters = name.replace(".", "").replace("-", "")
     if letters and not letters.isalnum():
         return False
-    return not colon or _valid_port(port)
+    return not colon or valid_port(port)
 
 
 def check_host(host: str | None, scheme: str) -> None:
@@ -65,6 +65,21 @@ def check_host(host: str | None, scheme: str) -> None:
     if host_syntax_ok(host):
         return
     raise BadRequest("The Host header is malformed.")
+
+
+def encode_idna(name: str) -> str:
+    """``name.encode("idna").decode("ascii")``, without loading the IDNA codec
+    (several milliseconds in a fresh process) for an ASCII name, which the
+    codec returns as it is: each label 1 to 63 characters long, the last one
+    also empty (a trailing dot). Raises UnicodeError where the codec does."""
+    if not name.isascii():
+        return name.encode("idna").decode("ascii")
+    *labels, last = name.split(".")
+    if len(last) > _MAX_LABEL or not all(
+        0 < len(label) <= _MAX_LABEL for label in labels
+    ):
+        raise UnicodeError(f"{name!r}: a label is empty or too long for IDNA")
+    return name
 
 
 #: the label separators IDNA knows (full stop, ideographic and fullwidth ones);

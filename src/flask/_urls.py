@@ -13,6 +13,7 @@ from werkzeug.routing import MapAdapter
 from werkzeug.wsgi import get_host
 
 from ._hosts import check_host as _check_host
+from ._hosts import encode_idna
 from ._hosts import read_idna_host
 from .globals import _cv_app
 
@@ -106,7 +107,7 @@ def _server_name(
     server_name, sep, port_part = get_host(environ).lower().partition(":")
     # May raise UnicodeError, which lru_cache does not store; the caller
     # turns it into werkzeug's BadHost like Map.bind does.
-    return f"{server_name.encode('idna').decode('ascii')}{sep}{port_part}"
+    return f"{encode_idna(server_name)}{sep}{port_part}"
 
 
 def _idna_name(server_name: str) -> str:
@@ -115,7 +116,7 @@ def _idna_name(server_name: str) -> str:
     werkzeug's ``BadHost``)."""
     name, sep, port = server_name.partition(":")
     try:
-        return f"{name.encode('idna').decode('ascii')}{sep}{port}"
+        return f"{encode_idna(name)}{sep}{port}"
     except UnicodeError:
         return server_name
 
@@ -193,7 +194,7 @@ def hostless_adapter(app: Flask, request: Request) -> MapAdapter:
         server_name = ""
     else:
         try:
-            server_name = server_name.lower().encode("idna").decode("ascii")
+            server_name = encode_idna(server_name.lower())
         except UnicodeError:
             server_name = ""
     subdomain = None if url_map.host_matching else url_map.default_subdomain or ""

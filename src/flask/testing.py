@@ -14,13 +14,17 @@ from urllib.parse import urlsplit
 
 import werkzeug.test
 from werkzeug.test import Client
+from werkzeug.test import run_wsgi_app
 from werkzeug.wrappers import Request as BaseRequest
+from werkzeug.wsgi import get_current_url
 
+from ._hosts import valid_port as _valid_port
 from ._lazy import lazy_names as _lazy_names
 from .sessions import SessionMixin
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
+    from werkzeug.datastructures import Headers
     from werkzeug.test import TestResponse
 
     from ._cli_runner import FlaskCliRunner as FlaskCliRunner
@@ -69,11 +73,65 @@ class EnvironBuilder(werkzeug.test.EnvironBuilder):
             if url.query:
                 path = f"{path}?{url.query}"
         self.app = app
-        super().__init__(path, base_url, *args, **kwargs)
+        if _unchanged_by_iri_to_uri(base_url):
+            # Werkzeug would pass it through ``iri_to_uri``, which returns a
+            # URL of this shape unchanged but first loads the IDNA codec (a
+            # few milliseconds, on every test run's first request).
+            super().__init__(path, None, *args, **kwargs)
+            self.base_url = base_url
+        else:
+            super().__init__(path, base_url, *args, **kwargs)
 
     def json_dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
         """Serialize ``json=`` data with the app's JSON provider."""
         return self.app.json.dumps(obj, **kwargs)
+
+
+#: What a path may hold for ``_unchanged_by_iri_to_uri``: characters no part
+#: of a URL quotes.
+_PATH_CHARACTERS = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/"
+)
+
+
+def _unchanged_by_iri_to_uri(url: str | None) -> bool:
+    """Whether werkzeug's ``iri_to_uri`` gives ``url`` back as it is, known
+    without calling it: an ``http`` or ``https`` URL with a lowercase ASCII
+    host name (labels of 1 to 63 letters, digits and inner hyphens), an
+    optional port without leading zeros, and a path of unreserved characters;
+    no user, query or fragment. Anything else answers ``False``, so the
+    caller takes werkzeug's path.
+    """
+    if url is None or not url.isascii():
+        return False
+    scheme, sep, rest = url.partition("://")
+    netloc, _, path = rest.partition("/")
+    host, colon, port = netloc.partition(":")
+    return (
+        scheme in ("http", "https")
+        and bool(sep)
+        and all(
+            0 < len(label) < 64
+            and label[0] != "-"
+            and label[-1] != "-"
+            and label.replace("-", "a").isalnum()
+            and label == label.lower()
+            for label in host.split(".")
+        )
+        and (not colon or _valid_port(port))
+        and _PATH_CHARACTERS.issuperset(path)
+    )
+
+
+def _plain_hosts(environ: WSGIEnvironment) -> bool:
+    """Whether the environ's hosts (``Host`` header, server name) can go
+    into a URL that ``urlsplit`` takes without raising: ASCII strings
+    without IPv6 brackets, or absent."""
+    return all(
+        host is None
+        or (isinstance(host, str) and host.isascii() and not {"[", "]"} & set(host))
+        for host in (environ.get("HTTP_HOST"), environ.get("SERVER_NAME"))
+    )
 
 
 _werkzeug_version_cache: list[str] = []
@@ -144,6 +202,32 @@ class FlaskClient(Client):
             "REMOTE_ADDR": "127.0.0.1",
             "HTTP_USER_AGENT": f"Werkzeug/{_werkzeug_version()}",
         }
+
+    # Werkzeug's client finds the cookies a request sends, and stores those
+    # its response sets, by way of the request's full URL, whose host it
+    # decodes with the IDNA codec: loading that codec costs several
+    # milliseconds on a test run's first request. With no cookie to send or
+    # to store, the URL is not needed. A host that could make building the
+    # URL raise takes werkzeug's way, so it raises as it would there.
+
+    def _add_cookies_to_wsgi(self, environ: WSGIEnvironment) -> None:
+        if self._cookies is not None and not self._cookies and _plain_hosts(environ):
+            environ.pop("HTTP_COOKIE", None)
+            return
+        super()._add_cookies_to_wsgi(environ)
+
+    def run_wsgi_app(
+        self, environ: WSGIEnvironment, buffered: bool = False
+    ) -> tuple[t.Iterable[bytes], str, Headers]:
+        self._add_cookies_to_wsgi(environ)
+        response = run_wsgi_app(self.application, environ, buffered=buffered)
+        set_cookie = response[2].getlist("Set-Cookie")
+        if set_cookie or not _plain_hosts(environ):
+            url = urlsplit(get_current_url(environ))
+            self._update_cookies_from_response(
+                url.hostname or "localhost", url.path, set_cookie
+            )
+        return response
 
     @contextmanager
     def session_transaction(
