@@ -81,6 +81,27 @@ def test_idna_codec_loads_for_a_non_ascii_host_only() -> None:
     assert other["encodings.idna"]
 
 
+def test_import_leaves_the_garbage_collector_as_found() -> None:
+    """``import flask`` pauses the cyclic collector while it loads (without
+    the pause some fifty collections run), and leaves it enabled or disabled
+    as it was. Re-enabled, it runs at most once before the import ends, to
+    catch up on what the import allocated."""
+    for before, enabled, most in (("", "True", 1), ("gc.disable()\n", "False", 0)):
+        script = (
+            "import gc\n"
+            "runs = []\n"
+            "gc.callbacks.append(lambda phase, info: runs.append(phase))\n"
+            f"{before}import flask\n"
+            "print(gc.isenabled(), runs.count('start'))"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        )
+        state, runs = out.stdout.split()
+        assert state == enabled
+        assert int(runs) <= most
+
+
 def test_json_app_makes_no_forward_reference() -> None:
     """Type aliases and type variables made at import name their classes,
     not strings: ``typing`` compiles each string into a ``ForwardRef``, about
