@@ -44,6 +44,14 @@ def _loaded_after(code: str) -> dict[str, bool]:
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+def _stdout(script: str) -> str:
+    """What a fresh interpreter running ``script`` prints."""
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    return out.stdout
+
+
 JSON_APP = """
 import flask
 app = flask.Flask("lazy")
@@ -94,10 +102,7 @@ def test_import_leaves_the_garbage_collector_as_found() -> None:
             f"{before}import flask\n"
             "print(gc.isenabled(), runs.count('start'))"
         )
-        out = subprocess.run(
-            [sys.executable, "-c", script], capture_output=True, text=True, check=True
-        )
-        state, runs = out.stdout.split()
+        state, runs = _stdout(script).split()
         assert state == enabled
         assert int(runs) <= most
 
@@ -121,10 +126,7 @@ def test_json_app_makes_no_forward_reference() -> None:
         f"{JSON_APP}\n"
         "print(made)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert _stdout(script).strip().splitlines()[-1] == "[]"
 
 
 def test_each_feature_loads_what_it_needs() -> None:
