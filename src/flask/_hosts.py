@@ -23,7 +23,7 @@ _HOST_SYNTAX = r"(?:[a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([1-9][0-9]{0,4}))
 _DEFAULT_PORT_SUFFIX = {"http": ":80", "ws": ":80", "https": ":443", "wss": ":443"}
 
 
-def valid_port(port: str) -> bool:
+def _valid_port(port: str) -> bool:
     """Whether ``port`` (ASCII) is 1-65535 written without leading zeros."""
     return (
         0 < len(port) <= 5 and port.isdigit() and port[0] != "0" and int(port) < 65536
@@ -40,14 +40,14 @@ def host_syntax_ok(host: str) -> bool:
         if match is None:
             return False
         port = match.group(1)
-        return port is None or valid_port(port)
+        return port is None or _valid_port(port)
     name, colon, port = host.partition(":")
     if not name:
         return False
     letters = name.replace(".", "").replace("-", "")
     if letters and not letters.isalnum():
         return False
-    return not colon or valid_port(port)
+    return not colon or _valid_port(port)
 
 
 def check_host(host: str | None, scheme: str) -> None:

@@ -18,7 +18,8 @@ from werkzeug.test import run_wsgi_app
 from werkzeug.wrappers import Request as BaseRequest
 from werkzeug.wsgi import get_current_url
 
-from ._hosts import valid_port as _valid_port
+from ._hosts import encode_idna as _encode_idna
+from ._hosts import host_syntax_ok as _host_syntax_ok
 from ._lazy import lazy_names as _lazy_names
 from .sessions import SessionMixin
 
@@ -96,31 +97,31 @@ _PATH_CHARACTERS = frozenset(
 
 def _unchanged_by_iri_to_uri(url: str | None) -> bool:
     """Whether werkzeug's ``iri_to_uri`` gives ``url`` back as it is, known
-    without calling it: an ``http`` or ``https`` URL with a lowercase ASCII
-    host name (labels of 1 to 63 letters, digits and inner hyphens), an
-    optional port without leading zeros, and a path of unreserved characters;
-    no user, query or fragment. Anything else answers ``False``, so the
-    caller takes werkzeug's path.
+    without calling it: an ``http`` or ``https`` URL whose host has
+    werkzeug's host syntax (``_hosts.host_syntax_ok``, no IPv6
+    brackets), is lowercase (``urlsplit`` lowers it) and has labels IDNA
+    takes (``_hosts.encode_idna`` does not raise), and whose path
+    has unreserved characters only; no user, query or fragment. Anything
+    else answers ``False``, so the caller takes werkzeug's path.
     """
     if url is None or not url.isascii():
         return False
     scheme, sep, rest = url.partition("://")
     netloc, _, path = rest.partition("/")
-    host, colon, port = netloc.partition(":")
-    return (
-        scheme in ("http", "https")
-        and bool(sep)
-        and all(
-            0 < len(label) < 64
-            and label[0] != "-"
-            and label[-1] != "-"
-            and label.replace("-", "a").isalnum()
-            and label == label.lower()
-            for label in host.split(".")
-        )
-        and (not colon or _valid_port(port))
-        and _PATH_CHARACTERS.issuperset(path)
-    )
+    if (
+        scheme not in ("http", "https")
+        or not sep
+        or not _host_syntax_ok(netloc)
+        or netloc[0] == "["
+        or netloc != netloc.lower()
+        or not _PATH_CHARACTERS.issuperset(path)
+    ):
+        return False
+    try:
+        _encode_idna(netloc.partition(":")[0])
+    except UnicodeError:
+        return False
+    return True
 
 
 def _plain_hosts(environ: WSGIEnvironment) -> bool:
@@ -129,7 +130,12 @@ def _plain_hosts(environ: WSGIEnvironment) -> bool:
     without IPv6 brackets, or absent."""
     return all(
         host is None
-        or (isinstance(host, str) and host.isascii() and not {"[", "]"} & set(host))
+        or (
+            isinstance(host, str)
+            and host.isascii()
+            and "[" not in host
+            and "]" not in host
+        )
         for host in (environ.get("HTTP_HOST"), environ.get("SERVER_NAME"))
     )
 
