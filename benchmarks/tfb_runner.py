@@ -3,7 +3,7 @@
     python benchmarks/tfb.py [--quick] [--rounds N] [--seconds S]
         [--frameworks NAMES] [--servers NAMES] [--workloads NAMES]
         [--connections C] [--client auto|wrk|python] [--json OUT] [--plot DIR]
-        [--instructions | --instructions-only]
+        [--instructions | --instructions-only] [--pin]
 
 Every framework serves the six endpoints (``tfb_apps/``) on every server it
 supports, one worker process on 127.0.0.1, loaded by the same client (wrk
@@ -143,6 +143,8 @@ class Settings(t.NamedTuple):
     warm: float
     connections: int
     client: str
+    #: With ``--pin``: the CPUs the servers run on (the client gets the others).
+    server_cpus: tuple[int, ...] = ()
 
 
 def log(message: str) -> None:
@@ -262,15 +264,28 @@ class Server:
     """One framework on one server, one worker, on a fresh copy of the
     database; stopped with its whole process group."""
 
-    def __init__(self, fw: str, server: str, db_template: str, tmp: str) -> None:
+    def __init__(
+        self,
+        fw: str,
+        server: str,
+        db_template: str,
+        tmp: str,
+        cpus: t.Collection[int] = (),
+    ) -> None:
         self.db = os.path.join(tmp, f"{fw}-{server}.sqlite")
         shutil.copyfile(db_template, self.db)
         self.port = run._free_port()
         cmd, env = server_command(fw, server, self.port, self.db)
         self.errors = tempfile.TemporaryFile()
+        pin = None
+        if cpus:
+            # Every process of the server (workers inherit it) on ``cpus``.
+            def pin() -> None:
+                os.sched_setaffinity(0, cpus)
+
         self.proc = subprocess.Popen(
             cmd, cwd=BENCH, env=env, stdout=subprocess.DEVNULL, stderr=self.errors,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=pin,
         )  # fmt: skip
         if not run._wait_for_port(self.port, self.proc, 60):  # type: ignore[arg-type]
             self.stop()
@@ -355,7 +370,7 @@ def measure(
                 key = f"{server}/{fw}"
                 log(f"  round {r + 1}/{s.rounds} [{n}/{len(order)}] {fw} on {server}")
                 try:
-                    srv = Server(fw, server, template, tmp)
+                    srv = Server(fw, server, template, tmp, s.server_cpus)
                 except RuntimeError as e:
                     problems.setdefault(key, []).append(str(e))
                     continue
@@ -374,6 +389,7 @@ def measure(
                         if cpu is not None and cpu_after is not None:
                             # Microseconds of server CPU per request.
                             got["cpu_us"] = (cpu_after - cpu) * 1e6 / got["requests"]
+                        got["round"] = r
                         slot = samples.setdefault(key, {}).setdefault(name, {})
                         for metric, value in got.items():
                             slot.setdefault(metric, []).append(value)
@@ -389,7 +405,9 @@ def summarize(raw: dict[str, t.Any], todo: list[tuple[str, str]]) -> dict[str, t
     second (other work on a shared machine only ever slows a server down,
     so the best round is the steadiest estimate), the median requests per
     second over rounds, and the shares of the bare app's figures on the
-    same server."""
+    same server: of requests per second, the best rounds'; of CPU time per
+    request, the median of the rounds' (each round's pair of figures was
+    taken minutes apart at most)."""
     rows: dict[str, dict[str, dict[str, float]]] = {}
     for key, per_workload in raw["samples"].items():
         for name, slot in per_workload.items():
@@ -398,20 +416,44 @@ def summarize(raw: dict[str, t.Any], todo: list[tuple[str, str]]) -> dict[str, t
             row = {
                 metric: values[best]
                 for metric, values in slot.items()
-                if len(values) == len(rps)
+                if len(values) == len(rps) and metric != "round"
             }
             row["median_rps"] = statistics.median(rps)
             rows.setdefault(key, {})[name] = row
+    samples = raw["samples"]
     for key, per_workload in rows.items():
         server = key.split("/")[0]
         bare = rows.get(f"{server}/bare", {})
         for name, row in per_workload.items():
             if name in bare and bare[name]["rps"]:
                 row["share"] = row["rps"] / bare[name]["rps"]
-            if name in bare and bare[name].get("cpu_us") and row.get("cpu_us"):
+            shares = _cpu_shares(
+                samples.get(f"{server}/bare", {}).get(name), samples[key][name]
+            )
+            if shares:
                 # The same share by CPU time per request (less noisy).
-                row["cpu_share"] = bare[name]["cpu_us"] / row["cpu_us"]
+                row["cpu_share"] = statistics.median(shares)
     return {"rows": rows, "order": [f"{s}/{f}" for f, s in todo]}
+
+
+def _cpu_shares(
+    bare: dict[str, list[float]] | None, other: dict[str, list[float]]
+) -> list[float]:
+    """Per round run by both: the bare app's CPU time per request divided
+    by the other's (what the other's requests/s would be as a share of
+    the bare app's if the server's CPU were the only limit)."""
+    if not bare or "cpu_us" not in bare or "cpu_us" not in other:
+        return []
+
+    def by_round(slot: dict[str, list[float]]) -> dict[float, float]:
+        # Samples saved before rounds were recorded pair up by position.
+        rounds = slot.get("round") or range(len(slot["cpu_us"]))
+        return dict(zip(rounds, slot["cpu_us"], strict=True))
+
+    theirs = by_round(bare)
+    return [
+        theirs[r] / cpu for r, cpu in by_round(other).items() if theirs.get(r) and cpu
+    ]
 
 
 # -- report ---------------------------------------------------------------------
@@ -444,7 +486,14 @@ def _timed_tables(result: dict[str, t.Any]) -> list[str]:
         f"best of {result['settings']['rounds']} round(s) of "
         f"{result['settings']['seconds']:g} s; share = requests/s as a share of "
         "the bare app's on the same server; cpu = the server's CPU time per"
-        " request (all its processes); cpu share = the bare app's cpu / this one's"
+        " request (all its processes); cpu share = the median over rounds of the"
+        " bare app's cpu / this one's"
+        + (
+            f"; servers pinned to CPU {','.join(map(str, pinned))}, the client to"
+            " the others"
+            if (pinned := result["settings"].get("server_cpus"))
+            else ""
+        )
     ]
     for name in result["workloads"]:
         table = [["server", "framework", "req/s", "share", "p50 ms", "p99 ms",
@@ -506,6 +555,17 @@ def _names(value: str | None, known: t.Iterable[str], what: str) -> list[str]:
     return [k for k in known if k in picked]
 
 
+def _split_cpus() -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """For ``--pin``: the first CPU this process may use for the servers,
+    the others for the client; exits where that cannot be done."""
+    if not hasattr(os, "sched_getaffinity"):
+        sys.exit("--pin needs os.sched_setaffinity (Linux)")
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        sys.exit(f"--pin needs 2 CPUs or more; this process may use {len(cpus)}")
+    return (cpus[0],), tuple(cpus[1:])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="TechEmpower-style table: frameworks x servers over HTTP."
@@ -550,6 +610,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="count the instructions (as --instructions) and time nothing",
     )
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="run the servers on the first CPU and the client on the others, as"
+        " with a client on another machine (Linux, 2 CPUs or more)",
+    )
     parser.add_argument("--reinstall", action="store_true", help="recreate the venvs")
     args = parser.parse_args(argv)
     if args.plot_from:
@@ -574,12 +640,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.quick:
             servers.remove("gunicorn-sync")
     workloads = _names(args.workloads, WORKLOADS, "workload")
+    server_cpus: tuple[int, ...] = ()
+    if args.pin:
+        server_cpus, client_cpus = _split_cpus()
+        # The client (wrk, or the Python one) inherits this process's CPUs.
+        os.sched_setaffinity(0, client_cpus)
     s = Settings(
         rounds=args.rounds or (1 if args.quick else 3),
         seconds=args.seconds,
         warm=0 if args.quick else 0.2,
         connections=args.connections,
         client=tfb_load.tool(args.client),
+        server_cpus=server_cpus,
     )
     started = time.monotonic()
     envs = sorted({FRAMEWORKS[fw].env for fw in frameworks})

@@ -244,9 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     import tfb_runner
 
-    frameworks = tfb_runner._names(
-        args.frameworks, ["bare", "ours", "flask"], "framework"
-    )
+    wsgi = [fw for fw, spec in tfb_runner.FRAMEWORKS.items() if spec.wsgi]
+    frameworks = tfb_runner._names(args.frameworks, wsgi, "framework")
     for env in sorted({tfb_runner.FRAMEWORKS[fw].env for fw in frameworks}):
         tfb_runner.ensure_env(env, False)
     tfb_runner.versions("tfb-ours")  # exits unless it imports this checkout

@@ -226,6 +226,42 @@ def test_pairs_names_and_report(bench: t.Any) -> None:
     assert "uvicorn/quart: json: status 500" in text
 
 
+def test_cpu_share_pairs_rounds(bench: t.Any) -> None:
+    """The CPU share is the median of each round's pair of figures: a round
+    one of the two missed is left out, the best rounds by requests/s do
+    not decide it."""
+    import tfb_runner
+
+    samples = {
+        "gunicorn-sync/bare": {"json": {
+            "rps": [100.0, 300.0, 200.0], "p50": [1.0] * 3, "p99": [2.0] * 3,
+            "cpu_us": [100.0, 80.0, 100.0], "round": [0, 1, 2]}},
+        "gunicorn-sync/ours": {"json": {
+            "rps": [90.0, 150.0], "p50": [1.0] * 2, "p99": [2.0] * 2,
+            "cpu_us": [50.0, 125.0], "round": [0, 2]}},
+    }  # fmt: skip
+    result = tfb_runner.summarize(
+        {"samples": samples}, [("bare", "gunicorn-sync"), ("ours", "gunicorn-sync")]
+    )
+    ours = result["rows"]["gunicorn-sync/ours"]["json"]
+    # Rounds 0 and 2: 100/50 and 100/125; the median of two is their mean.
+    assert ours["cpu_share"] == pytest.approx((2.0 + 0.8) / 2)
+    assert "round" not in ours
+    assert ours["rps"] == 150.0 and ours["share"] == 0.5
+    assert tfb_runner._cpu_shares(None, samples["gunicorn-sync/ours"]["json"]) == []
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="needs 2 CPUs and os.sched_getaffinity",
+)
+def test_pin_splits_the_cpus(bench: t.Any) -> None:
+    import tfb_runner
+
+    cpus = sorted(os.sched_getaffinity(0))
+    assert tfb_runner._split_cpus() == ((cpus[0],), tuple(cpus[1:]))
+
+
 def test_instruction_counts_and_shares(
     bench: t.Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
