@@ -153,6 +153,130 @@ def test_json_dumps_follows_provider_attributes_changed_later() -> None:
         app.json.dumps(float("nan"), allow_nan=False)
 
 
+def test_response_text_follows_settings_changed_between_responses() -> None:
+    """The JSON response body keeps the last call's encoder only while the
+    provider's settings are the same objects: each change below (on the
+    instance, on the class, the app's debug mode) is seen on the next
+    response, and a ``default`` method (a new bound method per access)
+    keeps working."""
+    app = flask.Flask(__name__)
+    value = {"b": "é", "a": [1]}
+
+    def body() -> str:
+        with app.app_context():
+            return flask.jsonify(value).get_data(as_text=True)
+
+    def expected(**kw: t.Any) -> str:
+        settings = {"sort_keys": True, "ensure_ascii": True} | kw
+        if "indent" not in kw:
+            settings["separators"] = (",", ":")
+        return json.dumps(value, **settings) + "\n"
+
+    assert body() == body() == expected()
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    assert body() == body() == expected(ensure_ascii=False)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    assert body() == expected(ensure_ascii=False, sort_keys=False)
+    app.debug = True
+    assert body() == expected(ensure_ascii=False, sort_keys=False, indent=2)
+    app.json.compact = True  # type: ignore[attr-defined]
+    assert body() == expected(ensure_ascii=False, sort_keys=False)
+    app.debug = False
+    app.json.compact = False  # type: ignore[attr-defined]
+    assert body() == expected(ensure_ascii=False, sort_keys=False, indent=2)
+    del app.json.compact  # type: ignore[attr-defined]
+    del app.json.sort_keys  # type: ignore[attr-defined]
+    del app.json.ensure_ascii  # type: ignore[attr-defined]
+    assert body() == expected()
+    value["c"] = object()
+    app.json.default = lambda o: "first"  # type: ignore[attr-defined]
+    assert '"c":"first"' in body()
+    app.json.default = lambda o: "second"  # type: ignore[attr-defined]
+    assert '"c":"second"' in body()
+
+    class Provider(flask.json.provider.DefaultJSONProvider):
+        calls = 0
+
+        def default(self, o: t.Any) -> t.Any:  # type: ignore[override]
+            Provider.calls += 1
+            return f"method {Provider.calls}"
+
+    app.json = Provider(app)
+    assert '"c":"method 1"' in body()
+    assert '"c":"method 2"' in body()
+    Provider.sort_keys = False
+    assert body().startswith('{"b"')
+
+
+#: Responses ``serve`` may send itself or hand to werkzeug: header names in
+#: the usual and in other spellings, with and without a length or a
+#: location, bodies of bytes and not.
+def _served_responses() -> list[tuple[str, flask.Response]]:
+    R = flask.Response
+    out = [
+        ("text", R("hi")),
+        ("json", R('{"a":1}', mimetype="application/json")),
+        (
+            "usual names",
+            R(
+                "x",
+                headers={
+                    "Vary": "Accept",
+                    "Cache-Control": "no-store",
+                    "ETag": '"e"',
+                    "Set-Cookie": "a=b",
+                },
+            ),
+        ),  # fmt: skip
+        ("lowercase type", R("x", headers={"content-type": "text/csv"})),
+        ("location", R("x", status=302, headers={"Location": "/é y"})),
+        ("lowercase location", R("x", status=302, headers={"location": "/é y"})),
+        ("content-location", R("x", headers={"Content-Location": "/é y"})),
+        ("odd spelling", R("x", headers={"CONTENT-LOCATION": "/é y"})),
+        ("no body status", R("x", status=204)),
+        ("not modified", R("x", status=304)),
+        ("strings", R(["a", "b"])),
+        ("generator", R(c for c in [b"a", b"b"])),
+    ]
+    length = R("abc")
+    length.headers["content-length"] = "3"
+    out.append(("lowercase length", length))
+    unset = R(b"abc")
+    del unset.headers["Content-Length"]
+    out.append(("length removed", unset))
+    manual = R(b"abc")
+    manual.automatically_set_content_length = False
+    del manual.headers["Content-Length"]
+    out.append(("no automatic length", manual))
+    return out
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_serve_sends_what_werkzeug_sends(method: str) -> None:
+    from werkzeug.test import EnvironBuilder
+
+    from flask._responses import serve
+
+    environ = EnvironBuilder(method=method, base_url="http://h/").get_environ()
+    mine = _served_responses()
+    theirs = _served_responses()
+    for (name, ours), (_, reference) in zip(mine, theirs, strict=True):
+        got: list[t.Any] = []
+        want: list[t.Any] = []
+        body = b"".join(serve(ours, dict(environ), _recorder(got)))
+        expected = b"".join(reference(dict(environ), _recorder(want)))
+        assert (got, body) == (want, expected), name
+
+
+def _recorder(into: list[t.Any]) -> t.Any:
+    """A ``start_response`` that records its status and headers in ``into``."""
+
+    def start_response(status: str, headers: t.Any, exc_info: t.Any = None) -> None:
+        into.append((status, headers))
+
+    return start_response
+
+
 ENCODERS: list[dict[str, t.Any]] = [
     {"sort_keys": True, "separators": (",", ":")},
     {"sort_keys": False, "ensure_ascii": False},

@@ -543,3 +543,70 @@ def test_a_decision_is_taken_once_per_request_line(
                 serve(app, "GET", f"/args/{n}")[2] == f"{n} {{'n': -1}} None".encode()
             )
     assert 0 < len(app._dispatch_cache[_lazy_context._DOOR, None]) <= 2
+
+
+def test_an_environ_without_host_values_takes_the_lazy_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An environ without ``HTTP_HOST``, ``SERVER_NAME`` or ``SERVER_PORT``
+    (kept under a key of its own) is answered on the lazy path as on the
+    ordinary one, and decided once."""
+    decided: list[str] = []
+    real = _lazy_context._decide
+
+    def spy(app: Flask, environ: t.Any, plan: t.Any) -> t.Any:
+        decided.append(environ["PATH_INFO"])
+        return real(app, environ, plan)
+
+    monkeypatch.setattr(_lazy_context, "_decide", spy)
+    app = make_app([])
+
+    def answer(*missing: str) -> tuple[t.Any, ...]:
+        environ = EnvironBuilder(path="/environ").get_environ()
+        for key in missing:
+            del environ[key]
+        app_iter, status, headers = run_wsgi_app(app, environ, buffered=True)
+        return status, headers.to_wsgi_list(), b"".join(app_iter)
+
+    answer()  # the first request and the match: the ordinary way
+    for missing in [("HTTP_HOST",), ("SERVER_PORT",), ("HTTP_HOST", "SERVER_NAME")]:
+        decided.clear()
+        lazy = [answer(*missing) for _ in range(3)]
+        assert decided == ["/environ"]  # then kept for that shape
+        monkeypatch.setattr(app_module, "_environ_context", lambda app, environ: None)
+        ordinary = answer(*missing)
+        monkeypatch.undo()
+        monkeypatch.setattr(_lazy_context, "_decide", spy)
+        assert lazy == [ordinary] * 3, missing
+
+
+def test_context_methods_patched_on_the_class_later_are_called(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = make_app([])
+    client = app.test_client()
+    assert [client.get("/hello").text for _ in range(2)] == ["Hello, World!"] * 2
+    made: list[str] = []
+    real_context = Flask.request_context
+
+    def request_context(self: Flask, environ: t.Any) -> AppContext:
+        made.append("context")
+        return real_context(self, environ)
+
+    monkeypatch.setattr(Flask, "request_context", request_context)
+    assert client.get("/hello").text == "Hello, World!"
+    assert made == ["context"]
+    monkeypatch.undo()
+    real_adapter = Flask.create_url_adapter
+
+    def create_url_adapter(self: Flask, request: t.Any) -> t.Any:
+        made.append("adapter")
+        return real_adapter(self, request)
+
+    monkeypatch.setattr(Flask, "create_url_adapter", create_url_adapter)
+    assert client.get("/hello").text == "Hello, World!"
+    assert made == ["context", "adapter"]
+    monkeypatch.undo()
+    made.clear()
+    assert client.get("/hello").text == "Hello, World!"
+    assert made == []

@@ -13,8 +13,10 @@ doors decide when one may be used (:func:`flask._plain.lean_context`,
 
 from __future__ import annotations
 
+import operator
 import typing as t
 
+from . import _plain
 from . import _signal_slots as _slots
 from ._lines import Decision
 from ._lines import decision
@@ -159,9 +161,13 @@ def environ_context(
     plan = app.__dict__.get("_plan") or plan_of(app)
     config = app.config
     url_map = app.url_map
+    cls = type(app)
+    # Whether the class has Flask's own versions of everything checked
+    # below, in one call (where not, the two checks tell which changed).
+    door = _plain.door_methods(cls) == _plain.own_door
     if (
         not plan.lazy
-        or not _context_unchanged(type(app))
+        or (not door and not _context_unchanged(cls))
         or config["SERVER_NAME"] is not None
         or config["TRUSTED_HOSTS"] is not None
         or url_map.host_matching
@@ -175,14 +181,17 @@ def environ_context(
         )
     ):
         return None
-    line = (
-        environ.get("PATH_INFO"),
-        environ["REQUEST_METHOD"],
-        environ.get("HTTP_HOST"),
-        environ["wsgi.url_scheme"],
-        environ.get("SERVER_NAME"),
-        environ.get("SERVER_PORT"),
-    )
+    try:
+        line = _line_of(environ)  # a server gives all six, usually
+    except KeyError:
+        line = (
+            environ.get("PATH_INFO"),
+            environ["REQUEST_METHOD"],
+            environ.get("HTTP_HOST"),
+            environ["wsgi.url_scheme"],
+            environ.get("SERVER_NAME"),
+            environ.get("SERVER_PORT"),
+        )
     found = recall(app, _DOOR, line, plan)
     if found is None:
         found = _decide(app, environ, plan)
@@ -195,7 +204,7 @@ def environ_context(
     )
     view = found.call
     if view is not None and (
-        _slots.request_started.receivers or not _dispatch_unchanged(type(app))
+        _slots.request_started.receivers or (not door and not _dispatch_unchanged(cls))
     ):
         view = None
     return ctx, view, ctx._args, found.flag and "HTTP_COOKIE" not in environ  # type: ignore[return-value]
@@ -203,6 +212,18 @@ def environ_context(
 
 #: The name of the decisions this door keeps (see :mod:`flask._lines`).
 _DOOR = "wsgi lines"
+
+#: The request line and host values a decision is kept for, in one call
+#: when the environ has them all (else the key has ``None`` for those
+#: missing).
+_line_of = operator.itemgetter(
+    "PATH_INFO",
+    "REQUEST_METHOD",
+    "HTTP_HOST",
+    "wsgi.url_scheme",
+    "SERVER_NAME",
+    "SERVER_PORT",
+)
 
 
 def _decide(app: Flask, environ: WSGIEnvironment, plan: Plan) -> Decision | None:

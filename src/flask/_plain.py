@@ -12,6 +12,7 @@ callback, a receiver) takes the general path at the point where it differs.
 
 from __future__ import annotations
 
+import operator
 import typing as t
 from inspect import CO_COROUTINE
 from types import FunctionType
@@ -56,14 +57,25 @@ _VIEW_METHODS = ("dispatch_request", "ensure_sync")
 _CONTEXT_METHODS = ("request_context", "create_url_adapter")
 
 
+#: What :func:`_dispatch_unchanged` and :func:`_context_unchanged` check
+#: together: read from a class in one call by :data:`door_methods`, and
+#: compared with :data:`own_door` (as tuples compare: by identity, then
+#: equality), the WSGI door's check per request; where they differ, the
+#: two functions tell which part changed.
+_DOOR_NAMES = PLAIN_METHODS[:5] + _VIEW_METHODS + _CONTEXT_METHODS
+door_methods = operator.attrgetter(*_DOOR_NAMES)
+own_door: tuple[t.Any, ...] = ()
+
+
 def remember(original: t.Mapping[str, t.Any]) -> None:
     """Keep Flask's pipeline functions, taken from ``original`` (what
     ``flask._plan.remember`` kept when the class was made), to notice when
     one is replaced on a class."""
-    global _own
+    global _own, own_door
     _own = tuple(
         original[name] for name in PLAIN_METHODS + _VIEW_METHODS + _CONTEXT_METHODS
     )
+    own_door = tuple(original[name] for name in _DOOR_NAMES)
 
 
 def _context_unchanged(cls: type) -> bool:  # pyright: ignore[reportUnusedFunction]

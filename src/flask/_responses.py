@@ -582,6 +582,24 @@ def serve(
     return response(environ, start_response)
 
 
+#: Header names (as responses usually spell them) that :func:`direct_parts`
+#: passes without looking further: neither a length nor a location.
+_SENT_AS_IS = frozenset(
+    {
+        "Content-Type",
+        "Set-Cookie",
+        "Vary",
+        "Cache-Control",
+        "ETag",
+        "Last-Modified",
+        "Expires",
+        "Content-Encoding",
+        "Content-Disposition",
+        "Access-Control-Allow-Origin",
+    }
+)
+
+
 def direct_parts(
     response: BaseResponse, head: bool
 ) -> tuple[list[tuple[str, str]], list[bytes]] | None:
@@ -617,6 +635,8 @@ def direct_parts(
         headers = headers_obj.to_wsgi_list()
     has_length = False
     for key, _value in headers:
+        if key in _SENT_AS_IS:
+            continue
         key = key.lower()
         if key == "content-length":
             has_length = True

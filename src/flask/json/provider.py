@@ -260,22 +260,38 @@ class DefaultJSONProvider(JSONProvider):
         """The body of :meth:`response` for ``obj``."""
         compact = self.compact
         indent = compact is False or (compact is None and self._app.debug)
-        if type(self).dumps is _DEFAULT_DUMPS and "dumps" not in self.__dict__:
+        inst = self.__dict__
+        if type(self).dumps is _DEFAULT_DUMPS and "dumps" not in inst:
             # What dumps would do with these arguments, without the call.
+            default = self.default
+            ensure_ascii = self.ensure_ascii
+            sort_keys = self.sort_keys
+            # The last call's encoder while its settings are the same
+            # objects (a tuple, replaced whole: threads see one or the other).
+            last = inst.get("_flask_last")
+            if (
+                last is not None
+                and last[0] is default
+                and last[1] is ensure_ascii
+                and last[2] is sort_keys
+                and last[3] is indent
+            ):
+                return last[4](obj) + "\n"  # type: ignore[no-any-return]
             key = (
-                self.default,
-                self.ensure_ascii,
-                self.sort_keys,
+                default,
+                ensure_ascii,
+                sort_keys,
                 None if indent else (",", ":"),
                 2 if indent else None,
             )
             # self._encoder(key), without the call once it is built.
             encode: _Encode | None
             try:
-                encode = self.__dict__["_flask_encoders"][key]
+                encode = inst["_flask_encoders"][key]
             except (KeyError, TypeError):
                 encode = self._encoder(key)
             if encode is not None:
+                inst["_flask_last"] = (default, ensure_ascii, sort_keys, indent, encode)
                 return encode(obj) + "\n"
         if indent:
             text = self.dumps(obj, indent=2)
