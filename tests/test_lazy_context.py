@@ -490,14 +490,8 @@ def test_an_overridden_context_factory_takes_the_ordinary_path() -> None:
     assert made == ["/", "/"]
 
 
-def test_a_decision_is_taken_once_per_request_line(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """What environ_context decides from the request line and host is kept
-    (flask._lines): decided again only for another line or host, or once
-    what it depended on changed."""
-    from flask import _lines
-
+def _spy_on_decisions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths ``environ_context`` takes a decision for, from now on."""
     decided: list[str] = []
     real = _lazy_context._decide
 
@@ -506,6 +500,18 @@ def test_a_decision_is_taken_once_per_request_line(
         return real(app, environ, plan)
 
     monkeypatch.setattr(_lazy_context, "_decide", spy)
+    return decided
+
+
+def test_a_decision_is_taken_once_per_request_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What environ_context decides from the request line and host is kept
+    (flask._lines): decided again only for another line or host, or once
+    what it depended on changed."""
+    from flask import _lines
+
+    decided = _spy_on_decisions(monkeypatch)
     app = make_app([])
     serve(app, "GET", "/json")  # (the app's first request: the ordinary way)
     decided.clear()
@@ -551,15 +557,15 @@ def test_an_environ_without_host_values_takes_the_lazy_path(
     """An environ without ``HTTP_HOST``, ``SERVER_NAME`` or ``SERVER_PORT``
     (kept under a key of its own) is answered on the lazy path as on the
     ordinary one, and decided once."""
-    decided: list[str] = []
-    real = _lazy_context._decide
-
-    def spy(app: Flask, environ: t.Any, plan: t.Any) -> t.Any:
-        decided.append(environ["PATH_INFO"])
-        return real(app, environ, plan)
-
-    monkeypatch.setattr(_lazy_context, "_decide", spy)
+    decided = _spy_on_decisions(monkeypatch)
     app = make_app([])
+    real_context = app_module._environ_context
+    ordinary = [False]
+    monkeypatch.setattr(
+        app_module,
+        "_environ_context",
+        lambda app, environ: None if ordinary[0] else real_context(app, environ),
+    )
 
     def answer(*missing: str) -> tuple[t.Any, ...]:
         environ = EnvironBuilder(path="/environ").get_environ()
@@ -573,11 +579,9 @@ def test_an_environ_without_host_values_takes_the_lazy_path(
         decided.clear()
         lazy = [answer(*missing) for _ in range(3)]
         assert decided == ["/environ"]  # then kept for that shape
-        monkeypatch.setattr(app_module, "_environ_context", lambda app, environ: None)
-        ordinary = answer(*missing)
-        monkeypatch.undo()
-        monkeypatch.setattr(_lazy_context, "_decide", spy)
-        assert lazy == [ordinary] * 3, missing
+        ordinary[0] = True
+        assert lazy == [answer(*missing)] * 3, missing
+        ordinary[0] = False
 
 
 def test_context_methods_patched_on_the_class_later_are_called(
