@@ -10,7 +10,8 @@ from __future__ import annotations
 import collections.abc as cabc
 import typing as t
 
-from .globals import _cv_app
+from .globals import _cv_app as _cv_app
+from .globals import _cv_app_get
 from .globals import _no_req_msg
 from .signals import message_flashed
 
@@ -22,7 +23,7 @@ def flash(message: str, category: str = "message") -> None:
     ``category`` is free-form; ``"message"``, ``"error"``, ``"info"`` and
     ``"warning"`` are conventional. Sends :data:`~flask.signals.message_flashed`.
     """
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is None:
         raise RuntimeError(_no_req_msg)
     session = ctx._used_session
@@ -48,7 +49,7 @@ def get_flashed_messages(
     ``(category, message)`` pairs; ``category_filter`` keeps only the given
     categories (the others are still removed from the session).
     """
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is None:
         raise RuntimeError(_no_req_msg)
     flashes = ctx.flashes

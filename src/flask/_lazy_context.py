@@ -43,6 +43,7 @@ if t.TYPE_CHECKING:
     from .wrappers import Request
 
 _UNBOUND: t.Any = object()
+_new_object = object.__new__
 
 
 class LazyContext(AppContext):
@@ -123,7 +124,7 @@ def lazy_context(
     ``source``, matched to ``rule`` with ``args``; not pushed."""
     # What AppContext.__init__ sets, but the request and the URL adapter
     # (class defaults until built): a request's context costs no more calls.
-    ctx = cls.__new__(cls)
+    ctx = _new_object(cls)  # (no context class defines __new__)
     ctx.app = app
     ctx.g = app.app_ctx_globals_class()
     ctx._session_value = None

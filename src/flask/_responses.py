@@ -13,7 +13,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ._class_memo import ClassMemo
 from ._class_memo import MISSING
-from .globals import _cv_app
+from .globals import _cv_app as _cv_app
+from .globals import _cv_app_get
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
@@ -432,7 +433,7 @@ def _text_response(
     data = text.encode()
     # Headers() without its __init__, which only sets the list (checked by
     # _fast_text with the rest).
-    headers = _new_headers(Headers)
+    headers = _new_object(Headers)
     if given is None:
         # A text response's headers: its type, then its length.
         headers._list = [
@@ -444,7 +445,7 @@ def _text_response(
             given.append(("Content-Type", content_type))
         given.append(("Content-Length", str(len(data))))
         headers._list = given
-    rv = object.__new__(cls)
+    rv = _new_object(cls)  # (_fast_text checked cls.__new__ is object's)
     # Set one by one, in the constructor's order (a third cheaper than
     # updating ``__dict__`` from keywords).
     rv.headers = headers
@@ -490,7 +491,9 @@ def _fast_text(cls: type[Response], content_type: str) -> bool:
     return _fast_text_classes.put(cls, ok)
 
 
-_new_headers = object.__new__
+#: ``object.__new__``, looked up once (called on a class, it is looked up
+#: at each call).
+_new_object = object.__new__
 _content_types: ClassMemo[str | None] = ClassMemo()
 
 
@@ -513,13 +516,13 @@ def _default_content_type(cls: type[Response]) -> str | None:
 def _environ() -> WSGIEnvironment:
     """The current request's environ (empty without one), for a value that
     becomes a response by running it as an HTTP error or WSGI app."""
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     request = None if ctx is None else ctx._request
     return {} if request is None else request.environ
 
 
 def _current_endpoint() -> str | None:
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is None or ctx._request is None:
         return None
     return ctx._request.endpoint

@@ -17,7 +17,8 @@ import werkzeug.utils
 from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
-from .globals import _cv_app
+from .globals import _cv_app as _cv_app
+from .globals import _cv_app_get
 from .globals import _no_req_msg
 
 if t.TYPE_CHECKING:
@@ -26,7 +27,7 @@ if t.TYPE_CHECKING:
 
 def _werkzeug_options(**kwargs: t.Any) -> dict[str, t.Any]:
     """Fill in the arguments werkzeug needs from the current request and app."""
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is None or ctx._request is None:
         raise RuntimeError(_no_req_msg)
     app = ctx.app

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import typing as t
 
-from .globals import _cv_app
+from .globals import _cv_app as _cv_app
+from .globals import _cv_app_get
 
 
 def default_template_ctx_processor() -> dict[str, t.Any]:
@@ -16,7 +17,7 @@ def default_template_ctx_processor() -> dict[str, t.Any]:
     it here would open the session (and add ``Vary: Cookie``) for every
     rendered template, even one that never looks at it.
     """
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is None:
         return {}
     if ctx._request is None:

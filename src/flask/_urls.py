@@ -15,7 +15,8 @@ from werkzeug.wsgi import get_host
 from ._hosts import check_host as _check_host
 from ._hosts import encode_idna
 from ._hosts import read_idna_host
-from .globals import _cv_app
+from .globals import _cv_app as _cv_app
+from .globals import _cv_app_get
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -211,7 +212,7 @@ def build_url(
     external: bool | None,
 ) -> str:
     """The body of :meth:`flask.Flask.url_for`."""
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is not None and ctx._request is not None:
         url_adapter = ctx.url_adapter
         if endpoint[:1] == ".":

@@ -25,7 +25,8 @@ from functools import update_wrapper
 from inspect import iscoroutinefunction
 
 from .ctx import AppContext
-from .globals import _cv_app
+from .globals import _cv_app as _cv_app
+from .globals import _cv_app_get
 from .wrappers import Request
 
 if t.TYPE_CHECKING:
@@ -374,7 +375,7 @@ class WebsocketContext(AppContext):
 def has_websocket_context() -> bool:
     """Whether a WebSocket connection is being handled
     (:data:`~flask.websocket` works)."""
-    return isinstance(_cv_app.get(None), WebsocketContext)
+    return isinstance(_cv_app_get(None), WebsocketContext)
 
 
 def copy_current_websocket_context(f: F) -> F:
@@ -383,7 +384,7 @@ def copy_current_websocket_context(f: F) -> F:
     a task started by a handler. An ``async def`` function stays one.
     Leaving the copy runs no teardown functions: they run once, when the
     connection ends."""
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if not isinstance(ctx, WebsocketContext):
         raise RuntimeError(
             "'copy_current_websocket_context' can only be used while a"

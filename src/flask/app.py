@@ -56,7 +56,8 @@ from ._urls import create_url_adapter as _create_url_adapter
 from ._websocket_mixin import WebsocketMixin
 from .ctx import _sentinel
 from .ctx import AppContext
-from .globals import _cv_app
+from .globals import _cv_app as _cv_app
+from .globals import _cv_app_get
 from .globals import g
 from .globals import request
 from .globals import session
@@ -266,7 +267,7 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
     def update_template_context(self, context: dict[str, t.Any]) -> None:
         """Add the values of the context processors that apply to the current
         request's blueprints; values passed explicitly win."""
-        ctx = _cv_app.get(None)
+        ctx = _cv_app_get(None)
         blueprint = None
         if ctx is not None and ctx._request is not None:
             blueprint = ctx._request.blueprint
@@ -590,7 +591,7 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
         """Run the hooks and the view for the request of ``ctx``, and finalize
         the response; handled errors become responses here."""
         if ctx is None:
-            ctx = _cv_app.get()
+            ctx = _cv_app_get()
         if not self._got_first_request:
             self._start_serving()
         legacy = self._legacy_hooks
@@ -629,7 +630,7 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
         """Run URL value preprocessors, then ``before_request`` hooks; return
         the first non-``None`` hook value, which becomes the response."""
         if ctx is None:
-            ctx = _cv_app.get()
+            ctx = _cv_app_get()
         req = ctx._request
         assert req is not None
         blueprint = req.blueprint
@@ -645,7 +646,7 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
         """Call the view matched for the request of ``ctx`` (or raise the
         routing error: 404, 405, redirect)."""
         if ctx is None:
-            ctx = _cv_app.get()
+            ctx = _cv_app_get()
         req = ctx._request
         assert req is not None
         if req.routing_exception is not None:
@@ -676,7 +677,7 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
                 if rv is not _missing:
                     from_error_handler = t.cast(bool, rv)
                 rv = ctx
-            ctx = _cv_app.get()
+            ctx = _cv_app_get()
         response = self.make_response(rv)
         try:
             if "process_response" in self._legacy_hooks:
@@ -712,7 +713,7 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
         if response is _missing or ctx is _missing:  # 3.1 form: (response)
             if response is _missing:
                 response = t.cast(Response, ctx)
-            ctx = _cv_app.get()
+            ctx = _cv_app_get()
         req = ctx._request
         assert req is not None
         for func in ctx._after_request_functions:
@@ -750,7 +751,7 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
         """The response to an automatic ``OPTIONS`` request: the ``Allow``
         header lists the methods the URL accepts."""
         if ctx is None:
-            ctx = _cv_app.get()
+            ctx = _cv_app_get()
         adapter = ctx.url_adapter
         assert adapter is not None
         rv = self.response_class()
@@ -784,7 +785,7 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
         if not isinstance(ctx, AppContext):  # pyright: ignore[reportUnnecessaryIsInstance]
             if e is _missing:
                 e = ctx
-            ctx = _cv_app.get()
+            ctx = _cv_app_get()
         if e.code is None or isinstance(e, RoutingException):
             return e
         req = ctx._request
@@ -803,7 +804,7 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
         if not isinstance(ctx, AppContext):  # pyright: ignore[reportUnnecessaryIsInstance]
             if e is _missing:
                 e = ctx
-            ctx = _cv_app.get()
+            ctx = _cv_app_get()
         if isinstance(e, BadRequestKeyError) and (
             self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
         ):
@@ -827,7 +828,7 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
         if not isinstance(ctx, AppContext):  # pyright: ignore[reportUnnecessaryIsInstance]
             if e is _missing:
                 e = ctx
-            ctx = _cv_app.get()
+            ctx = _cv_app_get()
         exc_info = sys.exc_info()
         if _slots.got_request_exception.receivers:
             _slots.got_request_exception.send(
@@ -864,7 +865,7 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
         if not isinstance(ctx, AppContext):  # pyright: ignore[reportUnnecessaryIsInstance]
             if exc_info is _missing:
                 exc_info = ctx
-            ctx = _cv_app.get()
+            ctx = _cv_app_get()
         req = ctx.request
         self.logger.error(f"Exception on {req.path} [{req.method}]", exc_info=exc_info)
 
@@ -884,7 +885,7 @@ class Flask(FileAccessMixin, ServingMixin, WebsocketMixin, App):  # pyright: ign
             if not isinstance(ctx, AppContext):  # pyright: ignore[reportUnnecessaryIsInstance]
                 if exc is _sentinel:
                     exc = t.cast("BaseException | None", ctx)
-                ctx = _cv_app.get()
+                ctx = _cv_app_get()
             if exc is _sentinel:
                 exc = sys.exc_info()[1]
         req = ctx._request

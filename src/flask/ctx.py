@@ -20,7 +20,10 @@ from ._plain import teardown as _plain_teardown
 from ._teardown import teardown_error as _teardown_error
 from ._urls import hostless_adapter as _hostless_adapter
 from ._urls import match_rule as _match_rule
-from .globals import _cv_app
+from .globals import _cv_app as _cv_app
+from .globals import _cv_app_get
+from .globals import _cv_app_reset
+from .globals import _cv_app_set
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -78,7 +81,7 @@ class _AppCtxGlobals:
         return iter(self.__dict__)
 
     def __repr__(self) -> str:
-        ctx = _cv_app.get(None)
+        ctx = _cv_app_get(None)
         if ctx is not None:
             return f"<flask.g of {ctx.app.name!r}>"
         return object.__repr__(self)
@@ -222,7 +225,7 @@ class AppContext:
     def push(self) -> None:
         """Make this the active context. May be pushed more than once; teardown
         runs when the last push is popped."""
-        self._cv_tokens.append(_cv_app.set(self))
+        self._cv_tokens.append(_cv_app_set(self))
         if len(self._cv_tokens) == 1:
             if _slots.appcontext_pushed.receivers:
                 _slots.appcontext_pushed.send(
@@ -255,12 +258,12 @@ class AppContext:
                 self._teardown(exc, errors)
         finally:
             token = self._cv_tokens.pop()
-            current = _cv_app.get(None)
+            current = _cv_app_get(None)
             try:
-                _cv_app.reset(token)
+                _cv_app_reset(token)
             except ValueError:
                 # Popped in another context than it was pushed in.
-                _cv_app.set(token.old_value)
+                _cv_app_set(token.old_value)
             if current is not self:
                 raise AssertionError(
                     f"Popped the wrong app context ({current!r} instead of {self!r})."
@@ -338,19 +341,19 @@ def _request_adapter(app: Flask, request: Request) -> MapAdapter | None:
 
 def has_app_context() -> bool:
     """Whether an app context is active (``current_app`` and ``g`` work)."""
-    return _cv_app.get(None) is not None
+    return _cv_app_get(None) is not None
 
 
 def has_request_context() -> bool:
     """Whether a request is being handled (``request`` and ``session`` work)."""
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     return ctx is not None and ctx._request is not None
 
 
 def after_this_request(f: T_after_request) -> T_after_request:
     """Run ``f(response)`` after this request's view, before the app's
     ``after_request`` hooks; it must return a response."""
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is None or ctx._request is None:
         raise RuntimeError(
             "'after_this_request' can only be used while a request is being"
@@ -363,7 +366,7 @@ def after_this_request(f: T_after_request) -> T_after_request:
 def copy_current_request_context(f: F) -> F:
     """Decorate ``f`` so it runs in a copy of the current request's context,
     e.g. in a thread started from a view."""
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is None or ctx._request is None:
         raise RuntimeError(
             "'copy_current_request_context' can only be used while a request is"

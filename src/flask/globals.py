@@ -48,6 +48,15 @@ functions and in what they call. In tests, connect with
 
 _cv_app: ContextVar[AppContext] = ContextVar("flask.app_ctx")
 
+# Its methods, bound once. CPython 3.11 compiles a call on an attribute of
+# an imported name (``_cv_app.get(None)`` in a module that imports
+# ``_cv_app``) without its method-call shortcut, as for a module's
+# function: each call then looks the method up and makes a bound method.
+# Calling these names directly does neither.
+_cv_app_get = _cv_app.get
+_cv_app_set = _cv_app.set
+_cv_app_reset = _cv_app.reset
+
 
 class _Proxy(LocalProxy[t.Any]):
     """werkzeug's ``LocalProxy`` with the most used operations (attribute

@@ -13,7 +13,8 @@ from werkzeug.utils import redirect as _wz_redirect
 
 from ._lazy import lazy_names as _lazy_names
 from ._paths import get_root_path as get_root_path
-from .globals import _cv_app
+from .globals import _cv_app as _cv_app
+from .globals import _cv_app_get
 from .globals import _no_app_msg
 from .globals import current_app
 
@@ -80,7 +81,7 @@ def url_for(
     URLs are relative unless ``_external``; outside one they need
     ``SERVER_NAME`` and are absolute.
     """
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is None:  # what ``current_app`` raises, without the proxy's cost
         raise RuntimeError(_no_app_msg)
     return ctx.app.url_for(
@@ -101,7 +102,7 @@ def redirect(
     Inside an app context, :meth:`flask.Flask.redirect` builds it, so an app
     can change how redirects are made.
     """
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is not None and Response is None:
         return ctx.app.redirect(location, code=code)
     return _wz_redirect(location, code=code, Response=Response)
@@ -110,7 +111,7 @@ def redirect(
 def abort(code: int | BaseResponse, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
     """Raise the :class:`~werkzeug.exceptions.HTTPException` for ``code``
     (or raise with the given response)."""
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is not None:
         ctx.app.aborter(code, *args, **kwargs)
     _wz_abort(code, *args, **kwargs)
@@ -191,7 +192,7 @@ def stream_with_context(
 
         return update_wrapper(decorator, func)
 
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is None:
         raise RuntimeError(
             "'stream_with_context' can only be used when a request context is"
@@ -223,7 +224,7 @@ def _async_stream_with_context(agen_or_function: t.Any) -> t.Any:
             return _async_stream_with_context(func(*args, **kwargs))
 
         return update_wrapper(decorator, func)
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is None:
         raise RuntimeError(
             "'stream_with_context' can only be used when a request context is"

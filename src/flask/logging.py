@@ -16,7 +16,8 @@ import typing as t
 from werkzeug.local import LocalProxy
 
 from ._lazy import lazy_names as _lazy_names
-from .globals import _cv_app
+from .globals import _cv_app as _cv_app
+from .globals import _cv_app_get
 
 if t.TYPE_CHECKING:
     from .sansio.app import App
@@ -29,7 +30,7 @@ def _errors_stream() -> t.TextIO:
     the request that emitted it; ``sys.stderr`` is read late so that tests
     replacing it are honoured.
     """
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is not None and ctx._request is not None:
         return ctx._request.environ["wsgi.errors"]  # type: ignore[no-any-return]
     return sys.stderr

@@ -21,7 +21,8 @@ from markupsafe import Markup
 
 from ._lazy import lazy_names as _lazy_names
 from ._template_context import default_template_ctx_processor
-from .globals import _cv_app
+from .globals import _cv_app as _cv_app
+from .globals import _cv_app_get
 from .globals import _no_app_msg
 from .helpers import stream_with_context
 from .signals import before_render_template
@@ -241,7 +242,7 @@ def _explain_attempts(
             lines.append(f"       -> found ({rv[1] or '<string>'!r})")
 
     blueprint = None
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is not None and ctx._request is not None:
         blueprint = ctx._request.blueprint
     if matches == 0:
@@ -275,7 +276,7 @@ def _tojson_filter(
     """
     dumps = environment.policies.get("json.dumps_function")
     if dumps is None:
-        ctx = _cv_app.get(None)
+        ctx = _cv_app_get(None)
         if ctx is not None:
             dumps = ctx.app.json.dumps
     options = dict(environment.policies.get("json.dumps_kwargs") or {})
@@ -286,7 +287,7 @@ def _tojson_filter(
 
 
 def _current_app() -> Flask:
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is None:
         raise RuntimeError(_no_app_msg)
     return ctx.app
@@ -345,7 +346,7 @@ def _stream(
             )
 
     rv = generate()
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is not None and ctx._request is not None:
         # The response body is iterated after the view returns; keep the
         # request's context active while the template runs.

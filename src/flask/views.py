@@ -10,7 +10,8 @@ from __future__ import annotations
 import typing as t
 
 from . import typing as ft
-from .globals import _cv_app
+from .globals import _cv_app as _cv_app
+from .globals import _cv_app_get
 from .globals import current_app
 from .globals import request
 
@@ -26,7 +27,7 @@ def _ensure_sync(func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
     """``current_app.ensure_sync(func)``, reading the context variable
     directly on the hot path and using the proxy (for its error message) when
     no app context is active."""
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     app = current_app if ctx is None else ctx.app
     return app.ensure_sync(func)
 
@@ -136,7 +137,7 @@ class MethodView(View):
         Raises ``AssertionError`` when the class has no handler for it, which
         only happens if ``methods`` lists a method without one.
         """
-        ctx = _cv_app.get(None)
+        ctx = _cv_app_get(None)
         method = (request if ctx is None else ctx.request).method
         handler = getattr(self, method.lower(), None)
         if handler is None and method == "HEAD":

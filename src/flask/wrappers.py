@@ -23,7 +23,8 @@ from . import json
 from ._class_memo import ClassMemo
 from ._class_memo import MISSING
 from ._lazy import lazy_names as _lazy_names
-from .globals import _cv_app
+from .globals import _cv_app as _cv_app
+from .globals import _cv_app_get
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -322,7 +323,7 @@ class Request(RequestBase):
         werkzeug's default."""
         if own is not None:
             return own
-        ctx = _cv_app.get(None)
+        ctx = _cv_app_get(None)
         if ctx is None:
             return default
         return ctx.app.config[key]  # type: ignore[no-any-return]
@@ -405,7 +406,7 @@ class Request(RequestBase):
                 d["form"] = self.parameter_storage_class()
                 d["files"] = self.parameter_storage_class()
             raise
-        ctx = _cv_app.get(None)
+        ctx = _cv_app_get(None)
         if (
             ctx is not None
             and ctx.app.debug
@@ -439,7 +440,7 @@ class Request(RequestBase):
         try:
             return super().on_json_loading_failed(e)
         except BadRequest as ebr:
-            ctx = _cv_app.get(None)
+            ctx = _cv_app_get(None)
             if ctx is not None and ctx.app.debug:
                 raise
             raise BadRequest() from ebr
@@ -456,7 +457,7 @@ class Response(ResponseBase):
     @property
     def max_cookie_size(self) -> int:  # type: ignore[override]
         """``MAX_COOKIE_SIZE`` of the current app, else werkzeug's default."""
-        ctx = _cv_app.get(None)
+        ctx = _cv_app_get(None)
         if ctx is not None:
             return ctx.app.config["MAX_COOKIE_SIZE"]  # type: ignore[no-any-return]
         return super().max_cookie_size

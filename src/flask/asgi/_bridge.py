@@ -31,7 +31,8 @@ from .._async import _await
 from .._async import run_sync
 from .._async import task_in
 from .._inspect import iscoroutinefunction
-from ..globals import _cv_app
+from ..globals import _cv_app as _cv_app
+from ..globals import _cv_app_get
 from ..signals import before_render_template
 from ..signals import got_request_exception
 from ..signals import message_flashed
@@ -233,7 +234,7 @@ def fill_limit(app: Flask, read_ahead: int | None) -> int | None:
     code on the loop: its ``max_content_length`` (``read_ahead`` when that
     is unset), and nothing more if the declared length is already over it
     (werkzeug answers 413 without reading)."""
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     req = ctx._request if ctx is not None else None
     if req is None:
         limit = app.config["MAX_CONTENT_LENGTH"]

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json as _json
 import typing as t
 
-from ..globals import _cv_app
+from ..globals import _cv_app as _cv_app
+from ..globals import _cv_app_get
 from ..globals import current_app
 from .provider import _default
 
@@ -22,7 +23,7 @@ __all__ = ["dump", "dumps", "jsonify", "load", "loads"]
 
 def dumps(obj: t.Any, **kwargs: t.Any) -> str:
     """Serialize ``obj`` to a JSON string with the current app's provider."""
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is not None:
         return ctx.app.json.dumps(obj, **kwargs)
     kwargs.setdefault("default", _default)
@@ -31,7 +32,7 @@ def dumps(obj: t.Any, **kwargs: t.Any) -> str:
 
 def dump(obj: t.Any, fp: t.IO[str], **kwargs: t.Any) -> None:
     """Serialize ``obj`` and write it to the text file ``fp``."""
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is not None:
         ctx.app.json.dump(obj, fp, **kwargs)
         return
@@ -41,7 +42,7 @@ def dump(obj: t.Any, fp: t.IO[str], **kwargs: t.Any) -> None:
 
 def loads(s: str | bytes, **kwargs: t.Any) -> t.Any:
     """Deserialize a JSON string or bytes with the current app's provider."""
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is not None:
         return ctx.app.json.loads(s, **kwargs)
     return _json.loads(s, **kwargs)
@@ -49,7 +50,7 @@ def loads(s: str | bytes, **kwargs: t.Any) -> t.Any:
 
 def load(fp: t.IO[t.AnyStr], **kwargs: t.Any) -> t.Any:
     """Read the file ``fp`` and deserialize its contents."""
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is not None:
         return ctx.app.json.load(fp, **kwargs)
     return _json.load(fp, **kwargs)
@@ -62,7 +63,7 @@ def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:
     arguments a dict (not both). Needs an app context, since the response is
     built by ``current_app.json.response``.
     """
-    ctx = _cv_app.get(None)
+    ctx = _cv_app_get(None)
     if ctx is None:
         # The proxy raises the error that says an app context is needed.
         return current_app.json.response(*args, **kwargs)  # type: ignore[return-value]
