@@ -43,6 +43,8 @@ class ServerLoop(t.Protocol):
 server_loop: contextvars.ContextVar[ServerLoop] = contextvars.ContextVar(
     "flask.server_loop"
 )
+#: ``server_loop.set``, bound once (see ``flask.globals._cv_app_get``).
+server_loop_set = server_loop.set
 
 _MISSING_ASGIREF = "Install Flask with the 'async' extra in order to use async views."
 

@@ -33,7 +33,7 @@ import asyncio
 import contextvars
 import typing as t
 
-from .._async import server_loop
+from .._async import server_loop_set
 from .._plain import bare
 from .._plain import finish
 from .._responses import direct_parts
@@ -99,7 +99,7 @@ async def serve_lean(
     ``open_`` (:func:`open_environ`), or with ``open_`` ``None`` what
     ``_scoped.scoped_context`` gives, pushed here. Run in a copy of the
     context made for this request."""
-    server_loop.set(binding)
+    server_loop_set(binding)
     if open_ is None:
         ctx, view, args, after, is_bare, _ = request
         try:
@@ -200,7 +200,7 @@ def run_sync(
     receiver added meanwhile), the general path's pipeline goes on from
     that point in this same job."""
     ctx, view, args, after, is_bare, _ = opened
-    server_loop.set(binding)
+    server_loop_set(binding)
     try:
         ctx.push()
     except Exception as e:
@@ -240,7 +240,7 @@ def _go_on(
     ``FAIL``, as for a :class:`Handover`) in this worker job, with a
     binding of the request's own (``Exchange.take_over``)."""
     binding = Binding(lean.loop, app, lean.pool, None, lean.read_ahead)
-    server_loop.set(binding)
+    server_loop_set(binding)
     pipe = Pipeline(app, ctx.request.environ, binding)
     pipe.ctx = ctx
     pipe.inline_after = after
