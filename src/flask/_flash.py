@@ -10,7 +10,6 @@ from __future__ import annotations
 import collections.abc as cabc
 import typing as t
 
-from .globals import _cv_app as _cv_app
 from .globals import _cv_app_get
 from .globals import _no_req_msg
 from .signals import message_flashed

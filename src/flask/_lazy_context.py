@@ -27,6 +27,7 @@ from ._plain import _dispatch_unchanged
 from ._plain import direct_view
 from ._plain import quiet_teardown
 from ._plan import plan_of
+from ._responses import _new_object
 from ._urls import _server_name
 from ._urls import generation
 from ._urls import remembered_match
@@ -43,7 +44,6 @@ if t.TYPE_CHECKING:
     from .wrappers import Request
 
 _UNBOUND: t.Any = object()
-_new_object = object.__new__
 
 
 class LazyContext(AppContext):

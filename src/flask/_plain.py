@@ -60,8 +60,9 @@ _CONTEXT_METHODS = ("request_context", "create_url_adapter")
 #: What :func:`_dispatch_unchanged` and :func:`_context_unchanged` check
 #: together: read from a class in one call by :data:`door_methods`, and
 #: compared with :data:`own_door` (as tuples compare: by identity, then
-#: equality), the WSGI door's check per request; where they differ, the
-#: two functions tell which part changed.
+#: equality), the WSGI door's check per request; where they differ (a
+#: subclass or a patch replaced one), the two functions tell which part
+#: changed, and a lazy context may still be used.
 _DOOR_NAMES = PLAIN_METHODS[:5] + _VIEW_METHODS + _CONTEXT_METHODS
 door_methods = operator.attrgetter(*_DOOR_NAMES)
 own_door: tuple[t.Any, ...] = ()

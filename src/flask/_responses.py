@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ._class_memo import ClassMemo
 from ._class_memo import MISSING
-from .globals import _cv_app as _cv_app
 from .globals import _cv_app_get
 
 if t.TYPE_CHECKING:

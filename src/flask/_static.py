@@ -17,7 +17,6 @@ import werkzeug.utils
 from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
-from .globals import _cv_app as _cv_app
 from .globals import _cv_app_get
 from .globals import _no_req_msg
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import typing as t
 
-from .globals import _cv_app as _cv_app
 from .globals import _cv_app_get
 
 

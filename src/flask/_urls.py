@@ -15,7 +15,6 @@ from werkzeug.wsgi import get_host
 from ._hosts import check_host as _check_host
 from ._hosts import encode_idna
 from ._hosts import read_idna_host
-from .globals import _cv_app as _cv_app
 from .globals import _cv_app_get
 
 if t.TYPE_CHECKING:

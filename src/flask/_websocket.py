@@ -25,7 +25,6 @@ from functools import update_wrapper
 from inspect import iscoroutinefunction
 
 from .ctx import AppContext
-from .globals import _cv_app as _cv_app
 from .globals import _cv_app_get
 from .wrappers import Request
 

@@ -16,7 +16,6 @@ import typing as t
 from werkzeug.local import LocalProxy
 
 from ._lazy import lazy_names as _lazy_names
-from .globals import _cv_app as _cv_app
 from .globals import _cv_app_get
 
 if t.TYPE_CHECKING:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import typing as t
 
 from . import typing as ft
-from .globals import _cv_app as _cv_app
 from .globals import _cv_app_get
 from .globals import current_app
 from .globals import request

@@ -23,7 +23,6 @@ from . import json
 from ._class_memo import ClassMemo
 from ._class_memo import MISSING
 from ._lazy import lazy_names as _lazy_names
-from .globals import _cv_app as _cv_app
 from .globals import _cv_app_get
 
 if t.TYPE_CHECKING:

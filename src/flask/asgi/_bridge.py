@@ -31,7 +31,6 @@ from .._async import _await
 from .._async import run_sync
 from .._async import task_in
 from .._inspect import iscoroutinefunction
-from ..globals import _cv_app as _cv_app
 from ..globals import _cv_app_get
 from ..signals import before_render_template
 from ..signals import got_request_exception

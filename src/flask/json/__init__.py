@@ -10,7 +10,6 @@ from __future__ import annotations
 import json as _json
 import typing as t
 
-from ..globals import _cv_app as _cv_app
 from ..globals import _cv_app_get
 from ..globals import current_app
 from .provider import _default
