@@ -532,3 +532,37 @@ def test_error_pages_are_remembered_only_for_plain_errors() -> None:
         assert head.data == b"" and head.headers["Content-Length"] == str(
             len(client.get("/1").data)
         )
+
+
+def test_content_lengths_are_shared_and_kept_within_bounds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The ``Content-Length`` headers kept by length give what the response
+    constructor gives, for bodies served directly (``plain_parts``), built
+    (``_text_response``) and sent (``direct_parts``); at most
+    ``_MAX_LENGTHS`` are kept."""
+    from werkzeug.test import EnvironBuilder
+
+    from flask import _responses
+    from flask._responses import plain_parts
+    from flask._responses import serve
+
+    monkeypatch.setattr(_responses, "_lengths", {})
+    monkeypatch.setattr(_responses, "_MAX_LENGTHS", 3)
+    app = flask.Flask(__name__)
+    environ = EnvironBuilder(base_url="http://h/").get_environ()
+    # Lengths over 3 digits, repeated, and more of them than are kept.
+    for text in ["", "a", "é" * 600, "b" * 1234, "a", "c" * 10**5, "é" * 600]:
+        want = app.response_class(text).headers.to_wsgi_list()
+        parts = plain_parts(app, text)
+        assert parts is not None and parts[0] == want
+        built = make_response(app, (text, {"X-A": "1"}))
+        expected = app.response_class(text, headers={"X-A": "1"})
+        assert built.headers.to_wsgi_list() == expected.headers.to_wsgi_list()
+        streamed = app.response_class([text.encode()[:2], text.encode()[2:]])
+        del streamed.headers["Content-Length"]
+        got: list[t.Any] = []
+        body = b"".join(serve(streamed, dict(environ), _recorder(got)))
+        assert body == text.encode()
+        assert got[0][1][-1] == ("Content-Length", str(len(body)))
+        assert 0 < len(_responses._lengths) <= 3

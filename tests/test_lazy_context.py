@@ -393,7 +393,8 @@ def test_a_lazy_context_before_its_request_is_built() -> None:
 
 def test_a_lazy_context_has_what_an_app_context_has() -> None:
     """``lazy_context`` sets an app context's attributes itself: all of
-    them (a change to ``AppContext.__init__`` must be made there too)."""
+    them (a change to ``AppContext.__init__`` must be made there too), but
+    Flask's own ``g``, made when first read."""
     app = make_app([])
     serve(app, "GET", "/hello")
     environ = EnvironBuilder(path="/hello").get_environ()
@@ -403,7 +404,9 @@ def test_a_lazy_context_has_what_an_app_context_has() -> None:
     with app.test_request_context("/hello") as plain:
         lazy_attrs = set(vars(lazy)) - {"_source", "_rule", "_args"}
         plain_attrs = set(vars(plain)) - {"_request", "url_adapter"}
-        assert lazy_attrs == plain_attrs
+        assert lazy_attrs == plain_attrs - {"g"}
+        assert type(lazy.g) is type(plain.g)
+        assert vars(lazy)["g"] is lazy.g
 
 
 def test_changes_after_the_first_requests_are_seen(
@@ -548,7 +551,7 @@ def test_a_decision_is_taken_once_per_request_line(
             assert (
                 serve(app, "GET", f"/args/{n}")[2] == f"{n} {{'n': -1}} None".encode()
             )
-    assert 0 < len(app._dispatch_cache[_lazy_context._DOOR, None]) <= 2
+    assert 0 < len(app._dispatch_cache[_lazy_context._DOOR]) <= 2
 
 
 def test_an_environ_without_host_values_takes_the_lazy_path(
@@ -614,3 +617,77 @@ def test_context_methods_patched_on_the_class_later_are_called(
     made.clear()
     assert client.get("/hello").text == "Hello, World!"
     assert made == []
+
+
+def test_g_is_made_on_first_read_and_kept() -> None:
+    """On the lazy path Flask's own ``g`` is made when first read (a view
+    that never reads it costs none), then is the same object for the
+    request: through ``flask.g``, the context and templates; assigned, the
+    assigned object is ``g``."""
+    from flask.globals import _cv_app
+
+    app = Flask(__name__)
+    seen: list[t.Any] = []
+
+    @app.get("/untouched")
+    def untouched() -> str:
+        ctx = _cv_app.get()
+        seen.append((type(ctx), "g" in vars(ctx)))
+        return "ok"
+
+    @app.get("/used")
+    def used() -> str:
+        ctx = _cv_app.get()
+        before = "g" in vars(ctx)
+        flask.g.name = "x"
+        seen.append((before, vars(ctx)["g"] is ctx.g, flask.g.get("name")))
+        return flask.render_template_string("{{ g.name }}")
+
+    replacement = flask.ctx._AppCtxGlobals()
+    replacement.name = "replaced"
+
+    @app.get("/assigned")
+    def assigned() -> str:
+        _cv_app.get().g = replacement
+        current = flask.g._get_current_object()  # type: ignore[attr-defined]
+        return f"{flask.g.name} {current is replacement}"
+
+    for _ in range(3):
+        assert serve(app, "GET", "/untouched")[2] == b"ok"
+        assert serve(app, "GET", "/used")[2] == b"x"
+        assert serve(app, "GET", "/assigned")[2] == b"replaced True"
+    assert seen[-2] == (_lazy_context.EnvironContext, False)
+    assert seen[-1] == (False, True, "x")
+
+
+def test_an_apps_own_g_class_is_made_for_every_request() -> None:
+    """A ``app_ctx_globals_class`` of the user's is made up front, once
+    per request, as Flask does (its ``__init__`` may count or set
+    defaults), also when the class is set after the first requests."""
+    app = Flask(__name__)
+
+    class CountingGlobals(flask.ctx._AppCtxGlobals):
+        made = 0
+
+        def __init__(self) -> None:
+            type(self).made += 1
+            self.default = "set"
+
+    @app.get("/untouched")
+    def untouched() -> str:
+        return "ok"
+
+    @app.get("/used")
+    def used() -> str:
+        current = flask.g._get_current_object()  # type: ignore[attr-defined]
+        return f"{type(current).__name__} {flask.g.get('default')}"
+
+    for _ in range(3):
+        assert serve(app, "GET", "/untouched")[2] == b"ok"
+    assert serve(app, "GET", "/used")[2] == b"_AppCtxGlobals None"
+    app.app_ctx_globals_class = CountingGlobals
+    for _ in range(3):
+        assert serve(app, "GET", "/untouched")[2] == b"ok"
+    assert CountingGlobals.made == 3
+    assert serve(app, "GET", "/used")[2] == b"CountingGlobals set"
+    assert CountingGlobals.made == 4

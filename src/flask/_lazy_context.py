@@ -31,6 +31,7 @@ from ._responses import _new_object
 from ._urls import _server_name
 from ._urls import generation
 from ._urls import remembered_match
+from .ctx import _AppCtxGlobals
 from .ctx import _request_adapter
 from .ctx import AppContext
 
@@ -44,6 +45,20 @@ if t.TYPE_CHECKING:
     from .wrappers import Request
 
 _UNBOUND: t.Any = object()
+
+
+class _GlobalsOnFirstUse:
+    """A lazy context's ``g`` when the app's ``app_ctx_globals_class`` is
+    Flask's own: made when first read (most requests never read it), then
+    kept in the context's ``__dict__``, which comes first from then on
+    (a non-data descriptor). A class of the user's is made up front, as
+    its ``__init__`` may do something."""
+
+    def __get__(self, ctx: LazyContext | None, owner: type) -> t.Any:
+        if ctx is None:
+            return self
+        made = ctx.__dict__["g"] = _AppCtxGlobals()
+        return made
 
 
 class LazyContext(AppContext):
@@ -62,6 +77,9 @@ class LazyContext(AppContext):
     #: Its request, built or not, comes with the match (see :meth:`_build`;
     #: a copy is given the request).
     _may_match = False
+
+    if not t.TYPE_CHECKING:
+        g = _GlobalsOnFirstUse()
 
     @property
     def _request(self) -> Request | None:
@@ -123,10 +141,13 @@ def lazy_context(
     """A ``cls`` context for ``app`` whose request is to be made from
     ``source``, matched to ``rule`` with ``args``; not pushed."""
     # What AppContext.__init__ sets, but the request and the URL adapter
-    # (class defaults until built): a request's context costs no more calls.
+    # (class defaults until built) and Flask's own ``g`` (made on first
+    # read): a request's context costs no more calls.
     ctx = _new_object(cls)  # (no context class defines __new__)
     ctx.app = app
-    ctx.g = app.app_ctx_globals_class()
+    globals_class = app.app_ctx_globals_class
+    if globals_class is not _AppCtxGlobals:
+        ctx.g = globals_class()
     ctx._session_value = None
     ctx.flashes = None
     ctx._after_request_functions = []
@@ -211,8 +232,8 @@ def environ_context(
     return ctx, view, ctx._args, found.flag and "HTTP_COOKIE" not in environ  # type: ignore[return-value]
 
 
-#: The name of the decisions this door keeps (see :mod:`flask._lines`).
-_DOOR = "wsgi lines"
+#: The key of the decisions this door keeps (see :mod:`flask._lines`).
+_DOOR = ("wsgi lines", None)
 
 #: The request line and host values a decision is kept for, in one call
 #: when the environ has them all (else the key has ``None`` for those

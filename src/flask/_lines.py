@@ -116,10 +116,14 @@ def decision(
     )
 
 
-def recall(app: Flask, door: str, line: t.Any, plan: Plan) -> Decision | None:
-    """The decision ``door`` kept for ``line``, if the state it depended
-    on is the same; else ``None``."""
-    kept: dict[t.Any, Decision] | None = app._dispatch_cache.get((door, None))  # type: ignore[assignment]
+def recall(
+    app: Flask, door: tuple[str, None], line: t.Any, plan: Plan
+) -> Decision | None:
+    """The decision ``door`` (its key in the app's dispatch tables, a
+    constant: made per call, the tuple would cost more than the lookup)
+    kept for ``line``, if the state it depended on is the same; else
+    ``None``."""
+    kept: dict[t.Any, Decision] | None = app._dispatch_cache.get(door)
     if kept is None:
         return None
     try:
@@ -142,13 +146,13 @@ def recall(app: Flask, door: str, line: t.Any, plan: Plan) -> Decision | None:
     return found
 
 
-def keep(app: Flask, door: str, line: t.Any, found: Decision) -> None:
+def keep(app: Flask, door: tuple[str, None], line: t.Any, found: Decision) -> None:
     """Keep ``found`` as ``door``'s decision for ``line`` (not if the line
     cannot be a key)."""
     cache: dict[t.Any, t.Any] = app._dispatch_cache
-    kept: dict[t.Any, Decision] | None = cache.get((door, None))
+    kept: dict[t.Any, Decision] | None = cache.get(door)
     if kept is None:
-        kept = cache[door, None] = {}
+        kept = cache[door] = {}
     elif len(kept) >= MAX_LINES:
         kept.clear()
     try:

@@ -120,11 +120,12 @@ def is_plain(app: Flask, base: type) -> bool:
 def hookless(app: Flask, endpoint: str | None) -> bool:
     """Whether a request to ``endpoint`` meets no URL value preprocessor and
     no before, after or teardown hook; kept with the app's hook tables (and
-    dropped with them when setup changes)."""
-    key = ("plain", endpoint)
+    dropped with them when setup changes), under the endpoint itself (the
+    other keys there are tuples; a string's hash is kept, a tuple's is
+    not)."""
     cache = app._dispatch_cache
     try:
-        return not cache[key]
+        return not cache[endpoint]
     except KeyError:
         pass
     # The blueprint as ``Request.blueprint`` derives it from the endpoint.
@@ -132,7 +133,7 @@ def hookless(app: Flask, endpoint: str | None) -> bool:
     if endpoint is not None and "." in endpoint:
         blueprint = endpoint.rpartition(".")[0]
     funcs = tuple(f for kind in _HOOK_KINDS for f in app._hooks(kind, blueprint))
-    cache[key] = funcs
+    cache[endpoint] = funcs
     return not funcs
 
 
@@ -146,7 +147,7 @@ def direct_view(app: Flask, endpoint: str) -> t.Any:
     if not _dispatch_unchanged(type(app)):
         return None
     # hookless(app, endpoint), without a call once it is known.
-    hooks = app._dispatch_cache.get(("plain", endpoint))
+    hooks = app._dispatch_cache.get(endpoint)
     view = app.view_functions.get(endpoint)
     if (
         (hooks if hooks is not None else not hookless(app, endpoint))
@@ -248,7 +249,7 @@ def quiet_teardown(app: Flask, rule: Rule | None) -> bool:
         return False
     endpoint = None if rule is None else rule.endpoint
     # hookless(app, endpoint), without the call once it is known.
-    funcs = app._dispatch_cache.get(("plain", endpoint))
+    funcs = app._dispatch_cache.get(endpoint)
     return hookless(app, endpoint) if funcs is None else not funcs
 
 

@@ -317,12 +317,30 @@ def plain_parts(app: Flask, value: t.Any) -> tuple[list[tuple[str, str]], bytes]
         # A text response's headers: its type, then its length.
         return [
             ("Content-Type", content_type),
-            ("Content-Length", str(len(data))),
+            _lengths.get(len(data)) or length_header(len(data)),
         ], data
     if not typed:
         given.append(("Content-Type", content_type))
-    given.append(("Content-Length", str(len(data))))
+    given.append(_lengths.get(len(data)) or length_header(len(data)))
     return given, data
+
+
+#: ``Content-Length`` headers made before, by length (a tuple can be
+#: shared: an int's decimal string costs several times the lookup).
+_lengths: dict[int, tuple[str, str]] = {}
+
+#: The most lengths kept; past it they start afresh.
+_MAX_LENGTHS = 512
+
+
+def length_header(size: int) -> tuple[str, str]:
+    """The ``Content-Length`` header for a body of ``size`` bytes, kept
+    in ``_lengths`` (hot paths look there first)."""
+    header = ("Content-Length", str(size))
+    if len(_lengths) >= _MAX_LENGTHS:
+        _lengths.clear()
+    _lengths[size] = header
+    return header
 
 
 _plain_text_types: ClassMemo[str | None] = ClassMemo()
@@ -437,12 +455,12 @@ def _text_response(
         # A text response's headers: its type, then its length.
         headers._list = [
             ("Content-Type", content_type),  # type: ignore[list-item]  # pyright: ignore[reportAttributeAccessIssue]
-            ("Content-Length", str(len(data))),
+            _lengths.get(len(data)) or length_header(len(data)),
         ]
     else:
         if content_type is not None:
             given.append(("Content-Type", content_type))
-        given.append(("Content-Length", str(len(data))))
+        given.append(_lengths.get(len(data)) or length_header(len(data)))
         headers._list = given
     rv = _new_object(cls)  # (_fast_text checked cls.__new__ is object's)
     # Set one by one, in the constructor's order (a third cheaper than
@@ -648,5 +666,6 @@ def direct_parts(
         if type(chunk) is not bytes:
             return None
     if not has_length and response.automatically_set_content_length:
-        headers.append(("Content-Length", str(sum(map(len, chunks)))))
+        size = sum(map(len, chunks))
+        headers.append(_lengths.get(size) or length_header(size))
     return headers, chunks

@@ -514,7 +514,7 @@ def test_a_scope_context_outside_the_lean_path() -> None:
 
 def test_a_scope_context_has_what_an_app_context_has() -> None:
     """``scoped_context`` sets an app context's attributes itself: all of
-    them, the request and URL adapter being built on first use."""
+    them, the request, the URL adapter and ``g`` being made on first use."""
     from flask.ctx import AppContext
 
     app = make_app([])
@@ -526,11 +526,14 @@ def test_a_scope_context_has_what_an_app_context_has() -> None:
         assert opened is not None
         ctx = opened[0]
         eager = AppContext(app)
-        assert set(vars(eager)) - {"_request", "url_adapter"} <= set(vars(ctx))
+        made_on_use = {"_request", "url_adapter", "g"}
+        assert set(vars(eager)) - made_on_use <= set(vars(ctx))
+        assert "g" not in vars(ctx)
         for name, value in vars(eager).items():
             if name not in ("_request", "url_adapter", "g", "app"):
                 assert getattr(ctx, name) == value, name
         assert type(ctx.g) is type(eager.g) and ctx.app is app
+        assert vars(ctx)["g"] is ctx.g
         assert ctx.url_adapter is not None and ctx._request is not None
 
     asyncio.run(go())

@@ -238,7 +238,7 @@ def test_the_decisions_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None
 
     bodies = asyncio.run(go())
     assert bodies[-1] == b"7 {'n': -1} None"
-    key = (_scoped._DOOR, None)
+    key = _scoped._DOOR
     assert 0 < len(app._dispatch_cache[key]) <= 3
     # Dropped with the app's dispatch tables on a setup change.
     app._setup_changed()

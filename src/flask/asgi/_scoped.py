@@ -77,8 +77,8 @@ class ScopeContext(LazyContext):
             environ.pop("werkzeug.request", None)
 
 
-#: The name of the decisions this door keeps (see :mod:`flask._lines`).
-_DOOR = "asgi lines"
+#: The key of the decisions this door keeps (see :mod:`flask._lines`).
+_DOOR = ("asgi lines", None)
 
 
 def scoped_context(

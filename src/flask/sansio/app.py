@@ -165,7 +165,9 @@ class App(Scaffold):
         self.subdomain_matching = subdomain_matching
         self._got_first_request = False
         self._websocket_handlers = False
-        self._dispatch_cache: dict[tuple[str, str | None], tuple[t.Any, ...]] = {}
+        # Keyed by (kind, blueprint) for hook tables, by other tuples for
+        # the doors' tables, by endpoint for flask._plain.hookless.
+        self._dispatch_cache: dict[t.Any, t.Any] = {}
         self._handler_cache: dict[
             tuple[type[BaseException], tuple[str, ...]],
             ft.ErrorHandlerCallable | None,
@@ -406,7 +408,8 @@ class App(Scaffold):
         """
         key = (kind, blueprint)
         try:
-            return self._dispatch_cache[key]
+            found: tuple[t.Any, ...] = self._dispatch_cache[key]
+            return found
         except KeyError:
             pass
         attr, innermost_first = _HOOK_SOURCES[kind]
