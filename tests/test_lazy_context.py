@@ -691,3 +691,47 @@ def test_an_apps_own_g_class_is_made_for_every_request() -> None:
     assert CountingGlobals.made == 3
     assert serve(app, "GET", "/used")[2] == b"CountingGlobals set"
     assert CountingGlobals.made == 4
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        ("before", None),
+        ("after", None),
+        ("teardown", None),
+        ("url_value", None),
+        ("plain", None),
+        _lazy_context._DOOR,
+        "before",
+    ],
+)
+def test_an_endpoint_shaped_like_a_table_key_keeps_its_hooks(endpoint: t.Any) -> None:
+    """werkzeug lets a rule's endpoint be any hashable value: one equal to
+    a key of the app's dispatch tables neither reads nor replaces that
+    table (the hooks still run, in their places)."""
+    app = Flask(__name__)
+    events: list[str] = []
+
+    @app.before_request
+    def before() -> None:
+        events.append("before")
+
+    @app.after_request
+    def after(response: flask.Response) -> flask.Response:
+        events.append("after")
+        response.headers["X-After"] = "1"
+        return response
+
+    @app.get("/plain")
+    def plain() -> str:
+        return "plain"
+
+    app.url_map.add(Rule("/odd", endpoint=endpoint))
+    app.view_functions[endpoint] = lambda: "odd"
+    for _ in range(3):
+        for path in ("/odd", "/plain"):
+            del events[:]
+            status, headers, body = serve(app, "GET", path)
+            assert (status, body) == ("200 OK", path[1:].encode())
+            assert ("X-After", "1") in headers
+            assert events == ["before", "after"]

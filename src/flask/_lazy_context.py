@@ -57,8 +57,8 @@ class _GlobalsOnFirstUse:
     def __get__(self, ctx: LazyContext | None, owner: type) -> t.Any:
         if ctx is None:
             return self
-        made = ctx.__dict__["g"] = _AppCtxGlobals()
-        return made
+        # (setdefault: two threads reading it first get the same object.)
+        return ctx.__dict__.setdefault("g", _AppCtxGlobals())
 
 
 class LazyContext(AppContext):

@@ -120,12 +120,11 @@ def is_plain(app: Flask, base: type) -> bool:
 def hookless(app: Flask, endpoint: str | None) -> bool:
     """Whether a request to ``endpoint`` meets no URL value preprocessor and
     no before, after or teardown hook; kept with the app's hook tables (and
-    dropped with them when setup changes), under the endpoint itself (the
-    other keys there are tuples; a string's hash is kept, a tuple's is
-    not)."""
+    dropped with them when setup changes), under :func:`hooks_key`."""
     cache = app._dispatch_cache
+    key = hooks_key(endpoint)
     try:
-        return not cache[endpoint]
+        return not cache[key]
     except KeyError:
         pass
     # The blueprint as ``Request.blueprint`` derives it from the endpoint.
@@ -133,8 +132,17 @@ def hookless(app: Flask, endpoint: str | None) -> bool:
     if endpoint is not None and "." in endpoint:
         blueprint = endpoint.rpartition(".")[0]
     funcs = tuple(f for kind in _HOOK_KINDS for f in app._hooks(kind, blueprint))
-    cache[endpoint] = funcs
+    cache[key] = funcs
     return not funcs
+
+
+def hooks_key(endpoint: t.Any) -> t.Any:
+    """Where :func:`hookless` keeps its answer for ``endpoint`` in the
+    app's dispatch tables: a ``str`` endpoint under itself (no other key
+    there is a string, and a string keeps its hash, a tuple does not), any
+    other (``None``, or what else werkzeug lets a rule have, a tuple
+    included) under ``("plain", endpoint)``."""
+    return endpoint if type(endpoint) is str else ("plain", endpoint)
 
 
 def direct_view(app: Flask, endpoint: str) -> t.Any:
@@ -147,7 +155,7 @@ def direct_view(app: Flask, endpoint: str) -> t.Any:
     if not _dispatch_unchanged(type(app)):
         return None
     # hookless(app, endpoint), without a call once it is known.
-    hooks = app._dispatch_cache.get(endpoint)
+    hooks = app._dispatch_cache.get(hooks_key(endpoint))
     view = app.view_functions.get(endpoint)
     if (
         (hooks if hooks is not None else not hookless(app, endpoint))
@@ -249,7 +257,9 @@ def quiet_teardown(app: Flask, rule: Rule | None) -> bool:
         return False
     endpoint = None if rule is None else rule.endpoint
     # hookless(app, endpoint), without the call once it is known.
-    funcs = app._dispatch_cache.get(endpoint)
+    funcs = app._dispatch_cache.get(
+        endpoint if type(endpoint) is str else ("plain", endpoint)
+    )
     return hookless(app, endpoint) if funcs is None else not funcs
 
 

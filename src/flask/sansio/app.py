@@ -166,7 +166,7 @@ class App(Scaffold):
         self._got_first_request = False
         self._websocket_handlers = False
         # Keyed by (kind, blueprint) for hook tables, by other tuples for
-        # the doors' tables, by endpoint for flask._plain.hookless.
+        # the doors' tables, by flask._plain.hooks_key for hookless.
         self._dispatch_cache: dict[t.Any, t.Any] = {}
         self._handler_cache: dict[
             tuple[type[BaseException], tuple[str, ...]],
