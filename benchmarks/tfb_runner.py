@@ -3,7 +3,7 @@
     python benchmarks/tfb.py [--quick] [--rounds N] [--seconds S]
         [--frameworks NAMES] [--servers NAMES] [--workloads NAMES]
         [--connections C] [--client auto|wrk|python] [--json OUT] [--plot DIR]
-        [--instructions | --instructions-only] [--pin]
+        [--instructions | --instructions-only] [--count-repeats N] [--pin]
 
 Every framework serves the six endpoints (``tfb_apps/``) on every server it
 supports, one worker process on 127.0.0.1, loaded by the same client (wrk
@@ -611,6 +611,14 @@ def main(argv: list[str] | None = None) -> int:
         help="count the instructions (as --instructions) and time nothing",
     )
     parser.add_argument(
+        "--count-repeats",
+        type=int,
+        default=1,
+        metavar="N",
+        help="count every pair N times (with --instructions or"
+        " --instructions-only) and report the median and the range",
+    )
+    parser.add_argument(
         "--pin",
         action="store_true",
         help="run the servers on the first CPU and the client on the others, as"
@@ -618,6 +626,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--reinstall", action="store_true", help="recreate the venvs")
     args = parser.parse_args(argv)
+    if args.count_repeats < 1:
+        parser.error("--count-repeats must be 1 or more")
     if args.plot_from:
         if not (args.plot or args.rst):
             sys.exit("--plot-from needs --plot DIR or --rst OUT")
@@ -669,7 +679,7 @@ def main(argv: list[str] | None = None) -> int:
         import tfb_count
 
         log("instructions per request (callgrind) ...")
-        counted = tfb_count.count(todo, workloads)
+        counted = tfb_count.count(todo, workloads, args.count_repeats)
         for key, found in counted.pop("problems").items():
             raw["problems"].setdefault(key, []).extend(found)
     result = summarize(raw, todo) | {

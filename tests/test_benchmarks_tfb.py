@@ -314,6 +314,57 @@ def test_instruction_counts_and_shares(
     assert "  gunicorn-sync/falcon: count: the server did not listen" in lines
 
 
+def test_instruction_counts_repeated_give_the_median_and_range(
+    bench: t.Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--count-repeats 3`` counts every pair three times, in rounds over
+    the pairs, reports each median with the lowest and highest count, and
+    the share from the medians; a count that failed once is a problem and
+    the others still count."""
+    import server_instructions
+    import tfb_runner
+
+    order: list[str] = []
+    # Three counts per pair, in that order; None: the count fails.
+    counts = {
+        "bare": [500_000.0, 504_000.0, 502_000.0],
+        "ours": [560_000.0, 530_000.0, None],
+    }
+
+    def per_request(start: t.Any, paths: dict[str, str]) -> dict[str, float]:
+        cmd = start()[0]
+        fw = next(name for name, f in tfb_runner.FRAMEWORKS.items() if f.wsgi in cmd)
+        order.append(fw)
+        n = counts[fw][order.count(fw) - 1]
+        if n is None:
+            raise server_instructions.CountError("the server did not listen")
+        return {name: n for name in paths}
+
+    printed: list[str] = []
+    monkeypatch.setattr(server_instructions, "per_request", per_request)
+    monkeypatch.setattr(tfb_runner, "ensure_env", lambda env, reinstall: None)
+    monkeypatch.setattr(tfb_runner, "versions", lambda env: {})
+    monkeypatch.setattr(tfb_runner, "log", lambda *a, **k: None)
+    monkeypatch.setattr("builtins.print", lambda *a, **k: printed.extend(a))
+    status = tfb_runner.main([
+        "--instructions-only", "--count-repeats", "3", "--frameworks", "ours",
+        "--servers", "gunicorn-sync", "--workloads", "plaintext",
+    ])  # fmt: skip
+    assert status == 1
+    assert order == ["bare", "ours"] * 3
+    lines = printed[0].splitlines()
+    assert "the median of 3 counts" in lines[0]
+    rows = [line.split() for line in lines if line.startswith("gunicorn-sync")]
+    assert rows == [
+        ["gunicorn-sync", "bare", "app", "502.0", "(500.0-504.0)"],
+        ["gunicorn-sync", "this", "package", "545.0",
+         f"({502_000 / 545_000:.3f};", "530.0-560.0)"],
+    ]  # fmt: skip
+    assert "  gunicorn-sync/ours: count 3 of 3: the server did not listen" in lines
+    with pytest.raises(SystemExit):
+        tfb_runner.main(["--instructions-only", "--count-repeats", "0"])
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
