@@ -262,6 +262,27 @@ def test_pin_splits_the_cpus(bench: t.Any) -> None:
     assert tfb_runner._split_cpus() == ((cpus[0],), tuple(cpus[1:]))
 
 
+def _count_only(monkeypatch: pytest.MonkeyPatch, per_request: t.Any) -> list[str]:
+    """Run ``tfb_runner.main`` with ``per_request`` as the count of a pair,
+    nothing timed, no venv needed, nothing logged; what it prints goes to
+    the list returned."""
+    import server_instructions
+    import tfb_runner
+
+    def measure(*args: t.Any) -> t.NoReturn:
+        raise AssertionError("nothing is timed with --instructions-only")
+
+    printed: list[str] = []
+    monkeypatch.setattr(server_instructions, "per_request", per_request)
+    monkeypatch.setattr(tfb_runner, "measure", measure)
+    monkeypatch.setattr(tfb_runner, "ensure_env", lambda env, reinstall: None)
+    # (The venvs need not exist: nothing runs in them here.)
+    monkeypatch.setattr(tfb_runner, "versions", lambda env: {})
+    monkeypatch.setattr(tfb_runner, "log", lambda *a, **k: None)
+    monkeypatch.setattr("builtins.print", lambda *a, **k: printed.extend(a))
+    return printed
+
+
 def test_instruction_counts_and_shares(
     bench: t.Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -285,17 +306,7 @@ def test_instruction_counts_and_shares(
             raise server_instructions.CountError("the server did not listen")
         return {name: costs[fw] + len(path) for name, path in paths.items()}
 
-    def measure(*args: t.Any) -> t.NoReturn:
-        raise AssertionError("nothing is timed with --instructions-only")
-
-    printed: list[str] = []
-    monkeypatch.setattr(server_instructions, "per_request", per_request)
-    monkeypatch.setattr(tfb_runner, "measure", measure)
-    monkeypatch.setattr(tfb_runner, "ensure_env", lambda env, reinstall: None)
-    # (The venvs need not exist: nothing runs in them here.)
-    monkeypatch.setattr(tfb_runner, "versions", lambda env: {})
-    monkeypatch.setattr(tfb_runner, "log", lambda *a, **k: None)
-    monkeypatch.setattr("builtins.print", lambda *a, **k: printed.extend(a))
+    printed = _count_only(monkeypatch, per_request)
     status = tfb_runner.main([
         "--instructions-only", "--frameworks", "ours,falcon",
         "--servers", "gunicorn-sync", "--workloads", "plaintext,json",
@@ -340,12 +351,7 @@ def test_instruction_counts_repeated_give_the_median_and_range(
             raise server_instructions.CountError("the server did not listen")
         return {name: n for name in paths}
 
-    printed: list[str] = []
-    monkeypatch.setattr(server_instructions, "per_request", per_request)
-    monkeypatch.setattr(tfb_runner, "ensure_env", lambda env, reinstall: None)
-    monkeypatch.setattr(tfb_runner, "versions", lambda env: {})
-    monkeypatch.setattr(tfb_runner, "log", lambda *a, **k: None)
-    monkeypatch.setattr("builtins.print", lambda *a, **k: printed.extend(a))
+    printed = _count_only(monkeypatch, per_request)
     status = tfb_runner.main([
         "--instructions-only", "--count-repeats", "3", "--frameworks", "ours",
         "--servers", "gunicorn-sync", "--workloads", "plaintext",
