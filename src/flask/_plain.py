@@ -256,7 +256,8 @@ def quiet_teardown(app: Flask, rule: Rule | None) -> bool:
     ):
         return False
     endpoint = None if rule is None else rule.endpoint
-    # hookless(app, endpoint), without the call once it is known.
+    # hookless(app, endpoint), without the call once it is known (and
+    # hooks_key inlined: this runs on every request's teardown).
     funcs = app._dispatch_cache.get(
         endpoint if type(endpoint) is str else ("plain", endpoint)
     )
